@@ -1,0 +1,53 @@
+//! Bearer-token authentication: the `Principal` extractor.
+
+use axum::extract::FromRequestParts;
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use notify_shared::UserId;
+use notify_shared::api::Scope;
+
+use super::AppState;
+use super::error::ApiError;
+use crate::tokens;
+
+/// The authenticated caller of a request.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    /// The user the token belongs to.
+    pub user: UserId,
+    /// What the token may do.
+    pub scopes: Vec<Scope>,
+}
+
+impl Principal {
+    /// Fails with 403 unless the token has `scope`.
+    pub fn require(&self, scope: Scope) -> Result<(), ApiError> {
+        if self.scopes.contains(&scope) { Ok(()) } else { Err(ApiError::Forbidden(scope)) }
+    }
+}
+
+impl FromRequestParts<AppState> for Principal {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let header = parts.headers.get(AUTHORIZATION).ok_or(ApiError::Unauthorized)?;
+        let presented = header
+            .to_str()
+            .ok()
+            .and_then(|value| value.strip_prefix("Bearer "))
+            .ok_or(ApiError::Unauthorized)?;
+        let (id, secret) = tokens::parse(presented.trim()).ok_or(ApiError::Unauthorized)?;
+        let row: Option<(String, Vec<u8>, Vec<String>)> =
+            sqlx::query_as("SELECT user_id, secret_hash, scopes FROM tokens WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&state.write)
+                .await?;
+        let (user, hash, scopes) = row.ok_or(ApiError::Unauthorized)?;
+        if !tokens::verify(secret, &hash) {
+            return Err(ApiError::Unauthorized);
+        }
+        let user = UserId::parse(user).map_err(|e| ApiError::Internal(e.into()))?;
+        let scopes = scopes.iter().filter_map(|s| s.parse().ok()).collect();
+        Ok(Self { user, scopes })
+    }
+}

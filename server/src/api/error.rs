@@ -1,0 +1,127 @@
+//! Every error the api answers, as an RFC 9457 problem document.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use notify_shared::UserId;
+use notify_shared::api::Scope;
+use notify_shared::problem::{self, Problem, Violation};
+
+/// An api error; each maps to one status and problem type.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// No token, or one we do not know.
+    #[error("missing or invalid bearer token")]
+    Unauthorized,
+    /// The token lacks a scope.
+    #[error("the token lacks the {0:?} scope")]
+    Forbidden(Scope),
+    /// No such route or resource (also for resources of other users).
+    #[error("not found")]
+    NotFound,
+    /// A malformed request: bad JSON, a bad header.
+    #[error("{detail}")]
+    BadRequest {
+        /// Problem type slug.
+        slug: &'static str,
+        /// What was wrong.
+        detail: String,
+    },
+    /// The body was read but could not be accepted as sent (size, media type).
+    #[error("{detail}")]
+    Rejected {
+        /// The status axum chose for the rejection.
+        status: StatusCode,
+        /// What was wrong.
+        detail: String,
+    },
+    /// The request broke limits or rules.
+    #[error("the request is invalid")]
+    Validation(Vec<Violation>),
+    /// Recipients that do not exist.
+    #[error("unknown recipients")]
+    UnknownRecipients(Vec<UserId>),
+    /// The idempotency key was used before with a different body.
+    #[error("idempotency key reused with a different request")]
+    KeyReused,
+    /// A request with the same idempotency key is still being processed.
+    #[error("a request with this idempotency key is in progress")]
+    InFlight,
+    /// The write DB cannot be reached.
+    #[error("the database is unavailable")]
+    Unavailable,
+    /// A bug or an unexpected failure; logged, not shown.
+    #[error(transparent)]
+    Internal(anyhow::Error),
+}
+
+impl From<sqlx::Error> for ApiError {
+    fn from(error: sqlx::Error) -> Self {
+        if crate::db::is_unavailable(&error) {
+            tracing::warn!(%error, "write database unavailable");
+            Self::Unavailable
+        } else {
+            Self::Internal(error.into())
+        }
+    }
+}
+
+impl ApiError {
+    fn problem(&self) -> Problem {
+        match self {
+            Self::Unauthorized => Problem::new(401, "unauthorized", "Unauthorized")
+                .with_detail("send `Authorization: Bearer <token>` with a valid token"),
+            Self::Forbidden(scope) => Problem::new(403, "forbidden", "Forbidden")
+                .with_detail(format!("this token lacks the `{}` scope", scope.as_str())),
+            Self::NotFound => Problem::new(404, "not-found", "Not Found"),
+            Self::BadRequest { slug, detail } => Problem::new(400, slug, "Bad Request").with_detail(detail),
+            Self::Rejected { status, detail } => Problem::new(
+                status.as_u16(),
+                &status.canonical_reason().unwrap_or("rejected").to_lowercase().replace(' ', "-"),
+                status.canonical_reason().unwrap_or("Rejected"),
+            )
+            .with_detail(detail),
+            Self::Validation(violations) => Problem::new(422, "validation", "Invalid Request")
+                .with_detail("the request breaks the limits below; nothing was stored")
+                .with_errors(violations.clone()),
+            Self::UnknownRecipients(users) => Problem::new(422, "unknown-recipient", "Unknown Recipient")
+                .with_detail("nothing was sent")
+                .with_errors(
+                    users
+                        .iter()
+                        .map(|user| Violation::new("to", format!("there is no user {user}")))
+                        .collect(),
+                ),
+            Self::KeyReused => Problem::new(422, "idempotency-key-reused", "Idempotency Key Reused")
+                .with_detail("this Idempotency-Key was used for a different request; use a fresh key (a new UUIDv7)"),
+            Self::InFlight => Problem::new(409, "idempotency-in-flight", "Request In Progress")
+                .with_detail("a request with this Idempotency-Key is still being processed; retry with the same key"),
+            Self::Unavailable => Problem::new(503, "unavailable", "Service Unavailable")
+                .with_detail("the database is unavailable; nothing was stored; retry shortly"),
+            Self::Internal(_) => Problem::new(500, "internal", "Internal Server Error")
+                .with_detail("the server failed; see its log"),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        if let Self::Internal(error) = &self {
+            tracing::error!(error = format!("{error:#}"), "request failed");
+        }
+        let problem = self.problem();
+        let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let mut response = (status, axum::Json(problem)).into_response();
+        let headers = response.headers_mut();
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(problem::CONTENT_TYPE));
+        match self {
+            Self::Unauthorized => {
+                headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            }
+            Self::Unavailable | Self::InFlight => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            }
+            _ => {}
+        }
+        response
+    }
+}

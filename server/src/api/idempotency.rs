@@ -1,0 +1,116 @@
+//! Idempotency keys (IETF draft `Idempotency-Key`) for commands.
+//!
+//! The key is the operation id. Inside the command's transaction, [`claim`] takes a
+//! transaction-scoped advisory lock on the key: if another transaction holds it, the first
+//! request is still in flight (409). Otherwise a stored record means a repeat: the same body
+//! gets the first response again, a different body 422. [`record`] stores the response in the
+//! same transaction as the command's events, so either both exist or neither does.
+
+use axum::http::{HeaderMap, StatusCode};
+use notify_shared::UserId;
+use notify_shared::api::IDEMPOTENCY_KEY;
+use sha2::{Digest, Sha256};
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+use super::error::ApiError;
+
+/// A stored answer to replay.
+#[derive(Debug)]
+pub struct Stored {
+    /// Its status code.
+    pub status: StatusCode,
+    /// Its JSON body.
+    pub body: String,
+}
+
+/// What a claim found.
+#[derive(Debug)]
+pub enum Claim {
+    /// The key is new: go ahead, then [`record`] the answer.
+    Fresh,
+    /// The same request was answered before.
+    Replay(Stored),
+}
+
+/// The operation id from the `Idempotency-Key` header, or a new UUIDv7 without one.
+pub fn operation_id(headers: &HeaderMap) -> Result<Uuid, ApiError> {
+    let Some(value) = headers.get(IDEMPOTENCY_KEY) else {
+        return Ok(Uuid::now_v7());
+    };
+    value
+        .to_str()
+        .ok()
+        .map(|v| v.trim().trim_matches('"'))
+        .and_then(|v| Uuid::try_parse(v).ok())
+        .ok_or_else(|| ApiError::BadRequest {
+            slug: "bad-idempotency-key",
+            detail: "Idempotency-Key must be a UUID (the operation id; a UUIDv7 is best)".into(),
+        })
+}
+
+/// A fingerprint of a request body in its parsed form (white space and key order do not
+/// matter).
+pub fn fingerprint<T: serde::Serialize>(request: &T) -> Result<Vec<u8>, ApiError> {
+    let canonical = serde_json::to_vec(request).map_err(|e| ApiError::Internal(e.into()))?;
+    Ok(Sha256::digest(canonical).to_vec())
+}
+
+/// Claims `key` for `principal` inside the caller's transaction.
+pub async fn claim(
+    conn: &mut PgConnection,
+    principal: &UserId,
+    key: Uuid,
+    fingerprint: &[u8],
+) -> Result<Claim, ApiError> {
+    // The low 64 bits of a UUID (v4 or v7) are random, so they make a good lock id.
+    let lock_id = key.as_u64_pair().1 as i64;
+    let locked: bool = sqlx::query_scalar("SELECT pg_try_advisory_xact_lock($1)")
+        .bind(lock_id)
+        .fetch_one(&mut *conn)
+        .await?;
+    if !locked {
+        return Err(ApiError::InFlight);
+    }
+    let row: Option<(String, Vec<u8>, i16, String)> = sqlx::query_as(
+        "SELECT principal, request_hash, status, response::text FROM idempotency_keys WHERE key = $1",
+    )
+    .bind(key)
+    .fetch_optional(&mut *conn)
+    .await?;
+    match row {
+        None => Ok(Claim::Fresh),
+        // Keys are per principal: another principal's key is simply not reusable, and its
+        // response is never shown.
+        Some((owner, hash, status, body)) if owner == principal.as_str() && hash == fingerprint => {
+            let status = u16::try_from(status)
+                .ok()
+                .and_then(|s| StatusCode::from_u16(s).ok())
+                .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("stored status {status} is invalid")))?;
+            Ok(Claim::Replay(Stored { status, body }))
+        }
+        Some(_) => Err(ApiError::KeyReused),
+    }
+}
+
+/// Stores the answer to the request claimed under `key`.
+pub async fn record(
+    conn: &mut PgConnection,
+    principal: &UserId,
+    key: Uuid,
+    fingerprint: &[u8],
+    stored: &Stored,
+) -> Result<(), ApiError> {
+    sqlx::query(
+        "INSERT INTO idempotency_keys (key, principal, request_hash, status, response)
+         VALUES ($1, $2, $3, $4, $5::json)",
+    )
+    .bind(key)
+    .bind(principal.as_str())
+    .bind(fingerprint)
+    .bind(stored.status.as_u16() as i16)
+    .bind(&stored.body)
+    .execute(conn)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,21 @@
+//! `GET /v1/me`: who the token belongs to and what it may do.
+
+use axum::Json;
+use notify_shared::api::Me;
+
+use super::auth::Principal;
+
+/// The caller's user id and the token's scopes.
+#[utoipa::path(
+    get,
+    path = "/v1/me",
+    tag = "account",
+    responses(
+        (status = 200, description = "The caller", body = Me),
+        (status = 401, description = "Missing or invalid token", body = notify_shared::problem::Problem),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn me(principal: Principal) -> Json<Me> {
+    Json(Me { user: principal.user, scopes: principal.scopes })
+}

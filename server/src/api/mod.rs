@@ -1,0 +1,56 @@
+//! The api role: HTTP commands (validate, then append events in one write-DB transaction) and,
+//! in later issues, queries against the read DB. Handlers never publish to the broker.
+
+mod auth;
+mod error;
+mod health;
+mod idempotency;
+mod json;
+mod me;
+mod notifications;
+mod openapi;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use notify_shared::limits::MAX_REQUEST_BYTES;
+use sqlx::PgPool;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+pub use error::ApiError;
+pub use openapi::ApiDoc;
+
+/// What every handler can reach.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    /// The write DB.
+    pub write: PgPool,
+}
+
+/// The api's routes.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/v1/notifications", post(notifications::send))
+        .route("/v1/me", get(me::me))
+        .route("/v1/openapi.json", get(openapi::document))
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .fallback(|| async { ApiError::NotFound })
+        .method_not_allowed_fallback(|| async {
+            ApiError::Rejected {
+                status: axum::http::StatusCode::METHOD_NOT_ALLOWED,
+                detail: "this route does not take that method".into(),
+            }
+        })
+        .layer(DefaultBodyLimit::max(MAX_REQUEST_BYTES))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Serves the api on `listener` until `shutdown`, then finishes the requests in progress.
+pub async fn serve(listener: TcpListener, state: AppState, shutdown: CancellationToken) -> std::io::Result<()> {
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(async move { shutdown.cancelled().await })
+        .await
+}

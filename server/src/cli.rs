@@ -1,0 +1,78 @@
+//! Command-line interface of `notify-server`.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use notify_shared::UserId;
+use notify_shared::api::Scope;
+
+/// The notify service: api, relay and the other roles, migrations and users.
+#[derive(Debug, Parser)]
+#[command(version, about, long_about = None, after_help = "\
+Examples:
+  notify-server migrate
+  notify-server users add alice
+  notify-server serve
+  notify-server serve --roles relay
+
+Configuration: notify-server.toml in the working directory (or --config), then NOTIFY_SERVER_*
+environment variables: NOTIFY_SERVER_LISTEN, NOTIFY_SERVER_WRITE_DB, NOTIFY_SERVER_AMQP_URL,
+NOTIFY_SERVER_RELAY_BATCH, NOTIFY_SERVER_RELAY_POLL_MS, NOTIFY_SERVER_WRITE_DB_CONNECTIONS.
+Logs go to stderr, filtered by NOTIFY_LOG (default: info).")]
+pub struct Args {
+    /// Configuration file (default: ./notify-server.toml when it exists).
+    #[arg(long, global = true, env = "NOTIFY_SERVER_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Apply the write-DB migrations (serve does it too).
+    Migrate,
+    /// Manage users and their API tokens.
+    #[command(subcommand)]
+    Users(UsersCommand),
+    /// Run server roles until SIGTERM or Ctrl-C.
+    ///
+    /// With the api role it prints `listening on http://ADDR` on stdout once it accepts
+    /// requests.
+    Serve {
+        /// Roles to run in this process, comma-separated.
+        #[arg(long, value_delimiter = ',', default_value = "api,relay")]
+        roles: Vec<Role>,
+    },
+}
+
+/// `users` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum UsersCommand {
+    /// Create a user and print its first API token (shown only this once).
+    Add {
+        /// The user id: 1 to 63 of a-z, 0-9, '_' and '-'.
+        name: UserId,
+        /// Scopes of the token (repeat or comma-separate).
+        #[arg(long = "scope", value_delimiter = ',', default_value = "send,inbox")]
+        scopes: Vec<Scope>,
+    },
+    /// Make another API token for an existing user and print it (shown only this once).
+    Token {
+        /// The user id.
+        name: UserId,
+        /// Scopes of the token (repeat or comma-separate).
+        #[arg(long = "scope", value_delimiter = ',', default_value = "send,inbox")]
+        scopes: Vec<Scope>,
+    },
+}
+
+/// A role of the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Role {
+    /// HTTP api: commands and queries.
+    Api,
+    /// Outbox relay: write DB to RabbitMQ.
+    Relay,
+}

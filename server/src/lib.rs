@@ -1,0 +1,17 @@
+//! notify-server: the service side of notify, one binary with several roles.
+//!
+//! `main.rs` only parses arguments and maps errors to exit codes; everything else is here so
+//! that tests can start the real thing.
+
+pub mod api;
+pub mod broker;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod failpoint;
+pub mod relay;
+pub mod serve;
+pub mod store;
+pub mod telemetry;
+pub mod tokens;
+pub mod users;

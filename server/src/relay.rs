@@ -1,0 +1,157 @@
+//! The relay role: moves outbox rows to the `notify.events` exchange.
+//!
+//! Woken by LISTEN/NOTIFY, with a short poll as fallback. Each batch is claimed with
+//! `FOR UPDATE SKIP LOCKED` (so two relays never publish the same row at once), published with
+//! pipelined publisher confirms and `mandatory`, and deleted from the outbox only after every
+//! confirm arrived, in the same transaction. A crash anywhere before that commit leaves the rows
+//! in the outbox and they are published again: at least once, never lost. There is no
+//! high-water mark, so a row whose transaction commits after a later row's is still found.
+
+use std::time::Duration;
+
+use lapin::options::{BasicPublishOptions, ConfirmSelectOptions};
+use lapin::publisher_confirm::Confirmation;
+use lapin::types::ShortString;
+use lapin::{BasicProperties, Channel};
+use notify_shared::UserId;
+use notify_shared::event::CONTENT_TYPE;
+use notify_shared::routing::{EVENTS_EXCHANGE, routing_key_for_kind};
+use secrecy::SecretString;
+use sqlx::PgPool;
+use sqlx::postgres::PgListener;
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+use crate::{broker, failpoint, store};
+
+/// What the relay needs.
+#[derive(Debug)]
+pub struct Relay {
+    /// The write DB.
+    pub pool: PgPool,
+    /// The broker.
+    pub amqp_url: SecretString,
+    /// Most rows per batch.
+    pub batch: u32,
+    /// Fallback poll interval.
+    pub poll: Duration,
+}
+
+/// Why a batch could not be relayed; the relay reconnects and tries again.
+#[derive(Debug, thiserror::Error)]
+pub enum RelayError {
+    /// The write DB failed.
+    #[error("write database: {0}")]
+    Db(#[from] sqlx::Error),
+    /// The broker failed or closed the channel.
+    #[error("broker: {0}")]
+    Broker(#[from] lapin::Error),
+    /// The broker refused a message (negative acknowledgement).
+    #[error("broker refused event {0}")]
+    Nacked(Uuid),
+}
+
+impl Relay {
+    /// Relays until `shutdown`, reconnecting with backoff after any failure.
+    pub async fn run(self, shutdown: CancellationToken) {
+        let mut backoff = Duration::from_millis(100);
+        loop {
+            let result = tokio::select! {
+                result = self.session(&shutdown) => result,
+                () = shutdown.cancelled() => return,
+            };
+            match result {
+                Ok(()) => return,
+                Err(error) => {
+                    tracing::warn!(%error, retry_in = ?backoff, "relay interrupted");
+                    tokio::select! {
+                        () = tokio::time::sleep(backoff) => {}
+                        () = shutdown.cancelled() => return,
+                    }
+                    backoff = (backoff * 2).min(Duration::from_secs(5));
+                }
+            }
+        }
+    }
+
+    /// One connected session: returns `Ok` only on shutdown.
+    async fn session(&self, shutdown: &CancellationToken) -> Result<(), RelayError> {
+        let connection = broker::connect(&self.amqp_url, "relay").await?;
+        let channel = connection.create_channel().await?;
+        channel.confirm_select(ConfirmSelectOptions::default()).await?;
+        let mut listener = PgListener::connect_with(&self.pool).await?;
+        listener.listen(store::OUTBOX_CHANNEL).await?;
+        tracing::info!("relay connected");
+        loop {
+            let relayed = self.relay_batch(&channel).await?;
+            if relayed == self.batch as usize {
+                continue;
+            }
+            tokio::select! {
+                notification = listener.recv() => { notification?; }
+                () = tokio::time::sleep(self.poll) => {}
+                () = shutdown.cancelled() => return Ok(()),
+            }
+        }
+    }
+
+    /// Publishes one batch of outbox rows and deletes them once confirmed; returns how many.
+    #[tracing::instrument(skip_all, err)]
+    async fn relay_batch(&self, channel: &Channel) -> Result<usize, RelayError> {
+        let mut tx = self.pool.begin().await?;
+        let rows: Vec<(i64, Uuid, String, String, String)> = sqlx::query_as(
+            "SELECT o.position, e.id, e.kind, e.user_id, e.document::text
+             FROM outbox o JOIN events e ON e.position = o.position
+             ORDER BY o.position
+             LIMIT $1
+             FOR UPDATE OF o SKIP LOCKED",
+        )
+        .bind(i64::from(self.batch))
+        .fetch_all(&mut *tx)
+        .await?;
+        if rows.is_empty() {
+            return Ok(0);
+        }
+
+        let mut confirms = Vec::with_capacity(rows.len());
+        for (_, id, kind, user, document) in &rows {
+            let user = UserId::parse(user.as_str()).map_err(|e| sqlx::Error::Decode(e.into()))?;
+            let properties = BasicProperties::default()
+                .with_message_id(ShortString::from(id.to_string()))
+                .with_content_type(ShortString::from(CONTENT_TYPE))
+                .with_type(ShortString::from(format!("notify.{kind}.v1")))
+                .with_delivery_mode(2);
+            let confirm = channel
+                .basic_publish(
+                    EVENTS_EXCHANGE,
+                    &routing_key_for_kind(&user, kind),
+                    BasicPublishOptions { mandatory: true, ..Default::default() },
+                    document.as_bytes(),
+                    properties,
+                )
+                .await?;
+            confirms.push((*id, confirm));
+        }
+        for (id, confirm) in confirms {
+            match confirm.await? {
+                Confirmation::Ack(None) | Confirmation::NotRequested => {}
+                Confirmation::Ack(Some(returned)) => {
+                    // No queue is bound for this routing key (no consumer wants it yet). The broker
+                    // took responsibility for it, so it counts as published.
+                    tracing::warn!(event = %id, routing_key = %returned.delivery.routing_key, "event was unroutable");
+                }
+                Confirmation::Nack(_) => return Err(RelayError::Nacked(id)),
+            }
+        }
+        failpoint::hit("relay.after_confirm");
+
+        let positions: Vec<i64> = rows.iter().map(|row| row.0).collect();
+        sqlx::query("DELETE FROM outbox WHERE position = ANY($1)")
+            .bind(&positions)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        tracing::debug!(count = rows.len(), "relayed");
+        Ok(rows.len())
+    }
+}

@@ -1,0 +1,69 @@
+//! Users and their tokens in the write DB (`notify-server users ...`).
+
+use notify_shared::UserId;
+use notify_shared::api::Scope;
+use sqlx::PgPool;
+
+use crate::tokens;
+
+/// Why a user command failed.
+#[derive(Debug, thiserror::Error)]
+pub enum UserError {
+    /// `users add` for a user who exists.
+    #[error("user {0} already exists; `notify-server users token {0}` makes another token")]
+    Exists(UserId),
+    /// A token for a user who does not exist.
+    #[error("no user {0}; `notify-server users add {0}` creates it")]
+    Missing(UserId),
+    /// The database failed.
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+/// Creates `user` with a first token of `scopes`; returns the token (shown once).
+pub async fn add(pool: &PgPool, user: &UserId, scopes: &[Scope]) -> Result<String, UserError> {
+    let mut tx = pool.begin().await?;
+    let inserted = sqlx::query("INSERT INTO users (id) VALUES ($1) ON CONFLICT DO NOTHING")
+        .bind(user.as_str())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    if inserted == 0 {
+        return Err(UserError::Exists(user.clone()));
+    }
+    let token = insert_token(&mut tx, user, scopes).await?;
+    tx.commit().await?;
+    Ok(token)
+}
+
+/// Makes another token of `scopes` for an existing `user`; returns it (shown once).
+pub async fn add_token(pool: &PgPool, user: &UserId, scopes: &[Scope]) -> Result<String, UserError> {
+    let mut tx = pool.begin().await?;
+    let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT FROM users WHERE id = $1)")
+        .bind(user.as_str())
+        .fetch_one(&mut *tx)
+        .await?;
+    if !exists {
+        return Err(UserError::Missing(user.clone()));
+    }
+    let token = insert_token(&mut tx, user, scopes).await?;
+    tx.commit().await?;
+    Ok(token)
+}
+
+async fn insert_token(
+    conn: &mut sqlx::PgConnection,
+    user: &UserId,
+    scopes: &[Scope],
+) -> Result<String, sqlx::Error> {
+    let new = tokens::generate();
+    let scopes: Vec<&str> = scopes.iter().map(|s| s.as_str()).collect();
+    sqlx::query("INSERT INTO tokens (id, user_id, secret_hash, scopes) VALUES ($1, $2, $3, $4)")
+        .bind(new.id)
+        .bind(user.as_str())
+        .bind(&new.secret_hash[..])
+        .bind(&scopes)
+        .execute(conn)
+        .await?;
+    Ok(new.token)
+}

@@ -1,0 +1,161 @@
+//! HTTP request and response bodies of the v1 API.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::UserId;
+
+/// The header that carries the idempotency key (the operation id) of a command.
+pub const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
+
+/// How urgent a notification is; desktop urgency follows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum Priority {
+    /// Can wait.
+    Low,
+    /// The default.
+    #[default]
+    Normal,
+    /// Wants attention soon.
+    High,
+    /// Wants attention now.
+    Urgent,
+}
+
+/// A way to reach a person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum Channel {
+    /// A popup on each of the recipient's machines, through notifyd.
+    Desktop,
+    /// An e-mail.
+    Email,
+    /// An HTTP POST to the recipient's webhook.
+    Webhook,
+}
+
+/// Body of `POST /v1/notifications`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SendRequest {
+    /// Recipients; empty means the sender.
+    #[serde(default)]
+    pub to: Vec<UserId>,
+    /// Optional title, one line.
+    #[serde(default)]
+    pub title: Option<String>,
+    /// The message.
+    pub body: String,
+    /// How urgent it is.
+    #[serde(default)]
+    pub priority: Priority,
+    /// Free-form tags, for filtering.
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// Channels to use; empty means the recipient's preferences.
+    #[serde(default)]
+    pub channels: Vec<Channel>,
+    /// Groups related notifications.
+    #[serde(default)]
+    pub thread: Option<String>,
+    /// When to deliver; absent means now.
+    #[serde(default)]
+    pub deliver_at: Option<DateTime<Utc>>,
+}
+
+/// What an operation has become.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum OperationStatus {
+    /// Stored; nothing has happened yet.
+    Accepted,
+    /// Waiting for its delivery time.
+    Scheduled,
+    /// In the recipients' inboxes; channels are delivering.
+    Dispatched,
+    /// Every channel of every recipient succeeded.
+    Delivered,
+    /// Some channels succeeded, some failed.
+    PartiallyDelivered,
+    /// Every channel failed.
+    Failed,
+    /// Cancelled before it was dispatched.
+    Cancelled,
+    /// The read model reflects the change (read, unread, read-all, preferences).
+    Applied,
+}
+
+/// One notification created by a send: one per recipient.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SentNotification {
+    /// The notification id (the aggregate id of its events).
+    pub id: Uuid,
+    /// Its recipient.
+    pub recipient: UserId,
+}
+
+/// Body of the `202 Accepted` answer to `POST /v1/notifications`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SendResponse {
+    /// The operation id (the idempotency key of the request).
+    pub operation_id: Uuid,
+    /// Where the operation stands.
+    pub status: OperationStatus,
+    /// One notification per recipient.
+    pub notifications: Vec<SentNotification>,
+}
+
+/// What a token may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum Scope {
+    /// Send notifications.
+    Send,
+    /// Read and change one's own inbox.
+    Inbox,
+    /// Manage users and tokens.
+    Admin,
+}
+
+impl Scope {
+    /// Every scope, in a stable order.
+    pub const ALL: [Scope; 3] = [Scope::Send, Scope::Inbox, Scope::Admin];
+
+    /// The scope's name, as in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Send => "send",
+            Self::Inbox => "inbox",
+            Self::Admin => "admin",
+        }
+    }
+}
+
+impl std::str::FromStr for Scope {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|scope| scope.as_str() == s)
+            .ok_or_else(|| format!("unknown scope {s:?}: use send, inbox or admin"))
+    }
+}
+
+/// Body of `GET /v1/me`: who the token belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Me {
+    /// The user the token belongs to.
+    pub user: UserId,
+    /// What the token may do.
+    pub scopes: Vec<Scope>,
+}

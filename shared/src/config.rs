@@ -1,0 +1,202 @@
+//! The client configuration shared by `notify` and `notifyd`:
+//! `$XDG_CONFIG_HOME/notify/config.toml`, then `NOTIFY_*` environment variables.
+//!
+//! The file holds a token, so like ssh we refuse to read it when group or others may.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// Server URL used when neither the file nor the environment names one.
+pub const DEFAULT_SERVER: &str = "http://127.0.0.1:8470";
+/// Names the configuration file instead of the default path.
+pub const ENV_CONFIG: &str = "NOTIFY_CONFIG";
+/// Overrides `server` from the file.
+pub const ENV_SERVER: &str = "NOTIFY_SERVER";
+/// Overrides `token` from the file.
+pub const ENV_TOKEN: &str = "NOTIFY_TOKEN";
+
+/// An API token. Its `Debug` and `Display` never show it.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct Token(String);
+
+impl Token {
+    /// Wraps a token.
+    pub fn new(token: String) -> Self {
+        Self(token)
+    }
+
+    /// The token itself, for an `Authorization` header.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Token {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Token(<redacted>)")
+    }
+}
+
+/// The contents of `config.toml`; every key is optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    /// Base URL of the notify api, for example `http://127.0.0.1:8470`.
+    pub server: Option<String>,
+    /// API token (`notify-server users add NAME` prints one).
+    pub token: Option<Token>,
+}
+
+/// Where a setting came from, so `notify config show` can say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// A command-line flag.
+    Flag,
+    /// An environment variable.
+    Env,
+    /// The configuration file.
+    File,
+    /// The built-in default.
+    Default,
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Flag => "flag",
+            Self::Env => "environment",
+            Self::File => "config file",
+            Self::Default => "default",
+        })
+    }
+}
+
+/// The effective client settings.
+#[derive(Debug)]
+pub struct ClientConfig {
+    /// The file that was read (or would have been, when it does not exist).
+    pub path: PathBuf,
+    /// Whether that file exists.
+    pub file_exists: bool,
+    /// The api base URL, without a trailing slash.
+    pub server: String,
+    /// Where `server` came from.
+    pub server_source: Source,
+    /// The token, when one is configured.
+    pub token: Option<Token>,
+    /// Where `token` came from.
+    pub token_source: Option<Source>,
+}
+
+/// Why the configuration could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// No home directory to find the default path in.
+    #[error("cannot find a configuration directory (is HOME set?); set {ENV_CONFIG} to a file path")]
+    NoConfigDir,
+    /// The file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// Group or others may read the file.
+    #[error("{path} is accessible by group or others (mode {mode:03o}) and holds a token; run: chmod 600 {path}")]
+    Permissions {
+        /// The file.
+        path: PathBuf,
+        /// Its permission bits.
+        mode: u32,
+    },
+    /// The file is not valid TOML or has unknown keys.
+    #[error("{path} is not a valid configuration: {message}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// The TOML error.
+        message: String,
+    },
+    /// The server URL is not an http(s) URL.
+    #[error("server {0:?} (from {1}) is not an http:// or https:// URL")]
+    BadServer(String, Source),
+}
+
+/// The default configuration file: `$NOTIFY_CONFIG`, else `$XDG_CONFIG_HOME/notify/config.toml`.
+pub fn config_path() -> Result<PathBuf, ConfigError> {
+    if let Some(path) = std::env::var_os(ENV_CONFIG) {
+        return Ok(PathBuf::from(path));
+    }
+    directories::ProjectDirs::from("", "", "notify")
+        .map(|dirs| dirs.config_dir().join("config.toml"))
+        .ok_or(ConfigError::NoConfigDir)
+}
+
+impl ClientConfig {
+    /// Loads the file (when it exists), then the environment, then `server_flag`.
+    pub fn load(server_flag: Option<String>) -> Result<Self, ConfigError> {
+        let path = config_path()?;
+        let file = read_file(&path)?;
+        let file_exists = file.is_some();
+        let file = file.unwrap_or_default();
+
+        let env = |name| std::env::var(name).ok().filter(|v: &String| !v.is_empty());
+        let (server, server_source) = match (server_flag, env(ENV_SERVER), file.server) {
+            (Some(s), _, _) => (s, Source::Flag),
+            (None, Some(s), _) => (s, Source::Env),
+            (None, None, Some(s)) => (s, Source::File),
+            (None, None, None) => (DEFAULT_SERVER.to_owned(), Source::Default),
+        };
+        if !(server.starts_with("http://") || server.starts_with("https://")) {
+            return Err(ConfigError::BadServer(server, server_source));
+        }
+        let (token, token_source) = match (env(ENV_TOKEN), file.token) {
+            (Some(t), _) => (Some(Token::new(t)), Some(Source::Env)),
+            (None, Some(t)) => (Some(t), Some(Source::File)),
+            (None, None) => (None, None),
+        };
+        Ok(Self {
+            path,
+            file_exists,
+            server: server.trim_end_matches('/').to_owned(),
+            server_source,
+            token,
+            token_source,
+        })
+    }
+}
+
+fn read_file(path: &Path) -> Result<Option<FileConfig>, ConfigError> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(source) => return Err(ConfigError::Read { path: path.into(), source }),
+    };
+    check_private(path)?;
+    toml::from_str(&text)
+        .map(Some)
+        .map_err(|e| ConfigError::Parse { path: path.into(), message: e.message().to_owned() })
+}
+
+#[cfg(unix)]
+fn check_private(path: &Path) -> Result<(), ConfigError> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(path)
+        .map_err(|source| ConfigError::Read { path: path.into(), source })?
+        .permissions()
+        .mode()
+        & 0o777;
+    if mode & 0o077 != 0 {
+        return Err(ConfigError::Permissions { path: path.into(), mode });
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn check_private(_path: &Path) -> Result<(), ConfigError> {
+    Ok(())
+}

@@ -1,0 +1,16 @@
+//! Contracts between the parts of notify: everything that crosses a process boundary.
+//!
+//! If a type is serializable, it lives here and is part of some boundary: the CloudEvents
+//! envelope and event types (write DB and broker), routing keys, HTTP request and response
+//! bodies, problem documents, and the client configuration file. Nothing in this crate does
+//! I/O apart from reading the client configuration file.
+
+pub mod api;
+pub mod config;
+pub mod event;
+pub mod limits;
+pub mod problem;
+pub mod routing;
+pub mod user_id;
+
+pub use user_id::UserId;

@@ -1,0 +1,1 @@
+//! Test harness: real services, fresh databases and vhosts per test.
