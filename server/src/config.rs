@@ -2,7 +2,7 @@
 //! environment variables (for example `NOTIFY_SERVER_WRITE_DB`).
 
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use figment::Figment;
@@ -62,7 +62,7 @@ impl Config {
                 )));
             }
             Some(path) => figment = figment.merge(Toml::file_exact(path)),
-            None => figment = figment.merge(Toml::file_exact(PathBuf::from(DEFAULT_CONFIG_FILE))),
+            None => figment = figment.merge(Toml::file(DEFAULT_CONFIG_FILE)),
         }
         figment.merge(Env::prefixed("NOTIFY_SERVER_")).extract()
     }

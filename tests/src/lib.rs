@@ -1,1 +1,25 @@
-//! Test harness: real services, fresh databases and vhosts per test.
+//! Test harness: every test gets its own write database (migrated) and its own RabbitMQ vhost
+//! on the real services that `scripts/services` starts, so tests run in parallel. It starts
+//! the real `notify-server` and `notify` binaries, and taps the `notify.events` exchange.
+
+pub mod cli;
+pub mod server;
+pub mod services;
+pub mod tap;
+
+pub use services::TestEnv;
+
+/// The path of a binary of this workspace, built next to the test executable
+/// (`cargo build --workspace --bins`, which `scripts/test` runs first).
+pub fn binary(name: &str) -> std::path::PathBuf {
+    let exe = std::env::current_exe().expect("test executable path");
+    // target/<profile>/deps/<test-binary> → target/<profile>/<name>
+    let dir = exe.parent().and_then(|deps| deps.parent()).expect("target directory");
+    let path = dir.join(name);
+    assert!(
+        path.exists(),
+        "{} is missing: run `cargo build --workspace --bins` first (scripts/test does)",
+        path.display()
+    );
+    path
+}

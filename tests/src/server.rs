@@ -1,0 +1,78 @@
+//! Runs the real `notify-server` binary against a [`TestEnv`].
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+use crate::{TestEnv, binary};
+
+/// A running `notify-server serve`, killed when dropped.
+#[derive(Debug)]
+pub struct Server {
+    /// The process.
+    pub child: Child,
+    /// `http://127.0.0.1:<port>` when the api role runs.
+    pub url: Option<String>,
+}
+
+impl TestEnv {
+    /// `notify-server` configured for this environment, with the api on a free port.
+    pub fn server_command(&self) -> Command {
+        let mut command = Command::new(binary("notify-server"));
+        command
+            .env("NOTIFY_SERVER_WRITE_DB", &self.write_url)
+            .env("NOTIFY_SERVER_AMQP_URL", &self.amqp_url)
+            .env("NOTIFY_SERVER_LISTEN", "127.0.0.1:0")
+            .env("NOTIFY_SERVER_RELAY_POLL_MS", "200")
+            .env("NOTIFY_LOG", "info,notify_server=debug")
+            .env_remove("NOTIFY_FAILPOINTS")
+            .kill_on_drop(true);
+        command
+    }
+
+    /// Starts `serve --roles <roles>`; with the api role, waits until it listens.
+    pub async fn start_server(&self, roles: &str) -> Server {
+        self.start_server_with(roles, &[]).await
+    }
+
+    /// Like [`TestEnv::start_server`], with extra environment variables.
+    pub async fn start_server_with(&self, roles: &str, env: &[(&str, &str)]) -> Server {
+        let mut command = self.server_command();
+        command.args(["serve", "--roles", roles]).envs(env.iter().copied()).stdout(Stdio::piped());
+        let mut child = command.spawn().expect("start notify-server");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let url = if roles.split(',').any(|r| r == "api") {
+            let mut lines = BufReader::new(stdout).lines();
+            let line = tokio::time::timeout(Duration::from_secs(30), lines.next_line())
+                .await
+                .expect("notify-server did not start listening within 30 s")
+                .expect("read notify-server stdout")
+                .expect("notify-server exited before listening");
+            Some(line.strip_prefix("listening on ").expect("listening line").to_owned())
+        } else {
+            None
+        };
+        Server { child, url }
+    }
+
+    /// Creates a user with `notify-server users add` and returns its token.
+    pub async fn add_user(&self, name: &str, scopes: &str) -> String {
+        let output = self
+            .server_command()
+            .args(["users", "add", name, "--scope", scopes])
+            .output()
+            .await
+            .expect("run notify-server users add");
+        assert!(output.status.success(), "users add failed: {}", String::from_utf8_lossy(&output.stderr));
+        String::from_utf8(output.stdout).expect("utf-8 token").trim().to_owned()
+    }
+}
+
+impl Server {
+    /// The api URL; panics when the api role does not run.
+    pub fn url(&self) -> &str {
+        self.url.as_deref().expect("the api role runs")
+    }
+}

@@ -1,0 +1,104 @@
+//! A fresh write database and RabbitMQ vhost per test, dropped when the test ends.
+
+use std::time::Duration;
+
+use sqlx::PgPool;
+use sqlx::postgres::PgPoolOptions;
+use uuid::Uuid;
+
+const WRITE_ADMIN_URL: &str = "postgres://notify:notify@127.0.0.1:5678/postgres";
+const WRITE_BASE_URL: &str = "postgres://notify:notify@127.0.0.1:5678";
+const AMQP_BASE_URL: &str = "amqp://notify:notify@127.0.0.1:5672";
+const MANAGEMENT_URL: &str = "http://127.0.0.1:15672/api";
+const MANAGEMENT_USER: (&str, &str) = ("notify", "notify");
+
+/// One test's private services.
+#[derive(Debug)]
+pub struct TestEnv {
+    /// The name shared by the database and the vhost.
+    pub name: String,
+    /// URL of the test's write database.
+    pub write_url: String,
+    /// URL of the test's vhost.
+    pub amqp_url: String,
+    /// A pool on the test's write database, for assertions.
+    pub write: PgPool,
+}
+
+impl TestEnv {
+    /// Creates and migrates a database and creates a vhost, both named `notify_test_<uuid>`.
+    pub async fn new() -> Self {
+        let name = format!("notify_test_{}", Uuid::now_v7().simple());
+        let admin = admin_pool().await;
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&admin)
+            .await
+            .expect("create test database (is scripts/services running?)");
+        admin.close().await;
+        let write_url = format!("{WRITE_BASE_URL}/{name}");
+        let write = PgPoolOptions::new()
+            .max_connections(4)
+            .connect(&write_url)
+            .await
+            .expect("connect to the test database");
+        notify_server::db::WRITE_MIGRATIONS.run(&write).await.expect("migrate the test database");
+
+        let http = reqwest::Client::new();
+        let vhost_url = format!("{MANAGEMENT_URL}/vhosts/{name}");
+        http.put(&vhost_url)
+            .basic_auth(MANAGEMENT_USER.0, Some(MANAGEMENT_USER.1))
+            .send()
+            .await
+            .and_then(|r| r.error_for_status())
+            .expect("create test vhost (is the RabbitMQ management API up?)");
+        http.put(format!("{MANAGEMENT_URL}/permissions/{name}/{}", MANAGEMENT_USER.0))
+            .basic_auth(MANAGEMENT_USER.0, Some(MANAGEMENT_USER.1))
+            .json(&serde_json::json!({"configure": ".*", "write": ".*", "read": ".*"}))
+            .send()
+            .await
+            .and_then(|r| r.error_for_status())
+            .expect("grant the test vhost");
+        let amqp_url = format!("{AMQP_BASE_URL}/{name}");
+        Self { name, write_url, amqp_url, write }
+    }
+
+    /// How many rows `table` of the write DB has.
+    pub async fn count(&self, table: &str) -> i64 {
+        sqlx::query_scalar(&format!("SELECT count(*) FROM {table}"))
+            .fetch_one(&self.write)
+            .await
+            .expect("count rows")
+    }
+}
+
+async fn admin_pool() -> PgPool {
+    PgPoolOptions::new()
+        .max_connections(1)
+        .acquire_timeout(Duration::from_secs(10))
+        .connect(WRITE_ADMIN_URL)
+        .await
+        .expect("connect to the write PostgreSQL on 127.0.0.1:5678 (run scripts/services)")
+}
+
+impl Drop for TestEnv {
+    fn drop(&mut self) {
+        let name = self.name.clone();
+        // Drop runs inside the test's runtime; clean up on a thread with a runtime of its own.
+        let cleanup = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            runtime.block_on(async {
+                let admin = admin_pool().await;
+                sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&admin).await?;
+                reqwest::Client::new()
+                    .delete(format!("{MANAGEMENT_URL}/vhosts/{name}"))
+                    .basic_auth(MANAGEMENT_USER.0, Some(MANAGEMENT_USER.1))
+                    .send()
+                    .await?;
+                anyhow::Ok(())
+            })
+        });
+        if let Ok(Err(error)) = cleanup.join() {
+            eprintln!("cleanup of {} failed: {error:#}", self.name);
+        }
+    }
+}

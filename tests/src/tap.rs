@@ -1,0 +1,101 @@
+//! A tap on `notify.events`: an exclusive queue bound to `#` that collects every event.
+
+use std::time::Duration;
+
+use futures::StreamExt;
+use lapin::options::{BasicAckOptions, BasicConsumeOptions, QueueBindOptions, QueueDeclareOptions};
+use lapin::types::FieldTable;
+use lapin::{Connection, ConnectionProperties, Consumer};
+use notify_shared::event::Envelope;
+use notify_shared::routing::EVENTS_EXCHANGE;
+
+use crate::TestEnv;
+
+/// One message as the broker delivered it.
+#[derive(Debug, Clone)]
+pub struct Tapped {
+    /// The routing key it was published with.
+    pub routing_key: String,
+    /// The AMQP `message_id`.
+    pub message_id: Option<String>,
+    /// The AMQP `content_type`.
+    pub content_type: Option<String>,
+    /// Whether the message was persistent (delivery mode 2).
+    pub persistent: bool,
+    /// The body as JSON.
+    pub json: serde_json::Value,
+    /// The body as an envelope.
+    pub envelope: Envelope,
+}
+
+/// Collects events published to the test's `notify.events`.
+#[derive(Debug)]
+pub struct Tap {
+    _connection: Connection,
+    consumer: Consumer,
+}
+
+impl TestEnv {
+    /// Binds a tap to `notify.events`; the exchange must exist (a server with the relay role
+    /// declares it at start).
+    pub async fn tap(&self) -> Tap {
+        let connection = Connection::connect(&self.amqp_url, ConnectionProperties::default())
+            .await
+            .expect("connect to the test vhost");
+        let channel = connection.create_channel().await.expect("channel");
+        let queue = channel
+            .queue_declare("", QueueDeclareOptions { exclusive: true, ..Default::default() }, FieldTable::default())
+            .await
+            .expect("declare tap queue");
+        channel
+            .queue_bind(queue.name().as_str(), EVENTS_EXCHANGE, "#", QueueBindOptions::default(), FieldTable::default())
+            .await
+            .expect("bind tap queue to notify.events");
+        let consumer = channel
+            .basic_consume(queue.name().as_str(), "tap", BasicConsumeOptions::default(), FieldTable::default())
+            .await
+            .expect("consume tap queue");
+        Tap { _connection: connection, consumer }
+    }
+}
+
+impl Tap {
+    /// Waits for `n` messages (panics after 20 s), then checks that nothing more arrives for a
+    /// moment, so callers can assert "exactly these".
+    pub async fn exactly(&mut self, n: usize) -> Vec<Tapped> {
+        let got = self.take(n).await;
+        if let Ok(Some(extra)) = tokio::time::timeout(Duration::from_millis(700), self.next()).await {
+            panic!("expected exactly {n} events, got another: {:?}", extra.json);
+        }
+        got
+    }
+
+    /// Waits for `n` messages; panics after 20 s.
+    pub async fn take(&mut self, n: usize) -> Vec<Tapped> {
+        let mut got = Vec::with_capacity(n);
+        while got.len() < n {
+            match tokio::time::timeout(Duration::from_secs(20), self.next()).await {
+                Ok(Some(message)) => got.push(message),
+                Ok(None) => panic!("tap closed after {} of {n} events", got.len()),
+                Err(_) => panic!("only {} of {n} events arrived within 20 s: {got:#?}", got.len()),
+            }
+        }
+        got
+    }
+
+    async fn next(&mut self) -> Option<Tapped> {
+        let delivery = self.consumer.next().await?.expect("tap delivery");
+        delivery.ack(BasicAckOptions::default()).await.expect("ack tap delivery");
+        let properties = &delivery.properties;
+        let json: serde_json::Value = serde_json::from_slice(&delivery.data).expect("event body is JSON");
+        let envelope = serde_json::from_value(json.clone()).expect("event body is an Envelope");
+        Some(Tapped {
+            routing_key: delivery.routing_key.to_string(),
+            message_id: properties.message_id().as_ref().map(|s| s.to_string()),
+            content_type: properties.content_type().as_ref().map(|s| s.to_string()),
+            persistent: *properties.delivery_mode() == Some(2),
+            json,
+            envelope,
+        })
+    }
+}

@@ -1,0 +1,7 @@
+//! End-to-end tests against real RabbitMQ and PostgreSQL (`scripts/services`), one binary.
+
+mod api_errors;
+mod cli_config;
+mod idempotency;
+mod relay;
+mod send;
