@@ -20,22 +20,44 @@ pub async fn connect(url: &SecretString, role: &str) -> lapin::Result<Connection
 /// with the same arguments changes nothing.
 pub async fn declare_topology(connection: &Connection) -> lapin::Result<()> {
     let channel = connection.create_channel().await?;
-    let durable = ExchangeDeclareOptions { durable: true, ..Default::default() };
+    let durable = ExchangeDeclareOptions {
+        durable: true,
+        ..Default::default()
+    };
     channel
-        .exchange_declare(EVENTS_EXCHANGE, ExchangeKind::Topic, durable, FieldTable::default())
-        .await?;
-    channel
-        .exchange_declare(DEAD_LETTER_EXCHANGE, ExchangeKind::Fanout, durable, FieldTable::default())
-        .await?;
-    channel
-        .queue_declare(
-            DEAD_LETTER_QUEUE,
-            QueueDeclareOptions { durable: true, ..Default::default() },
+        .exchange_declare(
+            EVENTS_EXCHANGE,
+            ExchangeKind::Topic,
+            durable,
             FieldTable::default(),
         )
         .await?;
     channel
-        .queue_bind(DEAD_LETTER_QUEUE, DEAD_LETTER_EXCHANGE, "", QueueBindOptions::default(), FieldTable::default())
+        .exchange_declare(
+            DEAD_LETTER_EXCHANGE,
+            ExchangeKind::Fanout,
+            durable,
+            FieldTable::default(),
+        )
+        .await?;
+    channel
+        .queue_declare(
+            DEAD_LETTER_QUEUE,
+            QueueDeclareOptions {
+                durable: true,
+                ..Default::default()
+            },
+            FieldTable::default(),
+        )
+        .await?;
+    channel
+        .queue_bind(
+            DEAD_LETTER_QUEUE,
+            DEAD_LETTER_EXCHANGE,
+            "",
+            QueueBindOptions::default(),
+            FieldTable::default(),
+        )
         .await?;
     channel.close(200, "topology declared").await
 }

@@ -52,19 +52,22 @@ const DEFAULTS: Defaults = Defaults {
 
 impl Config {
     /// Loads the configuration; `file` is `--config`, which must exist when given.
-    pub fn load(file: Option<&Path>) -> Result<Self, figment::Error> {
+    pub fn load(file: Option<&Path>) -> Result<Self, Box<figment::Error>> {
         let mut figment = Figment::from(Serialized::defaults(DEFAULTS));
         match file {
             Some(path) if !path.exists() => {
-                return Err(figment::Error::from(format!(
+                return Err(Box::new(figment::Error::from(format!(
                     "configuration file {} does not exist",
                     path.display()
-                )));
+                ))));
             }
             Some(path) => figment = figment.merge(Toml::file_exact(path)),
             None => figment = figment.merge(Toml::file(DEFAULT_CONFIG_FILE)),
         }
-        figment.merge(Env::prefixed("NOTIFY_SERVER_")).extract()
+        figment
+            .merge(Env::prefixed("NOTIFY_SERVER_"))
+            .extract()
+            .map_err(Box::new)
     }
 
     /// The relay's fallback poll interval.

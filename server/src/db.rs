@@ -12,7 +12,10 @@ pub static WRITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/write");
 
 /// Opens a pool on the write DB. Acquiring a connection gives up after a few seconds so that
 /// a request answers 503 instead of hanging while the database is down.
-pub async fn connect_write(url: &SecretString, max_connections: u32) -> Result<PgPool, sqlx::Error> {
+pub async fn connect_write(
+    url: &SecretString,
+    max_connections: u32,
+) -> Result<PgPool, sqlx::Error> {
     PgPoolOptions::new()
         .max_connections(max_connections)
         .acquire_timeout(Duration::from_secs(3))
@@ -24,7 +27,10 @@ pub async fn connect_write(url: &SecretString, max_connections: u32) -> Result<P
 pub fn is_unavailable(error: &sqlx::Error) -> bool {
     matches!(
         error,
-        sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Tls(_)
+        sqlx::Error::Io(_)
+            | sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::Tls(_)
     ) || matches!(error, sqlx::Error::Database(e) if e.code().is_some_and(|code| {
         // Class 57: operator intervention (shutdown, crash recovery); 08: connection exceptions.
         code.starts_with("57") || code.starts_with("08")

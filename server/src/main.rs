@@ -40,7 +40,10 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Serve { roles } => serve::serve(config, &roles).await,
         Command::Migrate => {
             let pool = connect(&config).await?;
-            db::WRITE_MIGRATIONS.run(&pool).await.context("cannot migrate the write DB")?;
+            db::WRITE_MIGRATIONS
+                .run(&pool)
+                .await
+                .context("cannot migrate the write DB")?;
             eprintln!("write DB migrated");
             Ok(())
         }

@@ -78,7 +78,9 @@ impl Relay {
     async fn session(&self, shutdown: &CancellationToken) -> Result<(), RelayError> {
         let connection = broker::connect(&self.amqp_url, "relay").await?;
         let channel = connection.create_channel().await?;
-        channel.confirm_select(ConfirmSelectOptions::default()).await?;
+        channel
+            .confirm_select(ConfirmSelectOptions::default())
+            .await?;
         let mut listener = PgListener::connect_with(&self.pool).await?;
         listener.listen(store::OUTBOX_CHANNEL).await?;
         tracing::info!("relay connected");
@@ -125,7 +127,10 @@ impl Relay {
                 .basic_publish(
                     EVENTS_EXCHANGE,
                     &routing_key_for_kind(&user, kind),
-                    BasicPublishOptions { mandatory: true, ..Default::default() },
+                    BasicPublishOptions {
+                        mandatory: true,
+                        ..Default::default()
+                    },
                     document.as_bytes(),
                     properties,
                 )

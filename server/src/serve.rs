@@ -16,14 +16,22 @@ pub async fn serve(config: Config, roles: &[Role]) -> anyhow::Result<()> {
     let write = db::connect_write(&config.write_db, config.write_db_connections)
         .await
         .context("cannot connect to the write DB (is scripts/services running?)")?;
-    db::WRITE_MIGRATIONS.run(&write).await.context("cannot migrate the write DB")?;
+    db::WRITE_MIGRATIONS
+        .run(&write)
+        .await
+        .context("cannot migrate the write DB")?;
 
     if roles.contains(&Role::Relay) {
         let connection = broker::connect(&config.amqp_url, "setup")
             .await
             .context("cannot connect to RabbitMQ (is scripts/services running?)")?;
-        broker::declare_topology(&connection).await.context("cannot declare the RabbitMQ topology")?;
-        connection.close(200, "setup done").await.context("closing the setup connection")?;
+        broker::declare_topology(&connection)
+            .await
+            .context("cannot declare the RabbitMQ topology")?;
+        connection
+            .close(200, "setup done")
+            .await
+            .context("closing the setup connection")?;
     }
 
     let shutdown = CancellationToken::new();
@@ -42,7 +50,9 @@ pub async fn serve(config: Config, roles: &[Role]) -> anyhow::Result<()> {
             .await
             .with_context(|| format!("cannot listen on {}", config.listen))?;
         let address = listener.local_addr()?;
-        let state = api::AppState { write: write.clone() };
+        let state = api::AppState {
+            write: write.clone(),
+        };
         let api_shutdown = shutdown.clone();
         tasks.spawn(async move {
             if let Err(error) = api::serve(listener, state, api_shutdown).await {

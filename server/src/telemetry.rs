@@ -13,7 +13,8 @@ const DEFAULT_FILTER: &str = "info,lapin::returned_messages=error";
 
 /// Installs the global subscriber; colours only on a terminal.
 pub fn init() {
-    let filter = EnvFilter::try_from_env(ENV_FILTER).unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER));
+    let filter =
+        EnvFilter::try_from_env(ENV_FILTER).unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

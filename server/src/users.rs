@@ -37,7 +37,11 @@ pub async fn add(pool: &PgPool, user: &UserId, scopes: &[Scope]) -> Result<Strin
 }
 
 /// Makes another token of `scopes` for an existing `user`; returns it (shown once).
-pub async fn add_token(pool: &PgPool, user: &UserId, scopes: &[Scope]) -> Result<String, UserError> {
+pub async fn add_token(
+    pool: &PgPool,
+    user: &UserId,
+    scopes: &[Scope],
+) -> Result<String, UserError> {
     let mut tx = pool.begin().await?;
     let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT FROM users WHERE id = $1)")
         .bind(user.as_str())

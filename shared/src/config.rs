@@ -95,7 +95,9 @@ pub struct ClientConfig {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     /// No home directory to find the default path in.
-    #[error("cannot find a configuration directory (is HOME set?); set {ENV_CONFIG} to a file path")]
+    #[error(
+        "cannot find a configuration directory (is HOME set?); set {ENV_CONFIG} to a file path"
+    )]
     NoConfigDir,
     /// The file could not be read.
     #[error("cannot read {path}: {source}")]
@@ -106,7 +108,9 @@ pub enum ConfigError {
         source: std::io::Error,
     },
     /// Group or others may read the file.
-    #[error("{path} is accessible by group or others (mode {mode:03o}) and holds a token; run: chmod 600 {path}")]
+    #[error(
+        "{path} is accessible by group or others (mode {mode:03o}) and holds a token; run: chmod 600 {path}"
+    )]
     Permissions {
         /// The file.
         path: PathBuf,
@@ -174,24 +178,38 @@ fn read_file(path: &Path) -> Result<Option<FileConfig>, ConfigError> {
     let text = match std::fs::read_to_string(path) {
         Ok(text) => text,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(source) => return Err(ConfigError::Read { path: path.into(), source }),
+        Err(source) => {
+            return Err(ConfigError::Read {
+                path: path.into(),
+                source,
+            });
+        }
     };
     check_private(path)?;
     toml::from_str(&text)
         .map(Some)
-        .map_err(|e| ConfigError::Parse { path: path.into(), message: e.message().to_owned() })
+        .map_err(|e| ConfigError::Parse {
+            path: path.into(),
+            message: e.message().to_owned(),
+        })
 }
 
 #[cfg(unix)]
 fn check_private(path: &Path) -> Result<(), ConfigError> {
     use std::os::unix::fs::PermissionsExt;
     let mode = std::fs::metadata(path)
-        .map_err(|source| ConfigError::Read { path: path.into(), source })?
+        .map_err(|source| ConfigError::Read {
+            path: path.into(),
+            source,
+        })?
         .permissions()
         .mode()
         & 0o777;
     if mode & 0o077 != 0 {
-        return Err(ConfigError::Permissions { path: path.into(), mode });
+        return Err(ConfigError::Permissions {
+            path: path.into(),
+            mode,
+        });
     }
     Ok(())
 }

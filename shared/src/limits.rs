@@ -25,7 +25,13 @@ pub fn check_send(request: &SendRequest) -> Vec<Violation> {
     let mut add = |field: &str, message: String| violations.push(Violation::new(field, message));
 
     if request.to.len() > MAX_RECIPIENTS {
-        add("to", format!("at most {MAX_RECIPIENTS} recipients per send, got {}", request.to.len()));
+        add(
+            "to",
+            format!(
+                "at most {MAX_RECIPIENTS} recipients per send, got {}",
+                request.to.len()
+            ),
+        );
     }
     let mut seen = HashSet::new();
     if let Some(dup) = request.to.iter().find(|user| !seen.insert(*user)) {
@@ -34,23 +40,45 @@ pub fn check_send(request: &SendRequest) -> Vec<Violation> {
     if let Some(title) = &request.title {
         let chars = title.chars().count();
         if chars == 0 || chars > MAX_TITLE_CHARS {
-            add("title", format!("the title must have 1 to {MAX_TITLE_CHARS} characters, got {chars}"));
+            add(
+                "title",
+                format!("the title must have 1 to {MAX_TITLE_CHARS} characters, got {chars}"),
+            );
         }
         if title.chars().any(char::is_control) {
-            add("title", "the title must be one line without control characters".into());
+            add(
+                "title",
+                "the title must be one line without control characters".into(),
+            );
         }
     }
     if request.body.trim().is_empty() {
         add("body", "the message is empty".into());
     }
     if request.body.len() > MAX_BODY_BYTES {
-        add("body", format!("the message has {} bytes; at most {MAX_BODY_BYTES} are allowed", request.body.len()));
+        add(
+            "body",
+            format!(
+                "the message has {} bytes; at most {MAX_BODY_BYTES} are allowed",
+                request.body.len()
+            ),
+        );
     }
-    if request.body.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
-        add("body", "the message may not contain control characters other than newline and tab".into());
+    if request
+        .body
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
+        add(
+            "body",
+            "the message may not contain control characters other than newline and tab".into(),
+        );
     }
     if request.tags.len() > MAX_TAGS {
-        add("tags", format!("at most {MAX_TAGS} tags, got {}", request.tags.len()));
+        add(
+            "tags",
+            format!("at most {MAX_TAGS} tags, got {}", request.tags.len()),
+        );
     }
     for tag in &request.tags {
         if let Err(why) = check_key(tag) {
@@ -76,7 +104,10 @@ fn check_key(key: &str) -> Result<(), String> {
     if chars == 0 || chars > MAX_TAG_CHARS {
         return Err(format!("must have 1 to {MAX_TAG_CHARS} characters"));
     }
-    if key.chars().any(|c| c.is_whitespace() || c.is_control() || c == ',') {
+    if key
+        .chars()
+        .any(|c| c.is_whitespace() || c.is_control() || c == ',')
+    {
         return Err("may not contain white space, commas or control characters".into());
     }
     Ok(())
@@ -87,6 +118,9 @@ mod tests {
     use super::*;
     use crate::UserId;
     use crate::api::{Channel, Priority};
+
+    /// Breaks one rule of a valid request.
+    type Breaker = Box<dyn Fn(&mut SendRequest)>;
 
     fn request() -> SendRequest {
         SendRequest {
@@ -108,20 +142,45 @@ mod tests {
 
     #[test]
     fn each_limit_names_its_field() {
-        let cases: Vec<(&str, Box<dyn Fn(&mut SendRequest)>)> = vec![
-            ("to", Box::new(|r| r.to = vec![UserId::parse("bob").expect("valid"); 2])),
-            ("to", Box::new(|r| r.to = (0..=MAX_RECIPIENTS).map(|i| UserId::parse(format!("u{i}")).expect("valid")).collect())),
-            ("title", Box::new(|r| r.title = Some("x".repeat(MAX_TITLE_CHARS + 1)))),
+        let cases: Vec<(&str, Breaker)> = vec![
+            (
+                "to",
+                Box::new(|r| r.to = vec![UserId::parse("bob").expect("valid"); 2]),
+            ),
+            (
+                "to",
+                Box::new(|r| {
+                    r.to = (0..=MAX_RECIPIENTS)
+                        .map(|i| UserId::parse(format!("u{i}")).expect("valid"))
+                        .collect()
+                }),
+            ),
+            (
+                "title",
+                Box::new(|r| r.title = Some("x".repeat(MAX_TITLE_CHARS + 1))),
+            ),
             ("title", Box::new(|r| r.title = Some("two\nlines".into()))),
             ("title", Box::new(|r| r.title = Some(String::new()))),
             ("body", Box::new(|r| r.body = "  ".into())),
-            ("body", Box::new(|r| r.body = "x".repeat(MAX_BODY_BYTES + 1))),
+            (
+                "body",
+                Box::new(|r| r.body = "x".repeat(MAX_BODY_BYTES + 1)),
+            ),
             ("body", Box::new(|r| r.body = "bell\u{7}".into())),
-            ("tags", Box::new(|r| r.tags = vec!["t".into(); MAX_TAGS + 1])),
+            (
+                "tags",
+                Box::new(|r| r.tags = vec!["t".into(); MAX_TAGS + 1]),
+            ),
             ("tags", Box::new(|r| r.tags = vec!["two words".into()])),
             ("tags", Box::new(|r| r.tags = vec![String::new()])),
-            ("thread", Box::new(|r| r.thread = Some("x".repeat(MAX_TAG_CHARS + 1)))),
-            ("channels", Box::new(|r| r.channels = vec![Channel::Email, Channel::Email])),
+            (
+                "thread",
+                Box::new(|r| r.thread = Some("x".repeat(MAX_TAG_CHARS + 1))),
+            ),
+            (
+                "channels",
+                Box::new(|r| r.channels = vec![Channel::Email, Channel::Email]),
+            ),
         ];
         for (field, break_it) in cases {
             let mut r = request();

@@ -75,6 +75,9 @@ pub struct Violation {
 impl Violation {
     /// A violation of `field`.
     pub fn new(field: &str, message: String) -> Self {
-        Self { field: field.into(), message }
+        Self {
+            field: field.into(),
+            message,
+        }
     }
 }

@@ -28,7 +28,10 @@ mod tests {
     #[test]
     fn routing_key_names_user_and_kind() {
         let alice = UserId::parse("alice").expect("valid");
-        let key = routing_key(&alice, &Event::NotificationDispatched(NotificationDispatched {}));
+        let key = routing_key(
+            &alice,
+            &Event::NotificationDispatched(NotificationDispatched {}),
+        );
         assert_eq!(key, "user.alice.notification.dispatched");
     }
 }

@@ -15,7 +15,9 @@ pub struct UserId(String);
 
 /// Why a string is not a user id.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("invalid user id {0:?}: use 1 to 63 characters of a-z, 0-9, '_' and '-', starting with a letter or digit")]
+#[error(
+    "invalid user id {0:?}: use 1 to 63 characters of a-z, 0-9, '_' and '-', starting with a letter or digit"
+)]
 pub struct InvalidUserId(pub String);
 
 impl UserId {
@@ -29,7 +31,8 @@ impl UserId {
         let first_ok = bytes
             .next()
             .is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
-        let rest_ok = bytes.all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
+        let rest_ok =
+            bytes.all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
         if first_ok && rest_ok && s.len() <= Self::MAX_LEN {
             Ok(Self(s))
         } else {
@@ -76,13 +79,28 @@ mod tests {
     #[test]
     fn accepts_valid_ids() {
         for ok in ["a", "alice", "0day", "al-ice_2", &"a".repeat(63)] {
-            assert_eq!(UserId::parse(ok).map(|u| u.to_string()), Ok(ok.to_string()), "{ok}");
+            assert_eq!(
+                UserId::parse(ok).map(|u| u.to_string()),
+                Ok(ok.to_string()),
+                "{ok}"
+            );
         }
     }
 
     #[test]
     fn rejects_invalid_ids() {
-        for bad in ["", "Alice", "-al", "_al", "al.ice", "al ice", "al*", "al#", "ål", &"a".repeat(64)] {
+        for bad in [
+            "",
+            "Alice",
+            "-al",
+            "_al",
+            "al.ice",
+            "al ice",
+            "al*",
+            "al#",
+            "ål",
+            &"a".repeat(64),
+        ] {
             assert!(UserId::parse(bad).is_err(), "{bad:?} was accepted");
         }
     }
@@ -90,6 +108,11 @@ mod tests {
     #[test]
     fn deserialization_validates() {
         assert!(serde_json::from_str::<UserId>("\"Bob\"").is_err());
-        assert_eq!(serde_json::from_str::<UserId>("\"bob\"").map(|u| u.to_string()), Ok("bob".into()));
+        assert_eq!(
+            serde_json::from_str::<UserId>("\"bob\"")
+                .ok()
+                .map(|u| u.to_string()),
+            Some("bob".into())
+        );
     }
 }

@@ -14,7 +14,10 @@ pub use services::TestEnv;
 pub fn binary(name: &str) -> std::path::PathBuf {
     let exe = std::env::current_exe().expect("test executable path");
     // target/<profile>/deps/<test-binary> → target/<profile>/<name>
-    let dir = exe.parent().and_then(|deps| deps.parent()).expect("target directory");
+    let dir = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .expect("target directory");
     let path = dir.join(name);
     assert!(
         path.exists(),

@@ -40,7 +40,10 @@ impl TestEnv {
     /// Like [`TestEnv::start_server`], with extra environment variables.
     pub async fn start_server_with(&self, roles: &str, env: &[(&str, &str)]) -> Server {
         let mut command = self.server_command();
-        command.args(["serve", "--roles", roles]).envs(env.iter().copied()).stdout(Stdio::piped());
+        command
+            .args(["serve", "--roles", roles])
+            .envs(env.iter().copied())
+            .stdout(Stdio::piped());
         let mut child = command.spawn().expect("start notify-server");
         let stdout = child.stdout.take().expect("piped stdout");
         let url = if roles.split(',').any(|r| r == "api") {
@@ -50,7 +53,11 @@ impl TestEnv {
                 .expect("notify-server did not start listening within 30 s")
                 .expect("read notify-server stdout")
                 .expect("notify-server exited before listening");
-            Some(line.strip_prefix("listening on ").expect("listening line").to_owned())
+            Some(
+                line.strip_prefix("listening on ")
+                    .expect("listening line")
+                    .to_owned(),
+            )
         } else {
             None
         };
@@ -65,8 +72,15 @@ impl TestEnv {
             .output()
             .await
             .expect("run notify-server users add");
-        assert!(output.status.success(), "users add failed: {}", String::from_utf8_lossy(&output.stderr));
-        String::from_utf8(output.stdout).expect("utf-8 token").trim().to_owned()
+        assert!(
+            output.status.success(),
+            "users add failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout)
+            .expect("utf-8 token")
+            .trim()
+            .to_owned()
     }
 }
 

@@ -41,7 +41,10 @@ impl TestEnv {
             .connect(&write_url)
             .await
             .expect("connect to the test database");
-        notify_server::db::WRITE_MIGRATIONS.run(&write).await.expect("migrate the test database");
+        notify_server::db::WRITE_MIGRATIONS
+            .run(&write)
+            .await
+            .expect("migrate the test database");
 
         let http = reqwest::Client::new();
         let vhost_url = format!("{MANAGEMENT_URL}/vhosts/{name}");
@@ -51,15 +54,23 @@ impl TestEnv {
             .await
             .and_then(|r| r.error_for_status())
             .expect("create test vhost (is the RabbitMQ management API up?)");
-        http.put(format!("{MANAGEMENT_URL}/permissions/{name}/{}", MANAGEMENT_USER.0))
-            .basic_auth(MANAGEMENT_USER.0, Some(MANAGEMENT_USER.1))
-            .json(&serde_json::json!({"configure": ".*", "write": ".*", "read": ".*"}))
-            .send()
-            .await
-            .and_then(|r| r.error_for_status())
-            .expect("grant the test vhost");
+        http.put(format!(
+            "{MANAGEMENT_URL}/permissions/{name}/{}",
+            MANAGEMENT_USER.0
+        ))
+        .basic_auth(MANAGEMENT_USER.0, Some(MANAGEMENT_USER.1))
+        .json(&serde_json::json!({"configure": ".*", "write": ".*", "read": ".*"}))
+        .send()
+        .await
+        .and_then(|r| r.error_for_status())
+        .expect("grant the test vhost");
         let amqp_url = format!("{AMQP_BASE_URL}/{name}");
-        Self { name, write_url, amqp_url, write }
+        Self {
+            name,
+            write_url,
+            amqp_url,
+            write,
+        }
     }
 
     /// How many rows `table` of the write DB has.
@@ -85,10 +96,14 @@ impl Drop for TestEnv {
         let name = self.name.clone();
         // Drop runs inside the test's runtime; clean up on a thread with a runtime of its own.
         let cleanup = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
             runtime.block_on(async {
                 let admin = admin_pool().await;
-                sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&admin).await?;
+                sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&admin)
+                    .await?;
                 reqwest::Client::new()
                     .delete(format!("{MANAGEMENT_URL}/vhosts/{name}"))
                     .basic_auth(MANAGEMENT_USER.0, Some(MANAGEMENT_USER.1))

@@ -44,18 +44,39 @@ impl TestEnv {
             .expect("connect to the test vhost");
         let channel = connection.create_channel().await.expect("channel");
         let queue = channel
-            .queue_declare("", QueueDeclareOptions { exclusive: true, ..Default::default() }, FieldTable::default())
+            .queue_declare(
+                "",
+                QueueDeclareOptions {
+                    exclusive: true,
+                    ..Default::default()
+                },
+                FieldTable::default(),
+            )
             .await
             .expect("declare tap queue");
         channel
-            .queue_bind(queue.name().as_str(), EVENTS_EXCHANGE, "#", QueueBindOptions::default(), FieldTable::default())
+            .queue_bind(
+                queue.name().as_str(),
+                EVENTS_EXCHANGE,
+                "#",
+                QueueBindOptions::default(),
+                FieldTable::default(),
+            )
             .await
             .expect("bind tap queue to notify.events");
         let consumer = channel
-            .basic_consume(queue.name().as_str(), "tap", BasicConsumeOptions::default(), FieldTable::default())
+            .basic_consume(
+                queue.name().as_str(),
+                "tap",
+                BasicConsumeOptions::default(),
+                FieldTable::default(),
+            )
             .await
             .expect("consume tap queue");
-        Tap { _connection: connection, consumer }
+        Tap {
+            _connection: connection,
+            consumer,
+        }
     }
 }
 
@@ -64,7 +85,8 @@ impl Tap {
     /// moment, so callers can assert "exactly these".
     pub async fn exactly(&mut self, n: usize) -> Vec<Tapped> {
         let got = self.take(n).await;
-        if let Ok(Some(extra)) = tokio::time::timeout(Duration::from_millis(700), self.next()).await {
+        if let Ok(Some(extra)) = tokio::time::timeout(Duration::from_millis(700), self.next()).await
+        {
             panic!("expected exactly {n} events, got another: {:?}", extra.json);
         }
         got
@@ -77,7 +99,10 @@ impl Tap {
             match tokio::time::timeout(Duration::from_secs(20), self.next()).await {
                 Ok(Some(message)) => got.push(message),
                 Ok(None) => panic!("tap closed after {} of {n} events", got.len()),
-                Err(_) => panic!("only {} of {n} events arrived within 20 s: {got:#?}", got.len()),
+                Err(_) => panic!(
+                    "only {} of {n} events arrived within 20 s: {got:#?}",
+                    got.len()
+                ),
             }
         }
         got
@@ -85,9 +110,13 @@ impl Tap {
 
     async fn next(&mut self) -> Option<Tapped> {
         let delivery = self.consumer.next().await?.expect("tap delivery");
-        delivery.ack(BasicAckOptions::default()).await.expect("ack tap delivery");
+        delivery
+            .ack(BasicAckOptions::default())
+            .await
+            .expect("ack tap delivery");
         let properties = &delivery.properties;
-        let json: serde_json::Value = serde_json::from_slice(&delivery.data).expect("event body is JSON");
+        let json: serde_json::Value =
+            serde_json::from_slice(&delivery.data).expect("event body is JSON");
         let envelope = serde_json::from_value(json.clone()).expect("event body is an Envelope");
         Some(Tapped {
             routing_key: delivery.routing_key.to_string(),

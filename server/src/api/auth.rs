@@ -22,15 +22,25 @@ pub struct Principal {
 impl Principal {
     /// Fails with 403 unless the token has `scope`.
     pub fn require(&self, scope: Scope) -> Result<(), ApiError> {
-        if self.scopes.contains(&scope) { Ok(()) } else { Err(ApiError::Forbidden(scope)) }
+        if self.scopes.contains(&scope) {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden(scope))
+        }
     }
 }
 
 impl FromRequestParts<AppState> for Principal {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let header = parts.headers.get(AUTHORIZATION).ok_or(ApiError::Unauthorized)?;
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let header = parts
+            .headers
+            .get(AUTHORIZATION)
+            .ok_or(ApiError::Unauthorized)?;
         let presented = header
             .to_str()
             .ok()

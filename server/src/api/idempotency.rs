@@ -86,7 +86,9 @@ pub async fn claim(
             let status = u16::try_from(status)
                 .ok()
                 .and_then(|s| StatusCode::from_u16(s).ok())
-                .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("stored status {status} is invalid")))?;
+                .ok_or_else(|| {
+                    ApiError::Internal(anyhow::anyhow!("stored status {status} is invalid"))
+                })?;
             Ok(Claim::Replay(Stored { status, body }))
         }
         Some(_) => Err(ApiError::KeyReused),

@@ -25,9 +25,18 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
 fn reject(rejection: JsonRejection) -> ApiError {
     let detail = rejection.body_text();
     match rejection {
-        JsonRejection::JsonSyntaxError(_) => ApiError::BadRequest { slug: "malformed-json", detail },
+        JsonRejection::JsonSyntaxError(_) => ApiError::BadRequest {
+            slug: "malformed-json",
+            detail,
+        },
         // Well-formed JSON of the wrong shape: unknown fields, wrong types, invalid user ids.
-        JsonRejection::JsonDataError(_) => ApiError::BadRequest { slug: "invalid-body", detail },
-        other => ApiError::Rejected { status: other.status(), detail },
+        JsonRejection::JsonDataError(_) => ApiError::BadRequest {
+            slug: "invalid-body",
+            detail,
+        },
+        other => ApiError::Rejected {
+            status: other.status(),
+            detail,
+        },
     }
 }

@@ -17,5 +17,8 @@ use super::auth::Principal;
     security(("bearer" = []))
 )]
 pub async fn me(principal: Principal) -> Json<Me> {
-    Json(Me { user: principal.user, scopes: principal.scopes })
+    Json(Me {
+        user: principal.user,
+        scopes: principal.scopes,
+    })
 }

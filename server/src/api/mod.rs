@@ -49,7 +49,11 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// Serves the api on `listener` until `shutdown`, then finishes the requests in progress.
-pub async fn serve(listener: TcpListener, state: AppState, shutdown: CancellationToken) -> std::io::Result<()> {
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: CancellationToken,
+) -> std::io::Result<()> {
     axum::serve(listener, router(state))
         .with_graceful_shutdown(async move { shutdown.cancelled().await })
         .await

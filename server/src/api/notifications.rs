@@ -60,10 +60,16 @@ pub async fn send(
     let fingerprint = idempotency::fingerprint(&request)?;
 
     let mut tx = state.write.begin().await?;
-    if let Claim::Replay(stored) = idempotency::claim(&mut tx, &principal.user, operation_id, &fingerprint).await? {
+    if let Claim::Replay(stored) =
+        idempotency::claim(&mut tx, &principal.user, operation_id, &fingerprint).await?
+    {
         return Ok(accepted(operation_id, stored));
     }
-    let recipients = if request.to.is_empty() { vec![principal.user.clone()] } else { request.to.clone() };
+    let recipients = if request.to.is_empty() {
+        vec![principal.user.clone()]
+    } else {
+        request.to.clone()
+    };
     check_recipients(&mut tx, &recipients).await?;
 
     let mut events = Vec::with_capacity(recipients.len() * 2);
@@ -83,24 +89,50 @@ pub async fn send(
         });
         let dispatched = Event::NotificationDispatched(NotificationDispatched {});
         for (sequence, event) in [(1, requested), (2, dispatched)] {
-            events.push(envelope(operation_id, notification_id, &recipient, sequence, event));
+            events.push(envelope(
+                operation_id,
+                notification_id,
+                &recipient,
+                sequence,
+                event,
+            ));
         }
-        notifications.push(SentNotification { id: notification_id, recipient });
+        notifications.push(SentNotification {
+            id: notification_id,
+            recipient,
+        });
     }
     store::append(&mut tx, &events).await?;
 
-    let response = SendResponse { operation_id, status: OperationStatus::Accepted, notifications };
+    let response = SendResponse {
+        operation_id,
+        status: OperationStatus::Accepted,
+        notifications,
+    };
     let stored = Stored {
         status: StatusCode::ACCEPTED,
         body: serde_json::to_string(&response).map_err(|e| ApiError::Internal(e.into()))?,
     };
-    idempotency::record(&mut tx, &principal.user, operation_id, &fingerprint, &stored).await?;
+    idempotency::record(
+        &mut tx,
+        &principal.user,
+        operation_id,
+        &fingerprint,
+        &stored,
+    )
+    .await?;
     tx.commit().await?;
     tracing::info!(operation = %operation_id, sender = %principal.user, recipients = response.notifications.len(), "send accepted");
     Ok(accepted(operation_id, stored))
 }
 
-fn envelope(operation: Uuid, aggregate: Uuid, user: &UserId, sequence: u64, event: Event) -> Envelope {
+fn envelope(
+    operation: Uuid,
+    aggregate: Uuid,
+    user: &UserId,
+    sequence: u64,
+    event: Event,
+) -> Envelope {
     Envelope {
         specversion: SpecVersion::V1_0,
         id: Uuid::now_v7(),
@@ -116,7 +148,10 @@ fn envelope(operation: Uuid, aggregate: Uuid, user: &UserId, sequence: u64, even
 }
 
 /// Fails with 422 naming every recipient that does not exist.
-async fn check_recipients(conn: &mut sqlx::PgConnection, recipients: &[UserId]) -> Result<(), ApiError> {
+async fn check_recipients(
+    conn: &mut sqlx::PgConnection,
+    recipients: &[UserId],
+) -> Result<(), ApiError> {
     let names: Vec<&str> = recipients.iter().map(UserId::as_str).collect();
     let missing: Vec<String> = sqlx::query_scalar(
         "SELECT name FROM UNNEST($1::text[]) AS r (name)
@@ -128,14 +163,22 @@ async fn check_recipients(conn: &mut sqlx::PgConnection, recipients: &[UserId]) 
     if missing.is_empty() {
         return Ok(());
     }
-    Err(ApiError::UnknownRecipients(missing.into_iter().filter_map(|m| UserId::parse(m).ok()).collect()))
+    Err(ApiError::UnknownRecipients(
+        missing
+            .into_iter()
+            .filter_map(|m| UserId::parse(m).ok())
+            .collect(),
+    ))
 }
 
 /// The 202 answer, the same for the first request and its repeats.
 fn accepted(operation_id: Uuid, stored: Stored) -> Response {
     let mut response = (stored.status, stored.body).into_response();
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     if let Ok(location) = HeaderValue::from_str(&format!("/v1/operations/{operation_id}")) {
         headers.insert(header::LOCATION, location);
     }

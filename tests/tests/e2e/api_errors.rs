@@ -14,8 +14,21 @@ struct Case {
     problem: &'static str,
 }
 
-fn case(name: &'static str, token: &str, body: serde_json::Value, status: StatusCode, problem: &'static str) -> Case {
-    Case { name, token: Some(token.into()), headers: vec![], body: body.to_string(), status, problem }
+fn case(
+    name: &'static str,
+    token: &str,
+    body: serde_json::Value,
+    status: StatusCode,
+    problem: &'static str,
+) -> Case {
+    Case {
+        name,
+        token: Some(token.into()),
+        headers: vec![],
+        body: body.to_string(),
+        status,
+        problem,
+    }
 }
 
 #[tokio::test]
@@ -27,21 +40,114 @@ async fn each_bad_request_gets_its_status_and_changes_nothing() {
 
     let many: Vec<String> = (0..101).map(|i| format!("u{i}")).collect();
     let cases = vec![
-        Case { name: "no token", token: None, headers: vec![], body: json!({"body": "x"}).to_string(), status: StatusCode::UNAUTHORIZED, problem: "unauthorized" },
-        case("unknown token", "ntf_0123456789abcdef0123456789abcdef_nope", json!({"body": "x"}), StatusCode::UNAUTHORIZED, "unauthorized"),
-        case("not a token", "hunter2", json!({"body": "x"}), StatusCode::UNAUTHORIZED, "unauthorized"),
-        case("token without send scope", &reader, json!({"body": "x"}), StatusCode::FORBIDDEN, "forbidden"),
-        Case { name: "malformed JSON", token: Some(gina.clone()), headers: vec![], body: "{\"body\": ".into(), status: StatusCode::BAD_REQUEST, problem: "malformed-json" },
-        case("unknown field", &gina, json!({"body": "x", "color": "red"}), StatusCode::BAD_REQUEST, "invalid-body"),
-        case("invalid user id", &gina, json!({"body": "x", "to": ["Alice"]}), StatusCode::BAD_REQUEST, "invalid-body"),
-        case("empty body", &gina, json!({"body": " "}), StatusCode::UNPROCESSABLE_ENTITY, "validation"),
-        case("title too long", &gina, json!({"body": "x", "title": "t".repeat(251)}), StatusCode::UNPROCESSABLE_ENTITY, "validation"),
-        case("too many tags", &gina, json!({"body": "x", "tags": vec!["t"; 11]}), StatusCode::UNPROCESSABLE_ENTITY, "validation"),
-        case("too many recipients", &gina, json!({"body": "x", "to": many}), StatusCode::UNPROCESSABLE_ENTITY, "validation"),
-        case("body too long", &gina, json!({"body": "x".repeat(16 * 1024 + 1)}), StatusCode::UNPROCESSABLE_ENTITY, "validation"),
-        case("request too large", &gina, json!({"body": "x".repeat(70 * 1024)}), StatusCode::PAYLOAD_TOO_LARGE, "payload-too-large"),
-        case("unknown recipient", &gina, json!({"body": "x", "to": ["gina", "nobody"]}), StatusCode::UNPROCESSABLE_ENTITY, "unknown-recipient"),
-        Case { name: "bad idempotency key", token: Some(gina.clone()), headers: vec![("Idempotency-Key", "not-a-uuid")], body: json!({"body": "x"}).to_string(), status: StatusCode::BAD_REQUEST, problem: "bad-idempotency-key" },
+        Case {
+            name: "no token",
+            token: None,
+            headers: vec![],
+            body: json!({"body": "x"}).to_string(),
+            status: StatusCode::UNAUTHORIZED,
+            problem: "unauthorized",
+        },
+        case(
+            "unknown token",
+            "ntf_0123456789abcdef0123456789abcdef_nope",
+            json!({"body": "x"}),
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+        ),
+        case(
+            "not a token",
+            "hunter2",
+            json!({"body": "x"}),
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+        ),
+        case(
+            "token without send scope",
+            &reader,
+            json!({"body": "x"}),
+            StatusCode::FORBIDDEN,
+            "forbidden",
+        ),
+        Case {
+            name: "malformed JSON",
+            token: Some(gina.clone()),
+            headers: vec![],
+            body: "{\"body\": ".into(),
+            status: StatusCode::BAD_REQUEST,
+            problem: "malformed-json",
+        },
+        case(
+            "unknown field",
+            &gina,
+            json!({"body": "x", "color": "red"}),
+            StatusCode::BAD_REQUEST,
+            "invalid-body",
+        ),
+        case(
+            "invalid user id",
+            &gina,
+            json!({"body": "x", "to": ["Alice"]}),
+            StatusCode::BAD_REQUEST,
+            "invalid-body",
+        ),
+        case(
+            "empty body",
+            &gina,
+            json!({"body": " "}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation",
+        ),
+        case(
+            "title too long",
+            &gina,
+            json!({"body": "x", "title": "t".repeat(251)}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation",
+        ),
+        case(
+            "too many tags",
+            &gina,
+            json!({"body": "x", "tags": vec!["t"; 11]}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation",
+        ),
+        case(
+            "too many recipients",
+            &gina,
+            json!({"body": "x", "to": many}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation",
+        ),
+        case(
+            "body too long",
+            &gina,
+            json!({"body": "x".repeat(16 * 1024 + 1)}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation",
+        ),
+        case(
+            "request too large",
+            &gina,
+            json!({"body": "x".repeat(70 * 1024)}),
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload-too-large",
+        ),
+        case(
+            "unknown recipient",
+            &gina,
+            json!({"body": "x", "to": ["gina", "nobody"]}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unknown-recipient",
+        ),
+        Case {
+            name: "bad idempotency key",
+            token: Some(gina.clone()),
+            headers: vec![("Idempotency-Key", "not-a-uuid")],
+            body: json!({"body": "x"}).to_string(),
+            status: StatusCode::BAD_REQUEST,
+            problem: "bad-idempotency-key",
+        },
     ];
 
     let http = reqwest::Client::new();
@@ -59,13 +165,21 @@ async fn each_bad_request_gets_its_status_and_changes_nothing() {
         let response = request.send().await.expect("api answers");
         assert_eq!(response.status(), case.status, "{}", case.name);
         assert_eq!(
-            response.headers().get("content-type").and_then(|v| v.to_str().ok()),
+            response
+                .headers()
+                .get("content-type")
+                .and_then(|v| v.to_str().ok()),
             Some("application/problem+json"),
             "{}",
             case.name
         );
         let problem: serde_json::Value = response.json().await.expect("problem JSON");
-        assert_eq!(problem["type"], format!("urn:notify:problem:{}", case.problem), "{}: {problem}", case.name);
+        assert_eq!(
+            problem["type"],
+            format!("urn:notify:problem:{}", case.problem),
+            "{}: {problem}",
+            case.name
+        );
         assert_eq!(problem["status"], case.status.as_u16(), "{}", case.name);
     }
     for table in ["events", "outbox", "idempotency_keys"] {
@@ -79,12 +193,33 @@ async fn unknown_routes_are_problem_documents_and_the_service_documents_itself()
     let server = env.start_server("api").await;
     let http = reqwest::Client::new();
 
-    let missing = http.get(format!("{}/v1/nothing-here", server.url())).send().await.expect("answers");
+    let missing = http
+        .get(format!("{}/v1/nothing-here", server.url()))
+        .send()
+        .await
+        .expect("answers");
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
-    assert_eq!(missing.headers()["content-type"], "application/problem+json");
+    assert_eq!(
+        missing.headers()["content-type"],
+        "application/problem+json"
+    );
 
-    assert_eq!(http.get(format!("{}/healthz", server.url())).send().await.expect("answers").status(), StatusCode::OK);
-    assert_eq!(http.get(format!("{}/readyz", server.url())).send().await.expect("answers").status(), StatusCode::OK);
+    assert_eq!(
+        http.get(format!("{}/healthz", server.url()))
+            .send()
+            .await
+            .expect("answers")
+            .status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        http.get(format!("{}/readyz", server.url()))
+            .send()
+            .await
+            .expect("answers")
+            .status(),
+        StatusCode::OK
+    );
     let openapi: serde_json::Value = http
         .get(format!("{}/v1/openapi.json", server.url()))
         .send()
@@ -93,9 +228,20 @@ async fn unknown_routes_are_problem_documents_and_the_service_documents_itself()
         .json()
         .await
         .expect("JSON");
-    assert!(openapi["openapi"].as_str().is_some_and(|v| v.starts_with("3.")), "{openapi}");
-    assert!(openapi["paths"]["/v1/notifications"]["post"].is_object(), "send is documented");
-    assert!(openapi["components"]["schemas"]["SendRequest"].is_object(), "bodies are documented");
+    assert!(
+        openapi["openapi"]
+            .as_str()
+            .is_some_and(|v| v.starts_with("3.")),
+        "{openapi}"
+    );
+    assert!(
+        openapi["paths"]["/v1/notifications"]["post"].is_object(),
+        "send is documented"
+    );
+    assert!(
+        openapi["components"]["schemas"]["SendRequest"].is_object(),
+        "bodies are documented"
+    );
 }
 
 #[tokio::test]
@@ -104,28 +250,76 @@ async fn cli_errors_say_what_to_do_and_use_the_documented_exit_codes() {
     let server = env.start_server("api").await;
     let ivan = env.add_user("ivan", "send").await;
 
-    let unknown = run(notify(server.url(), &ivan), &["send", "--to", "nobody", "hi"]).await;
-    assert_eq!(unknown.status.code(), Some(1), "the server refused the command: {}", stderr(&unknown));
-    assert!(stderr(&unknown).contains("nobody"), "names the unknown recipient: {}", stderr(&unknown));
+    let unknown = run(
+        notify(server.url(), &ivan),
+        &["send", "--to", "nobody", "hi"],
+    )
+    .await;
+    assert_eq!(
+        unknown.status.code(),
+        Some(1),
+        "the server refused the command: {}",
+        stderr(&unknown)
+    );
+    assert!(
+        stderr(&unknown).contains("nobody"),
+        "names the unknown recipient: {}",
+        stderr(&unknown)
+    );
 
-    let bad_token = run(notify(server.url(), "ntf_0123456789abcdef0123456789abcdef_nope"), &["send", "hi"]).await;
-    assert_eq!(bad_token.status.code(), Some(2), "a bad token is a config error: {}", stderr(&bad_token));
-    assert!(stderr(&bad_token).contains("NOTIFY_TOKEN"), "says where the token comes from: {}", stderr(&bad_token));
+    let bad_token = run(
+        notify(server.url(), "ntf_0123456789abcdef0123456789abcdef_nope"),
+        &["send", "hi"],
+    )
+    .await;
+    assert_eq!(
+        bad_token.status.code(),
+        Some(2),
+        "a bad token is a config error: {}",
+        stderr(&bad_token)
+    );
+    assert!(
+        stderr(&bad_token).contains("NOTIFY_TOKEN"),
+        "says where the token comes from: {}",
+        stderr(&bad_token)
+    );
 
-    let too_long = run(notify(server.url(), &ivan), &["send", "--title", &"t".repeat(300), "hi"]).await;
-    assert_eq!(too_long.status.code(), Some(2), "checked before sending: {}", stderr(&too_long));
+    let too_long = run(
+        notify(server.url(), &ivan),
+        &["send", "--title", &"t".repeat(300), "hi"],
+    )
+    .await;
+    assert_eq!(
+        too_long.status.code(),
+        Some(2),
+        "checked before sending: {}",
+        stderr(&too_long)
+    );
     assert!(stderr(&too_long).contains("title"), "{}", stderr(&too_long));
 
-    let bad_user = run(notify(server.url(), &ivan), &["send", "--to", "Bad User", "hi"]).await;
+    let bad_user = run(
+        notify(server.url(), &ivan),
+        &["send", "--to", "Bad User", "hi"],
+    )
+    .await;
     assert_eq!(bad_user.status.code(), Some(2), "{}", stderr(&bad_user));
 
     // Nothing listens on port 9 of loopback.
     let unreachable = run(notify("http://127.0.0.1:9", &ivan), &["send", "hi"]).await;
-    assert_eq!(unreachable.status.code(), Some(3), "{}", stderr(&unreachable));
+    assert_eq!(
+        unreachable.status.code(),
+        Some(3),
+        "{}",
+        stderr(&unreachable)
+    );
 
     assert_eq!(env.count("events").await, 0, "no error sent anything");
     for output in [&unknown, &bad_token, &too_long, &bad_user, &unreachable] {
-        assert!(!stderr(output).contains("panicked") && !stderr(output).contains("Backtrace"), "{}", stderr(output));
+        assert!(
+            !stderr(output).contains("panicked") && !stderr(output).contains("Backtrace"),
+            "{}",
+            stderr(output)
+        );
         assert!(output.stdout.is_empty(), "errors print nothing on stdout");
     }
 }

@@ -6,7 +6,12 @@ use reqwest::StatusCode;
 use serde_json::json;
 use uuid::Uuid;
 
-async fn post(url: &str, token: &str, key: Uuid, body: &serde_json::Value) -> (StatusCode, serde_json::Value) {
+async fn post(
+    url: &str,
+    token: &str,
+    key: Uuid,
+    body: &serde_json::Value,
+) -> (StatusCode, serde_json::Value) {
     let response = reqwest::Client::new()
         .post(format!("{url}/v1/notifications"))
         .bearer_auth(token)
@@ -30,13 +35,27 @@ async fn a_retried_send_returns_the_first_response_and_creates_no_second_event()
 
     let (first_status, first) = post(server.url(), &erin, key, &body).await;
     assert_eq!(first_status, StatusCode::ACCEPTED);
-    assert_eq!(first["operation_id"], key.to_string(), "the key is the operation id");
+    assert_eq!(
+        first["operation_id"],
+        key.to_string(),
+        "the key is the operation id"
+    );
     // The same request again, with its fields in another order.
-    let (again_status, again) = post(server.url(), &erin, key, &json!({"tags": ["x"], "body": "once"})).await;
+    let (again_status, again) = post(
+        server.url(),
+        &erin,
+        key,
+        &json!({"tags": ["x"], "body": "once"}),
+    )
+    .await;
     assert_eq!(again_status, StatusCode::ACCEPTED);
     assert_eq!(again, first, "a repeat gets the first response");
 
-    assert_eq!(tap.exactly(2).await.len(), 2, "one requested and one dispatched event, once");
+    assert_eq!(
+        tap.exactly(2).await.len(),
+        2,
+        "one requested and one dispatched event, once"
+    );
     assert_eq!(env.count("events").await, 2);
 }
 
@@ -46,7 +65,12 @@ async fn the_same_key_with_another_body_is_422_and_changes_nothing() {
     let server = env.start_server("api").await;
     let erin = env.add_user("erin", "send").await;
     let key = Uuid::now_v7();
-    assert_eq!(post(server.url(), &erin, key, &json!({"body": "first"})).await.0, StatusCode::ACCEPTED);
+    assert_eq!(
+        post(server.url(), &erin, key, &json!({"body": "first"}))
+            .await
+            .0,
+        StatusCode::ACCEPTED
+    );
 
     let (status, problem) = post(server.url(), &erin, key, &json!({"body": "second"})).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -65,7 +89,11 @@ async fn keys_are_per_principal() {
     let (_, first) = post(server.url(), &erin, key, &body).await;
 
     let (status, problem) = post(server.url(), &frank, key, &body).await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "another principal never gets erin's response");
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "another principal never gets erin's response"
+    );
     assert_ne!(problem, first);
     assert_eq!(env.count("events").await, 2);
 }
@@ -91,6 +119,9 @@ async fn a_key_still_in_flight_is_409_then_succeeds() {
     assert_eq!(env.count("events").await, 0);
 
     holder.rollback().await.expect("release");
-    assert_eq!(post(server.url(), &erin, key, &body).await.0, StatusCode::ACCEPTED);
+    assert_eq!(
+        post(server.url(), &erin, key, &body).await.0,
+        StatusCode::ACCEPTED
+    );
     assert_eq!(env.count("events").await, 2);
 }

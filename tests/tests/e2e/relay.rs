@@ -25,7 +25,9 @@ fn event(user: &str, aggregate: Uuid, sequence: u64) -> Envelope {
 
 async fn append_committed(env: &TestEnv, events: &[Envelope]) {
     let mut tx = env.write.begin().await.expect("begin");
-    notify_server::store::append(&mut tx, events).await.expect("append");
+    notify_server::store::append(&mut tx, events)
+        .await
+        .expect("append");
     tx.commit().await.expect("commit");
 }
 
@@ -39,15 +41,23 @@ async fn a_row_whose_transaction_commits_late_is_still_published() {
     let late = event("alice", Uuid::now_v7(), 1);
     // `early` takes the lower position but its transaction stays open.
     let mut slow = env.write.begin().await.expect("begin");
-    notify_server::store::append(&mut slow, std::slice::from_ref(&early)).await.expect("append early");
+    notify_server::store::append(&mut slow, std::slice::from_ref(&early))
+        .await
+        .expect("append early");
     append_committed(&env, std::slice::from_ref(&late)).await;
 
     let first = tap.take(1).await;
-    assert_eq!(first[0].envelope.id, late.id, "the committed row goes out first");
+    assert_eq!(
+        first[0].envelope.id, late.id,
+        "the committed row goes out first"
+    );
 
     slow.commit().await.expect("commit early");
     let second = tap.exactly(1).await;
-    assert_eq!(second[0].envelope.id, early.id, "the late-committed row is not skipped");
+    assert_eq!(
+        second[0].envelope.id, early.id,
+        "the late-committed row is not skipped"
+    );
     let positions: Vec<i64> = sqlx::query_scalar("SELECT position FROM events ORDER BY position")
         .fetch_all(&env.write)
         .await
@@ -62,7 +72,9 @@ async fn a_relay_killed_between_publish_and_mark_publishes_again_and_loses_nothi
     let events: Vec<Envelope> = (1..=3).map(|v| event("bob", Uuid::now_v7(), v)).collect();
     append_committed(&env, &events).await;
 
-    let mut crashing = env.start_server_with("relay", &[("NOTIFY_FAILPOINTS", "relay.after_confirm")]).await;
+    let mut crashing = env
+        .start_server_with("relay", &[("NOTIFY_FAILPOINTS", "relay.after_confirm")])
+        .await;
     let mut tap = wait_for_tap(&env).await;
     let status = tokio::time::timeout(Duration::from_secs(30), crashing.child.wait())
         .await
@@ -83,7 +95,10 @@ async fn a_relay_killed_between_publish_and_mark_publishes_again_and_loses_nothi
     for e in &events {
         assert!(received.contains(&e.id), "event {} was lost", e.id);
     }
-    assert!(received.iter().all(|id| events.iter().any(|e| e.id == *id)), "nothing unexpected");
+    assert!(
+        received.iter().all(|id| events.iter().any(|e| e.id == *id)),
+        "nothing unexpected"
+    );
 }
 
 /// A tap, once a relay has declared the exchange.
@@ -98,14 +113,25 @@ async fn wait_for_tap(env: &TestEnv) -> notify_tests::tap::Tap {
 }
 
 async fn exchange_exists(env: &TestEnv) -> bool {
-    let Ok(connection) = lapin::Connection::connect(&env.amqp_url, lapin::ConnectionProperties::default()).await
+    let Ok(connection) =
+        lapin::Connection::connect(&env.amqp_url, lapin::ConnectionProperties::default()).await
     else {
         return false;
     };
-    let Ok(channel) = connection.create_channel().await else { return false };
-    let passive = lapin::options::ExchangeDeclareOptions { passive: true, ..Default::default() };
+    let Ok(channel) = connection.create_channel().await else {
+        return false;
+    };
+    let passive = lapin::options::ExchangeDeclareOptions {
+        passive: true,
+        ..Default::default()
+    };
     channel
-        .exchange_declare("notify.events", lapin::ExchangeKind::Topic, passive, Default::default())
+        .exchange_declare(
+            "notify.events",
+            lapin::ExchangeKind::Topic,
+            passive,
+            Default::default(),
+        )
         .await
         .is_ok()
 }

@@ -1,0 +1,233 @@
+//! The command line, as clap derive definitions: flags, subcommands, help text.
+//!
+//! Parsing only: values are checked here (user ids, priorities) but nothing is read, loaded
+//! or sent. There is deliberately no `--token` flag: a token on the command line shows in `ps`.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use notify_shared::UserId;
+use notify_shared::api::Priority;
+use notify_shared::user_id::InvalidUserId;
+
+const ABOUT: &str = "Send notifications and read your inbox from the terminal";
+
+const LONG_ABOUT: &str = "\
+Send notifications and read your inbox from the terminal.
+
+notify talks to a notify-server over HTTP. It finds the server and your API token in \
+$XDG_CONFIG_HOME/notify/config.toml (or the file named by NOTIFY_CONFIG), overridden by the \
+NOTIFY_SERVER and NOTIFY_TOKEN environment variables; --server overrides both.";
+
+const AFTER_HELP: &str = "\
+Examples:
+  notify send --to alice \"Deploy of api finished\"
+  make 2>&1 | tail -n 20 | notify send --title \"build log\" -
+  notify config show
+
+Exit codes: 0 success, 1 the operation failed, 2 usage or config error,
+3 could not reach the service, 4 timed out waiting.";
+
+/// `notify` and its global flags.
+#[derive(Debug, Parser)]
+#[command(name = "notify", version, about = ABOUT, long_about = LONG_ABOUT, after_help = AFTER_HELP)]
+pub struct Cli {
+    /// Flags every subcommand takes.
+    #[command(flatten)]
+    pub globals: Globals,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Flags accepted before or after any subcommand.
+#[derive(Debug, Clone, Default, Args)]
+#[command(next_help_heading = "Global options")]
+pub struct Globals {
+    /// Base URL of notify-server [overrides NOTIFY_SERVER and the config file]
+    #[arg(long, global = true, value_name = "URL")]
+    pub server: Option<String>,
+    /// Print machine-readable JSON on stdout
+    #[arg(long, global = true, conflicts_with = "quiet")]
+    pub json: bool,
+    /// Print nothing on stdout; errors still go to stderr
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Say on stderr what is happening (requests, retries)
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+}
+
+impl Cli {
+    /// Whether the command talks to the server (and so needs an async runtime).
+    pub fn needs_network(&self) -> bool {
+        !matches!(self.command, Command::Config(ConfigCommand::Path))
+    }
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Send a notification (to yourself unless --to names someone); prints the operation id
+    #[command(long_about = SEND_LONG_ABOUT, after_help = SEND_AFTER_HELP)]
+    Send(SendArgs),
+    /// Show or locate the configuration
+    #[command(subcommand)]
+    Config(ConfigCommand),
+}
+
+const SEND_LONG_ABOUT: &str = "\
+Send a notification (to yourself unless --to names someone); prints the operation id.
+
+The message is checked against the limits before anything is sent. The server stores the \
+request and answers at once; delivery (desktop popup, e-mail, webhook) follows on the \
+channels each recipient prefers. The operation id printed on stdout names this send; it is \
+also its idempotency key, so retries after a network error never send twice.";
+
+const SEND_AFTER_HELP: &str = "\
+Examples:
+  # To yourself:
+  notify send \"coffee is ready\"
+  # To two people, with a priority and a tag:
+  notify send --to alice,bob --priority high --tag standup \"standup in 5 minutes\"
+  # The last lines of a log, read from stdin:
+  long-job 2>&1 | tail -n 5 | notify send --title \"long-job\" -
+  # Keep the operation id for later:
+  op=$(notify send \"done\")";
+
+/// Arguments of `notify send`.
+#[derive(Debug, Clone, Args)]
+pub struct SendArgs {
+    /// Recipient; repeat or separate with commas. Default: yourself
+    #[arg(long = "to", value_name = "USER", value_delimiter = ',', value_parser = parse_user)]
+    pub to: Vec<UserId>,
+    /// One-line title
+    #[arg(long, value_name = "TITLE")]
+    pub title: Option<String>,
+    /// How urgent it is
+    #[arg(long, value_enum, default_value_t = PriorityArg::Normal)]
+    pub priority: PriorityArg,
+    /// Tag for filtering; repeat or separate with commas
+    #[arg(long = "tag", value_name = "TAG", value_delimiter = ',')]
+    pub tags: Vec<String>,
+    /// The message, or - to read it from stdin (one trailing newline is dropped)
+    #[arg(value_name = "MESSAGE")]
+    pub message: String,
+}
+
+/// `--priority` values; the contract's [`Priority`] stays free of clap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PriorityArg {
+    /// Can wait
+    Low,
+    /// The default
+    Normal,
+    /// Wants attention soon
+    High,
+    /// Wants attention now
+    Urgent,
+}
+
+impl From<PriorityArg> for Priority {
+    fn from(priority: PriorityArg) -> Self {
+        match priority {
+            PriorityArg::Low => Self::Low,
+            PriorityArg::Normal => Self::Normal,
+            PriorityArg::High => Self::High,
+            PriorityArg::Urgent => Self::Urgent,
+        }
+    }
+}
+
+/// The `config` subcommands.
+#[derive(Debug, Clone, Copy, Subcommand)]
+pub enum ConfigCommand {
+    /// Show the effective settings, where each comes from, and who the token belongs to
+    Show,
+    /// Print the path of the configuration file
+    Path,
+}
+
+/// One `--to` value (after splitting on commas); blanks around a name are forgiven.
+fn parse_user(s: &str) -> Result<UserId, InvalidUserId> {
+    UserId::parse(s.trim())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+    use clap::error::ErrorKind;
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(std::iter::once("notify").chain(args.iter().copied()))
+    }
+
+    fn send(args: &[&str]) -> SendArgs {
+        match parse(args).expect("valid").command {
+            Command::Send(send) => send,
+            other => panic!("not a send: {other:?}"),
+        }
+    }
+
+    fn names(users: &[UserId]) -> Vec<&str> {
+        users.iter().map(UserId::as_str).collect()
+    }
+
+    #[test]
+    fn definitions_are_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn to_accepts_commas_and_repeats() {
+        let args = send(&["send", "--to", "alice,bob", "--to", "carol", "hi"]);
+        assert_eq!(names(&args.to), ["alice", "bob", "carol"]);
+        let args = send(&["send", "--to", "alice, bob", "hi"]);
+        assert_eq!(names(&args.to), ["alice", "bob"]);
+    }
+
+    #[test]
+    fn no_to_means_yourself() {
+        assert!(send(&["send", "hi"]).to.is_empty());
+    }
+
+    #[test]
+    fn invalid_recipients_are_usage_errors() {
+        for bad in ["Alice", "alice,,bob", "alice,", "al ice"] {
+            let error = parse(&["send", "--to", bad, "hi"]).expect_err(bad);
+            assert_eq!(error.kind(), ErrorKind::ValueValidation, "{bad}");
+            assert_eq!(error.exit_code(), 2);
+        }
+    }
+
+    #[test]
+    fn tags_split_on_commas_and_dash_is_a_message() {
+        let args = send(&[
+            "send",
+            "--tag",
+            "ci,deploy",
+            "--tag",
+            "x",
+            "--priority",
+            "urgent",
+            "-",
+        ]);
+        assert_eq!(args.tags, ["ci", "deploy", "x"]);
+        assert_eq!(Priority::from(args.priority), Priority::Urgent);
+        assert_eq!(args.message, "-");
+    }
+
+    #[test]
+    fn global_flags_go_anywhere() {
+        let cli = parse(&["send", "--json", "hi", "--server", "http://h:1"]).expect("valid");
+        assert!(cli.globals.json);
+        assert_eq!(cli.globals.server.as_deref(), Some("http://h:1"));
+        assert!(parse(&["--json", "-q", "config", "show"]).is_err());
+    }
+
+    #[test]
+    fn only_path_runs_without_network() {
+        assert!(!parse(&["config", "path"]).expect("valid").needs_network());
+        assert!(parse(&["config", "show"]).expect("valid").needs_network());
+        assert!(parse(&["send", "hi"]).expect("valid").needs_network());
+    }
+}

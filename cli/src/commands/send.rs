@@ -1,0 +1,170 @@
+//! `notify send`: read the message, check it against the shared limits, and submit it once
+//! (retries reuse the operation id as idempotency key).
+//!
+//! Stdout gets the operation id, the whole answer with `--json`, or nothing with `-q`; nothing
+//! is sent when the input breaks a limit.
+
+use std::io::{self, IsTerminal, Read, Write};
+
+use notify_shared::api::{SendRequest, SendResponse};
+use notify_shared::config::ClientConfig;
+use notify_shared::limits::check_send;
+use uuid::Uuid;
+
+use crate::cli::{Globals, SendArgs};
+use crate::client::Client;
+use crate::error::Error;
+use crate::output::{Mode, note, write_json, write_line};
+
+/// The message argument that means "read stdin".
+pub const FROM_STDIN: &str = "-";
+
+/// Runs `notify send`.
+pub async fn run(args: SendArgs, globals: &Globals, out: &mut dyn Write) -> Result<(), Error> {
+    let stdin = io::stdin();
+    let body = read_message(&args.message, stdin.is_terminal(), &mut stdin.lock())?;
+    let request = build_request(args, body);
+    let violations = check_send(&request);
+    if !violations.is_empty() {
+        return Err(Error::Invalid(violations));
+    }
+
+    let config = ClientConfig::load(globals.server.clone())?;
+    let client = Client::new(&config, globals.verbose)?;
+    let operation = Uuid::now_v7();
+    note(globals.verbose, format_args!("operation {operation}"));
+    let response = client.send(operation, &request).await?;
+    for sent in &response.notifications {
+        note(
+            globals.verbose,
+            format_args!("notification {} for {}", sent.id, sent.recipient),
+        );
+    }
+    render(&response, Mode::of(globals), out)
+}
+
+/// The message: `arg` itself, or stdin when `arg` is `-`, without one trailing newline
+/// (`echo hi | notify send -` sends "hi"). A terminal on stdin is refused rather than waited on.
+pub fn read_message(
+    arg: &str,
+    stdin_is_terminal: bool,
+    stdin: &mut dyn Read,
+) -> Result<String, Error> {
+    if arg != FROM_STDIN {
+        return Ok(arg.to_owned());
+    }
+    if stdin_is_terminal {
+        return Err(Error::StdinIsTerminal);
+    }
+    let mut bytes = Vec::new();
+    stdin.read_to_end(&mut bytes).map_err(Error::Stdin)?;
+    let mut text = String::from_utf8(bytes).map_err(|_| Error::StdinNotUtf8)?;
+    if text.ends_with('\n') {
+        text.pop();
+        if text.ends_with('\r') {
+            text.pop();
+        }
+    }
+    Ok(text)
+}
+
+/// The request body for `args` and the message read.
+pub fn build_request(args: SendArgs, body: String) -> SendRequest {
+    SendRequest {
+        to: args.to,
+        title: args.title,
+        body,
+        priority: args.priority.into(),
+        tags: args.tags,
+        channels: Vec::new(),
+        thread: None,
+        deliver_at: None,
+    }
+}
+
+/// Prints the answer: the operation id, the whole answer as JSON, or nothing.
+pub fn render(response: &SendResponse, mode: Mode, out: &mut dyn Write) -> Result<(), Error> {
+    match mode {
+        Mode::Human => write_line(out, response.operation_id),
+        Mode::Json => write_json(out, response),
+        Mode::Quiet => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use notify_shared::UserId;
+    use notify_shared::api::{OperationStatus, SentNotification};
+
+    fn read(arg: &str, terminal: bool, input: &[u8]) -> Result<String, Error> {
+        read_message(arg, terminal, &mut &input[..])
+    }
+
+    #[test]
+    fn an_argument_is_the_message_as_given() {
+        assert_eq!(read("hi\n", true, b"ignored").expect("ok"), "hi\n");
+    }
+
+    #[test]
+    fn stdin_loses_exactly_one_trailing_newline() {
+        let cases: [(&[u8], &str); 6] = [
+            (b"hi\n", "hi"),
+            (b"hi\r\n", "hi"),
+            (b"hi\n\n", "hi\n"),
+            (b"two\nlines", "two\nlines"),
+            (b"", ""),
+            ("é\n".as_bytes(), "é"),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(read("-", false, input).expect("ok"), expected, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn a_terminal_on_stdin_is_refused() {
+        assert!(matches!(
+            read("-", true, b"hi"),
+            Err(Error::StdinIsTerminal)
+        ));
+    }
+
+    #[test]
+    fn stdin_must_be_utf8() {
+        assert!(matches!(
+            read("-", false, b"\xff\n"),
+            Err(Error::StdinNotUtf8)
+        ));
+    }
+
+    fn response() -> SendResponse {
+        SendResponse {
+            operation_id: Uuid::nil(),
+            status: OperationStatus::Accepted,
+            notifications: vec![SentNotification {
+                id: Uuid::max(),
+                recipient: UserId::parse("alice").expect("valid"),
+            }],
+        }
+    }
+
+    fn rendered(mode: Mode) -> String {
+        let mut out = Vec::new();
+        render(&response(), mode, &mut out).expect("rendered");
+        String::from_utf8(out).expect("utf-8")
+    }
+
+    #[test]
+    fn output_is_the_id_the_json_or_nothing() {
+        assert_eq!(
+            rendered(Mode::Human),
+            "00000000-0000-0000-0000-000000000000\n"
+        );
+        assert_eq!(
+            rendered(Mode::Json),
+            "{\"operation_id\":\"00000000-0000-0000-0000-000000000000\",\"status\":\"accepted\",\
+             \"notifications\":[{\"id\":\"ffffffff-ffff-ffff-ffff-ffffffffffff\",\"recipient\":\"alice\"}]}\n"
+        );
+        assert_eq!(rendered(Mode::Quiet), "");
+    }
+}

@@ -1,0 +1,350 @@
+//! Every way a command can fail, the exit code it maps to, and the hint printed under it.
+//!
+//! Messages are lowercase without a trailing period and never contain a token or a Rust
+//! `Debug` dump; the hint says what to do. Only `main.rs` and `config show` print these.
+
+use std::io::{self, Write};
+use std::path::PathBuf;
+
+use notify_shared::config::{ConfigError, ENV_CONFIG, ENV_SERVER, ENV_TOKEN};
+use notify_shared::problem::{Problem, Violation};
+
+/// The exit codes of `notify` (see DESIGN.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Exit {
+    /// It worked.
+    Success = 0,
+    /// The operation failed: the server refused it.
+    Failed = 1,
+    /// Usage or configuration error; nothing was sent.
+    Usage = 2,
+    /// The service could not be reached (or answered 5xx after retries).
+    Unreachable = 3,
+    /// Timed out waiting for an operation to resolve.
+    TimedOut = 4,
+}
+
+impl From<Exit> for std::process::ExitCode {
+    fn from(exit: Exit) -> Self {
+        Self::from(exit as u8)
+    }
+}
+
+/// Why a command failed.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The configuration file or environment is unusable.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// No token in `NOTIFY_TOKEN` or the configuration file.
+    #[error("no api token is configured")]
+    NoToken {
+        /// The configuration file that could hold one.
+        path: PathBuf,
+    },
+    /// The token holds characters that cannot go in an HTTP header.
+    #[error("the configured token is malformed: it may hold only visible ASCII characters")]
+    MalformedToken {
+        /// The configuration file that may hold the token.
+        path: PathBuf,
+    },
+    /// The server answered 401.
+    #[error("the server refused the token")]
+    BadToken {
+        /// The configuration file that may hold the token.
+        path: PathBuf,
+    },
+    /// The notification breaks the limits; found before sending.
+    #[error("{}", invalid(.0))]
+    Invalid(Vec<Violation>),
+    /// `-` was given as the message while stdin is a terminal.
+    #[error("refusing to read the message from a terminal")]
+    StdinIsTerminal,
+    /// Reading the message from stdin failed.
+    #[error("cannot read the message from stdin: {0}")]
+    Stdin(#[source] io::Error),
+    /// The message on stdin is not UTF-8.
+    #[error("the message on stdin is not valid UTF-8")]
+    StdinNotUtf8,
+    /// The server refused the request (a 4xx other than 401).
+    #[error("{problem}")]
+    Refused {
+        /// What the server said, or a stand-in when it sent no problem document (boxed: it is
+        /// large and errors travel in every `Result`).
+        problem: Box<Problem>,
+    },
+    /// No answer: connection refused, DNS, timeout, or a broken connection.
+    #[error("could not reach the server at {server}: {reason}")]
+    Unreachable {
+        /// The base URL.
+        server: String,
+        /// What went wrong, lowercase.
+        reason: String,
+        /// How many attempts were made.
+        attempts: u32,
+    },
+    /// The server answered 5xx.
+    #[error("the server at {server} failed: {problem}")]
+    ServerFailed {
+        /// The base URL.
+        server: String,
+        /// What the server said, or a stand-in when it sent no problem document (boxed: it is
+        /// large and errors travel in every `Result`).
+        problem: Box<Problem>,
+    },
+    /// The server answered something this client does not understand.
+    #[error("unexpected answer from {server}: {what}")]
+    BadResponse {
+        /// The base URL.
+        server: String,
+        /// What was unexpected.
+        what: String,
+    },
+    /// Writing to stdout failed (a broken pipe counts as success in `main`).
+    #[error("cannot write the output: {0}")]
+    Output(#[source] io::Error),
+    /// A bug or a broken environment (no runtime, no TLS backend).
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl Error {
+    /// The exit code this error maps to.
+    pub fn exit_code(&self) -> Exit {
+        match self {
+            Self::Config(_)
+            | Self::NoToken { .. }
+            | Self::BadToken { .. }
+            | Self::MalformedToken { .. }
+            | Self::Invalid(_)
+            | Self::StdinIsTerminal
+            | Self::Stdin(_)
+            | Self::StdinNotUtf8 => Exit::Usage,
+            Self::Refused { .. }
+            | Self::BadResponse { .. }
+            | Self::Output(_)
+            | Self::Internal(_) => Exit::Failed,
+            Self::Unreachable { .. } | Self::ServerFailed { .. } => Exit::Unreachable,
+        }
+    }
+
+    /// What the user can do about it, one line.
+    pub fn hint(&self) -> Option<String> {
+        Some(match self {
+            Self::Config(ConfigError::NoConfigDir) => {
+                format!("set {ENV_CONFIG} to the path of a config file")
+            }
+            Self::Config(ConfigError::Read { path, .. }) => {
+                format!(
+                    "check that {} is a readable file, or set {ENV_CONFIG}",
+                    path.display()
+                )
+            }
+            Self::Config(ConfigError::Permissions { path, .. }) => {
+                format!(
+                    "the file holds a token, so make it private: chmod 600 {}",
+                    path.display()
+                )
+            }
+            Self::Config(ConfigError::Parse { path, .. }) => format!(
+                "{} takes two keys: server = \"http://host:port\" and token = \"...\"",
+                path.display()
+            ),
+            Self::Config(ConfigError::BadServer(..)) => {
+                format!(
+                    "pass --server http://host:port, or fix {ENV_SERVER} or server in the config file"
+                )
+            }
+            Self::NoToken { path } => format!(
+                "set {ENV_TOKEN} or add token = \"...\" to {} (notify-server users add NAME prints one)",
+                path.display()
+            ),
+            Self::BadToken { path } | Self::MalformedToken { path } => {
+                format!("check {ENV_TOKEN} or token in {}", path.display())
+            }
+            Self::Invalid(_) => "fix what is listed above; nothing was sent".into(),
+            Self::StdinIsTerminal => {
+                "pipe the message in (echo hi | notify send -) or pass it as an argument".into()
+            }
+            Self::Stdin(_) | Self::StdinNotUtf8 => "pass the message as an argument instead".into(),
+            Self::Refused { problem } => refused_hint(problem),
+            Self::Unreachable { attempts, .. } => format!(
+                "is notify-server running there? (tried {attempts} time{}); \
+                 `notify config show` tells which server is used and why",
+                if *attempts == 1 { "" } else { "s" }
+            ),
+            Self::ServerFailed { .. } => {
+                "the service is having trouble; try again later, and check its log if it persists"
+                    .into()
+            }
+            Self::BadResponse { .. } => {
+                "check that the server is notify-server (`notify config show`), or report a bug"
+                    .into()
+            }
+            Self::Output(_) => return None,
+            Self::Internal(_) => "this is a bug in notify; please report it".into(),
+        })
+    }
+
+    /// Prints `notify: <message>` and the hint line, as the user sees them on stderr.
+    pub fn report(&self, err: &mut dyn Write) {
+        // If stderr itself is gone there is nobody left to tell.
+        let _ = writeln!(err, "notify: {self}");
+        if let Some(hint) = self.hint() {
+            let _ = writeln!(err, "hint: {hint}");
+        }
+    }
+}
+
+/// Local violations read like the server's: one problem document, one line per field.
+fn invalid(violations: &[Violation]) -> Problem {
+    Problem::new(422, "validation", "Invalid notification").with_errors(violations.to_vec())
+}
+
+fn refused_hint(problem: &Problem) -> String {
+    match problem.status {
+        400 => "the server could not read the request; notify and notify-server may be different versions".into(),
+        403 => "ask an admin for a token with the needed scope (`notify config show` lists yours)".into(),
+        404 => "check the server URL (`notify config show`)".into(),
+        409 => "the same operation is still being processed; try again in a moment".into(),
+        413 => "the request is too large; shorten the message".into(),
+        422 => "fix what is listed above and try again".into(),
+        429 => "too many requests; wait a moment and try again".into(),
+        _ => "the server refused the request; nothing was changed".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use notify_shared::config::Source;
+
+    fn render(error: &Error) -> String {
+        let mut buf = Vec::new();
+        error.report(&mut buf);
+        String::from_utf8(buf).expect("utf-8")
+    }
+
+    #[test]
+    fn each_error_maps_to_its_exit_code() {
+        let path = PathBuf::from("/home/u/.config/notify/config.toml");
+        let problem = |status| Box::new(Problem::new(status, "x", "X"));
+        let cases = [
+            (
+                Error::Config(ConfigError::BadServer("ftp://x".into(), Source::Flag)),
+                Exit::Usage,
+            ),
+            (
+                Error::Config(ConfigError::Permissions {
+                    path: path.clone(),
+                    mode: 0o644,
+                }),
+                Exit::Usage,
+            ),
+            (Error::NoToken { path: path.clone() }, Exit::Usage),
+            (Error::MalformedToken { path: path.clone() }, Exit::Usage),
+            (Error::BadToken { path }, Exit::Usage),
+            (Error::Invalid(vec![]), Exit::Usage),
+            (Error::StdinIsTerminal, Exit::Usage),
+            (Error::StdinNotUtf8, Exit::Usage),
+            (
+                Error::Refused {
+                    problem: problem(403),
+                },
+                Exit::Failed,
+            ),
+            (
+                Error::Refused {
+                    problem: problem(422),
+                },
+                Exit::Failed,
+            ),
+            (
+                Error::Refused {
+                    problem: problem(409),
+                },
+                Exit::Failed,
+            ),
+            (
+                Error::BadResponse {
+                    server: "s".into(),
+                    what: "w".into(),
+                },
+                Exit::Failed,
+            ),
+            (Error::Internal("x".into()), Exit::Failed),
+            (
+                Error::Unreachable {
+                    server: "s".into(),
+                    reason: "r".into(),
+                    attempts: 4,
+                },
+                Exit::Unreachable,
+            ),
+            (
+                Error::ServerFailed {
+                    server: "s".into(),
+                    problem: problem(503),
+                },
+                Exit::Unreachable,
+            ),
+        ];
+        for (error, exit) in cases {
+            assert_eq!(error.exit_code(), exit, "{error}");
+        }
+        assert_eq!(Exit::TimedOut as u8, 4);
+    }
+
+    #[test]
+    fn bad_token_names_the_config_file() {
+        let error = Error::BadToken {
+            path: "/c/config.toml".into(),
+        };
+        assert_eq!(
+            render(&error),
+            "notify: the server refused the token\nhint: check NOTIFY_TOKEN or token in /c/config.toml\n"
+        );
+    }
+
+    #[test]
+    fn problems_render_lowercase_with_their_fields() {
+        let problem = Problem::new(422, "unknown-recipient", "Unknown Recipient")
+            .with_detail("nothing was sent")
+            .with_errors(vec![Violation::new("to", "there is no user bob".into())]);
+        assert_eq!(
+            render(&Error::Refused {
+                problem: Box::new(problem)
+            }),
+            "notify: unknown recipient: nothing was sent\n  to: there is no user bob\n\
+             hint: fix what is listed above and try again\n"
+        );
+    }
+
+    #[test]
+    fn local_violations_list_every_field() {
+        let error = Error::Invalid(vec![
+            Violation::new("body", "the message is empty".into()),
+            Violation::new("tags", "at most 10 tags, got 11".into()),
+        ]);
+        assert_eq!(
+            render(&error),
+            "notify: invalid notification\n  body: the message is empty\n  tags: at most 10 tags, got 11\n\
+             hint: fix what is listed above; nothing was sent\n"
+        );
+    }
+
+    #[test]
+    fn server_failures_name_the_server() {
+        let problem = Problem::new(503, "unavailable", "Service Unavailable")
+            .with_detail("the database is down");
+        let error = Error::ServerFailed {
+            server: "http://h:1".into(),
+            problem: Box::new(problem),
+        };
+        assert!(
+            render(&error)
+                .starts_with("notify: the server at http://h:1 failed: service unavailable: the database is down\nhint: ")
+        );
+    }
+}

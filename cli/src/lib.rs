@@ -1,0 +1,41 @@
+//! The `notify` command-line client: argument definitions, subcommands and the HTTP client.
+//!
+//! `main.rs` only parses arguments, picks a runtime and turns an [`Error`] into an exit code;
+//! everything else lives here so tests can run a command in-process. Commands write data to
+//! the writer they are given (stdout in the binary) and nothing else; notes, warnings and
+//! errors go to stderr. This crate never prints a token.
+
+pub mod cli;
+pub mod client;
+pub mod commands;
+pub mod error;
+pub mod output;
+
+use std::io::Write;
+
+pub use cli::Cli;
+pub use error::{Error, Exit};
+
+use cli::{Command, ConfigCommand};
+
+/// Runs `cli` when it needs neither the network nor an async runtime; `None` when it does
+/// (then call [`run`] inside a runtime).
+pub fn run_local(cli: &Cli, out: &mut dyn Write) -> Option<Result<(), Error>> {
+    if cli.needs_network() {
+        return None;
+    }
+    match &cli.command {
+        Command::Config(ConfigCommand::Path) => Some(commands::config::path(&cli.globals, out)),
+        Command::Send(_) | Command::Config(ConfigCommand::Show) => None,
+    }
+}
+
+/// Runs any command, writing its data to `out`.
+pub async fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Error> {
+    let Cli { globals, command } = cli;
+    match command {
+        Command::Send(args) => commands::send::run(args, &globals, out).await,
+        Command::Config(ConfigCommand::Show) => commands::config::show(&globals, out).await,
+        Command::Config(ConfigCommand::Path) => commands::config::path(&globals, out),
+    }
+}

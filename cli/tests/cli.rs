@@ -1,0 +1,317 @@
+//! Runs the real `notify` binary against a scripted HTTP server on loopback: exit codes,
+//! what goes to stdout and stderr, and that retries repeat the same idempotency key and body.
+//!
+//! The scripted server is not notify-server; the end-to-end tests in `tests/` use the real one.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::thread::JoinHandle;
+
+/// One request as the scripted server saw it.
+#[derive(Debug)]
+struct Seen {
+    line: String,
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+impl Seen {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Answers one connection per scripted answer `(status, extra headers, body)`, then stops.
+/// `KEY` in a body is replaced by the request's idempotency key.
+fn serve(answers: Vec<(u16, &'static str, String)>) -> (String, JoinHandle<Vec<Seen>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    let handle = std::thread::spawn(move || {
+        let mut seen = Vec::new();
+        for (status, extra, body) in answers {
+            let (stream, _) = listener.accept().expect("accept");
+            let mut reader = BufReader::new(stream.try_clone().expect("clone"));
+            let mut line = String::new();
+            reader.read_line(&mut line).expect("request line");
+            let mut headers = Vec::new();
+            loop {
+                let mut header = String::new();
+                reader.read_line(&mut header).expect("header");
+                let header = header.trim_end();
+                if header.is_empty() {
+                    break;
+                }
+                let (name, value) = header.split_once(':').expect("name: value");
+                headers.push((name.to_owned(), value.trim().to_owned()));
+            }
+            let length = headers
+                .iter()
+                .find(|(n, _)| n.eq_ignore_ascii_case("content-length"))
+                .map_or(0, |(_, v)| v.parse().expect("length"));
+            let mut request_body = vec![0; length];
+            reader.read_exact(&mut request_body).expect("body");
+            // The answer may echo the idempotency key, as notify-server does.
+            let key = headers
+                .iter()
+                .find(|(n, _)| n.eq_ignore_ascii_case("idempotency-key"))
+                .map_or(String::new(), |(_, v)| v.clone());
+            let body = body.replace("KEY", &key);
+            seen.push(Seen {
+                line: line.trim_end().to_owned(),
+                headers,
+                body: String::from_utf8(request_body).expect("utf-8"),
+            });
+            let kind = if status >= 400 {
+                "application/problem+json"
+            } else {
+                "application/json"
+            };
+            let answer = format!(
+                "HTTP/1.1 {status} X\r\ncontent-type: {kind}\r\ncontent-length: {}\r\nconnection: close\r\n{extra}\r\n{body}",
+                body.len()
+            );
+            (&stream).write_all(answer.as_bytes()).expect("answer");
+        }
+        seen
+    });
+    (url, handle)
+}
+
+/// A fresh directory for one test's configuration.
+fn scratch() -> PathBuf {
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "notify-cli-test-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    ));
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    dir
+}
+
+/// Runs `notify` with a token (unless `token` is `None`), no config file, and `stdin`.
+fn notify(args: &[&str], token: Option<&str>, stdin: &str) -> Output {
+    let dir = scratch();
+    let config = dir.join("config.toml");
+    let mut command = Command::new(env!("CARGO_BIN_EXE_notify"));
+    command
+        .args(args)
+        .env_remove("NOTIFY_SERVER")
+        .env_remove("NOTIFY_TOKEN")
+        .env("NOTIFY_CONFIG", &config)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    if let Some(token) = token {
+        command.env("NOTIFY_TOKEN", token);
+    }
+    let mut child = command.spawn().expect("spawn notify");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin.as_bytes())
+        .expect("write stdin");
+    let output = child.wait_with_output().expect("notify ran");
+    let _ = std::fs::remove_dir_all(&dir);
+    output
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8(bytes.to_vec()).expect("utf-8")
+}
+
+const ACCEPTED: &str = r#"{"operation_id":"KEY","status":"accepted","notifications":[{"id":"00000000-0000-0000-0000-000000000001","recipient":"alice"}]}"#;
+const UNAVAILABLE: &str = r#"{"type":"urn:notify:problem:unavailable","title":"Service Unavailable","status":503,"detail":"the database is unavailable"}"#;
+
+#[test]
+fn version_touches_nothing() {
+    let dir = scratch();
+    let config = dir.join("config.toml");
+    std::fs::write(&config, "not toml at all [").expect("write");
+    let output = Command::new(env!("CARGO_BIN_EXE_notify"))
+        .arg("--version")
+        .env("NOTIFY_CONFIG", &config)
+        .output()
+        .expect("ran");
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(output.status.code(), Some(0));
+    assert!(text(&output.stdout).starts_with("notify "));
+}
+
+#[test]
+fn a_missing_token_is_a_config_error() {
+    let output = notify(&["send", "hi"], None, "");
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(text(&output.stdout), "");
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.starts_with("notify: no api token is configured\nhint: set NOTIFY_TOKEN"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn limits_are_checked_before_sending() {
+    // Port 1 would be exit 3 if anything were sent.
+    let output = notify(
+        &[
+            "--server",
+            "http://127.0.0.1:1",
+            "send",
+            "--tag",
+            "a b",
+            "-",
+        ],
+        Some("t"),
+        "\n",
+    );
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("\n  body: the message is empty\n"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("\n  tags: tag \"a b\""), "{stderr}");
+}
+
+#[test]
+fn retries_repeat_the_same_key_and_body() {
+    let problem = || UNAVAILABLE.to_owned();
+    let (url, server) = serve(vec![
+        (503, "retry-after: 0\r\n", problem()),
+        (502, "", problem()),
+        (202, "", ACCEPTED.to_owned()),
+    ]);
+    let output = notify(
+        &["--server", &url, "send", "--to", "alice", "-"],
+        Some("tok"),
+        "hello\n",
+    );
+    let seen = server.join().expect("server");
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_eq!(seen.len(), 3);
+    let key = seen[0].header("idempotency-key").expect("key");
+    assert_eq!(text(&output.stdout), format!("{key}\n"));
+    assert!(uuid_v7(key), "{key}");
+    for request in &seen {
+        assert_eq!(request.line, "POST /v1/notifications HTTP/1.1");
+        assert_eq!(request.header("idempotency-key"), Some(key));
+        assert_eq!(request.header("authorization"), Some("Bearer tok"));
+        assert_eq!(request.body, seen[0].body);
+    }
+    let body: serde_json::Value = serde_json::from_str(&seen[0].body).expect("json");
+    assert_eq!(body["to"], serde_json::json!(["alice"]));
+    assert_eq!(body["body"], "hello");
+}
+
+fn uuid_v7(key: &str) -> bool {
+    uuid::Uuid::parse_str(key).is_ok_and(|u| u.get_version_num() == 7)
+}
+
+#[test]
+fn json_prints_the_whole_answer() {
+    let (url, server) = serve(vec![(202, "", ACCEPTED.to_owned())]);
+    let output = notify(&["--server", &url, "--json", "send", "hi"], Some("tok"), "");
+    server.join().expect("server");
+    assert_eq!(output.status.code(), Some(0));
+    let answer: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+    assert_eq!(answer["notifications"][0]["recipient"], "alice");
+}
+
+#[test]
+fn a_refused_token_points_at_the_config() {
+    let problem =
+        r#"{"type":"urn:notify:problem:unauthorized","title":"Unauthorized","status":401}"#;
+    let (url, server) = serve(vec![(401, "", problem.to_owned())]);
+    let output = notify(&["--server", &url, "send", "hi"], Some("bad"), "");
+    server.join().expect("server");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.starts_with(
+            "notify: the server refused the token\nhint: check NOTIFY_TOKEN or token in "
+        ),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_refusal_lists_the_fields_and_exits_1() {
+    let problem = r#"{"type":"urn:notify:problem:unknown-recipient","title":"Unknown Recipient","status":422,"detail":"nothing was sent","errors":[{"field":"to","message":"there is no user bob"}]}"#;
+    let (url, server) = serve(vec![(422, "", problem.to_owned())]);
+    let output = notify(
+        &["--server", &url, "send", "--to", "bob", "hi"],
+        Some("tok"),
+        "",
+    );
+    assert_eq!(
+        server.join().expect("server").len(),
+        1,
+        "a 422 is not retried"
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(text(&output.stdout), "");
+    assert_eq!(
+        text(&output.stderr),
+        "notify: unknown recipient: nothing was sent\n  to: there is no user bob\nhint: fix what is listed above and try again\n"
+    );
+}
+
+#[test]
+fn an_unreachable_server_exits_3() {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let url = format!("http://127.0.0.1:{port}");
+    let output = notify(&["--server", &url, "send", "hi"], Some("tok"), "");
+    assert_eq!(output.status.code(), Some(3));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.starts_with(&format!("notify: could not reach the server at {url}: ")),
+        "{stderr}"
+    );
+    assert!(stderr.contains("tried 4 times"), "{stderr}");
+}
+
+#[test]
+fn config_show_reports_the_user_and_never_the_token() {
+    let (url, server) = serve(vec![(
+        200,
+        "",
+        r#"{"user":"alice","scopes":["send","inbox"]}"#.to_owned(),
+    )]);
+    let output = notify(
+        &["--server", &url, "config", "show", "--json"],
+        Some("s3cret"),
+        "",
+    );
+    server.join().expect("server");
+    assert_eq!(output.status.code(), Some(0));
+    assert!(!text(&output.stdout).contains("s3cret"));
+    let shown: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+    assert_eq!(shown["user"], "alice");
+    assert_eq!(shown["server_source"], "flag");
+    assert_eq!(shown["token_source"], "environment");
+    assert_eq!(shown["error"], serde_json::Value::Null);
+}
+
+#[test]
+fn config_show_without_a_server_still_succeeds() {
+    let output = notify(
+        &["--server", "http://127.0.0.1:1", "config", "show"],
+        Some("tok"),
+        "",
+    );
+    assert_eq!(output.status.code(), Some(0));
+    assert!(text(&output.stdout).contains("\nuser         unknown\n"));
+    assert!(text(&output.stderr).starts_with("notify: could not reach the server"));
+}
