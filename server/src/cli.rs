@@ -68,6 +68,15 @@ pub enum UsersCommand {
     },
 }
 
+impl UsersCommand {
+    /// The user the command is about.
+    pub fn name(&self) -> &UserId {
+        match self {
+            Self::Add { name, .. } | Self::Token { name, .. } => name,
+        }
+    }
+}
+
 /// A role of the server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Role {

@@ -47,17 +47,16 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             eprintln!("write DB migrated");
             Ok(())
         }
-        Command::Users(UsersCommand::Add { name, scopes }) => {
+        Command::Users(command) => {
             let pool = connect(&config).await?;
-            let token = users::add(&pool, &name, &scopes).await?;
-            eprintln!("created user {name}; its token is shown only this once:");
-            println!("{token}");
-            Ok(())
-        }
-        Command::Users(UsersCommand::Token { name, scopes }) => {
-            let pool = connect(&config).await?;
-            let token = users::add_token(&pool, &name, &scopes).await?;
-            eprintln!("new token for {name}; it is shown only this once:");
+            let token = match &command {
+                UsersCommand::Add { name, scopes } => users::add(&pool, name, scopes).await?,
+                UsersCommand::Token { name, scopes } => {
+                    users::add_token(&pool, name, scopes).await?
+                }
+            };
+            // The token alone goes to stdout, so scripts can capture it.
+            eprintln!("token for {}; it is shown only this once:", command.name());
             println!("{token}");
             Ok(())
         }

@@ -77,6 +77,8 @@ impl Relay {
     /// One connected session: returns `Ok` only on shutdown.
     async fn session(&self, shutdown: &CancellationToken) -> Result<(), RelayError> {
         let connection = broker::connect(&self.amqp_url, "relay").await?;
+        // Again on every reconnect, so a broker that lost its definitions gets them back.
+        broker::declare_topology(&connection).await?;
         let channel = connection.create_channel().await?;
         channel
             .confirm_select(ConfirmSelectOptions::default())

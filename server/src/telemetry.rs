@@ -9,7 +9,7 @@ pub const ENV_FILTER: &str = "NOTIFY_LOG";
 
 /// The filter without `NOTIFY_LOG`. lapin logs every returned (unroutable) message in full at
 /// warn; the relay logs those itself, briefly.
-const DEFAULT_FILTER: &str = "info,lapin::returned_messages=error";
+const DEFAULT_FILTER: &str = "info,lapin::returned_messages=error,sqlx::postgres::notice=warn";
 
 /// Installs the global subscriber; colours only on a terminal.
 pub fn init() {
