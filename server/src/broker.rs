@@ -1,11 +1,21 @@
 //! RabbitMQ: connecting, and declaring the shared topology. Only this module and the roles
 //! that publish or consume know AMQP.
 
+use std::fmt::Display;
+use std::future::Future;
+use std::time::Duration;
+
 use lapin::options::{ExchangeDeclareOptions, QueueBindOptions, QueueDeclareOptions};
-use lapin::types::FieldTable;
-use lapin::{Connection, ConnectionProperties, ExchangeKind};
-use notify_shared::routing::{DEAD_LETTER_EXCHANGE, DEAD_LETTER_QUEUE, EVENTS_EXCHANGE};
+use lapin::types::{AMQPValue, FieldTable, ShortString};
+use lapin::{Channel, Connection, ConnectionProperties, ExchangeKind};
+use notify_shared::routing::{
+    DEAD_LETTER_EXCHANGE, DEAD_LETTER_QUEUE, EVENTS_EXCHANGE, PROJECTOR_QUEUE,
+};
 use secrecy::{ExposeSecret, SecretString};
+use tokio_util::sync::CancellationToken;
+
+/// How often a server queue delivers a message before dead-lettering it.
+pub const DELIVERY_LIMIT: i64 = 5;
 
 /// Connects to the broker on the current tokio runtime, named `notify-server/<role>`.
 pub async fn connect(url: &SecretString, role: &str) -> lapin::Result<Connection> {
@@ -59,5 +69,76 @@ pub async fn declare_topology(connection: &Connection) -> lapin::Result<()> {
             FieldTable::default(),
         )
         .await?;
+    declare_server_queue(&channel, PROJECTOR_QUEUE, &["#"]).await?;
     channel.close(200, "topology declared").await
+}
+
+/// Declares a quorum queue with an explicit delivery limit, dead-lettered to `notify.dead`,
+/// and binds it to `notify.events` with `patterns`.
+async fn declare_server_queue(
+    channel: &Channel,
+    name: &str,
+    patterns: &[&str],
+) -> lapin::Result<()> {
+    let mut arguments = FieldTable::default();
+    arguments.insert(
+        ShortString::from("x-queue-type"),
+        AMQPValue::LongString("quorum".into()),
+    );
+    arguments.insert(
+        ShortString::from("x-delivery-limit"),
+        AMQPValue::LongLongInt(DELIVERY_LIMIT),
+    );
+    arguments.insert(
+        ShortString::from("x-dead-letter-exchange"),
+        AMQPValue::LongString(DEAD_LETTER_EXCHANGE.into()),
+    );
+    channel
+        .queue_declare(
+            name,
+            QueueDeclareOptions {
+                durable: true,
+                ..Default::default()
+            },
+            arguments,
+        )
+        .await?;
+    for pattern in patterns {
+        channel
+            .queue_bind(
+                name,
+                EVENTS_EXCHANGE,
+                pattern,
+                QueueBindOptions::default(),
+                FieldTable::default(),
+            )
+            .await?;
+    }
+    Ok(())
+}
+
+/// Runs `session` again and again until `shutdown`, waiting longer after each failure (100 ms
+/// doubling to 5 s, with jitter) and logging why it ended. A session returns `Ok` only when it
+/// saw `shutdown`.
+pub async fn run_with_reconnect<F, Fut, E>(role: &str, shutdown: &CancellationToken, mut session: F)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<(), E>>,
+    E: Display,
+{
+    let mut backoff = Duration::from_millis(100);
+    loop {
+        let result = tokio::select! {
+            result = session() => result,
+            () = shutdown.cancelled() => return,
+        };
+        let Err(error) = result else { return };
+        let wait = backoff.mul_f64(1.0 + rand::random::<f64>() * 0.25);
+        tracing::warn!(role, %error, retry_in = ?wait, "interrupted; reconnecting");
+        tokio::select! {
+            () = tokio::time::sleep(wait) => {}
+            () = shutdown.cancelled() => return,
+        }
+        backoff = (backoff * 2).min(Duration::from_secs(5));
+    }
 }

@@ -14,10 +14,12 @@ Examples:
   notify-server users add alice
   notify-server serve
   notify-server serve --roles relay
+  notify-server rebuild-read-model
 
 Configuration: notify-server.toml in the working directory (or --config), then NOTIFY_SERVER_*
-environment variables: NOTIFY_SERVER_LISTEN, NOTIFY_SERVER_WRITE_DB, NOTIFY_SERVER_AMQP_URL,
-NOTIFY_SERVER_RELAY_BATCH, NOTIFY_SERVER_RELAY_POLL_MS, NOTIFY_SERVER_WRITE_DB_CONNECTIONS.
+environment variables: NOTIFY_SERVER_LISTEN, NOTIFY_SERVER_WRITE_DB, NOTIFY_SERVER_READ_DB,
+NOTIFY_SERVER_AMQP_URL, NOTIFY_SERVER_RELAY_BATCH, NOTIFY_SERVER_RELAY_POLL_MS,
+NOTIFY_SERVER_PROJECTOR_BATCH, NOTIFY_SERVER_WRITE_DB_CONNECTIONS, NOTIFY_SERVER_READ_DB_CONNECTIONS.
 Logs go to stderr, filtered by NOTIFY_LOG (default: info).")]
 pub struct Args {
     /// Configuration file (default: ./notify-server.toml when it exists).
@@ -33,6 +35,10 @@ pub struct Args {
 pub enum Command {
     /// Apply the write-DB migrations (serve does it too).
     Migrate,
+    /// Replay the event store into the read DB, which is emptied first.
+    ///
+    /// Stop every projector before running it. Shows a progress bar on a terminal.
+    RebuildReadModel,
     /// Manage users and their API tokens.
     #[command(subcommand)]
     Users(UsersCommand),
@@ -42,7 +48,7 @@ pub enum Command {
     /// requests.
     Serve {
         /// Roles to run in this process, comma-separated.
-        #[arg(long, value_delimiter = ',', default_value = "api,relay")]
+        #[arg(long, value_delimiter = ',', default_value = "api,relay,projector")]
         roles: Vec<Role>,
     },
 }
@@ -84,4 +90,6 @@ pub enum Role {
     Api,
     /// Outbox relay: write DB to RabbitMQ.
     Relay,
+    /// Projector: events to the read DB (its only writer).
+    Projector,
 }

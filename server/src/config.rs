@@ -20,6 +20,8 @@ pub struct Config {
     pub listen: SocketAddr,
     /// URL of the write PostgreSQL database.
     pub write_db: SecretString,
+    /// URL of the read PostgreSQL database (on another server than the write DB).
+    pub read_db: SecretString,
     /// URL of the RabbitMQ broker (AMQP 0-9-1), including the vhost.
     pub amqp_url: SecretString,
     /// Most outbox rows the relay publishes in one batch.
@@ -28,6 +30,10 @@ pub struct Config {
     pub relay_poll_ms: u64,
     /// Most connections in the write DB pool.
     pub write_db_connections: u32,
+    /// Most connections in the read DB pool.
+    pub read_db_connections: u32,
+    /// Most events the projector applies in one read-DB transaction.
+    pub projector_batch: u16,
 }
 
 /// The defaults, matching what `scripts/services` starts.
@@ -35,19 +41,25 @@ pub struct Config {
 struct Defaults {
     listen: &'static str,
     write_db: &'static str,
+    read_db: &'static str,
     amqp_url: &'static str,
     relay_batch: u32,
     relay_poll_ms: u64,
     write_db_connections: u32,
+    read_db_connections: u32,
+    projector_batch: u16,
 }
 
 const DEFAULTS: Defaults = Defaults {
     listen: "127.0.0.1:8470",
     write_db: "postgres://notify:notify@127.0.0.1:5678/notify_write",
+    read_db: "postgres://notify:notify@127.0.0.1:5432/notify_read",
     amqp_url: "amqp://notify:notify@127.0.0.1:5672/%2f",
     relay_batch: 500,
     relay_poll_ms: 1000,
     write_db_connections: 16,
+    read_db_connections: 16,
+    projector_batch: 200,
 };
 
 impl Config {

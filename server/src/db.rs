@@ -1,4 +1,4 @@
-//! Connections to the write DB and its migrations.
+//! Connections to the write DB and the read DB, and their migrations.
 
 use std::time::Duration;
 
@@ -9,6 +9,34 @@ use sqlx::postgres::PgPoolOptions;
 
 /// The write DB schema, embedded in the binary.
 pub static WRITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/write");
+
+/// The read DB schema, embedded in the binary. Only the projector writes to it.
+pub static READ_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/read");
+
+/// A pool on the read DB that connects on first use, so that the api starts and takes
+/// commands while the read DB is down (its queries answer 503 meanwhile).
+pub fn connect_read_lazy(url: &SecretString, max_connections: u32) -> Result<PgPool, sqlx::Error> {
+    PgPoolOptions::new()
+        .max_connections(max_connections)
+        .acquire_timeout(Duration::from_secs(2))
+        .connect_lazy(url.expose_secret())
+}
+
+/// Opens a pool on the read DB now.
+pub async fn connect_read(url: &SecretString, max_connections: u32) -> Result<PgPool, sqlx::Error> {
+    PgPoolOptions::new()
+        .max_connections(max_connections)
+        .acquire_timeout(Duration::from_secs(3))
+        .connect(url.expose_secret())
+        .await
+}
+
+/// Whether a failed transaction is worth repeating as it was: the database was unreachable,
+/// or it chose this transaction as a serialization or deadlock victim.
+pub fn is_transient(error: &sqlx::Error) -> bool {
+    is_unavailable(error)
+        || matches!(error, sqlx::Error::Database(e) if matches!(e.code().as_deref(), Some("40001" | "40P01")))
+}
 
 /// Opens a pool on the write DB. Acquiring a connection gives up after a few seconds so that
 /// a request answers 503 instead of hanging while the database is down.

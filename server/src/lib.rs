@@ -9,6 +9,7 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod failpoint;
+pub mod projector;
 pub mod relay;
 pub mod serve;
 pub mod store;

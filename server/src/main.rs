@@ -7,7 +7,7 @@ use anyhow::Context;
 use clap::Parser;
 use notify_server::cli::{Args, Command, UsersCommand};
 use notify_server::config::Config;
-use notify_server::{db, serve, telemetry, users};
+use notify_server::{db, projector, serve, telemetry, users};
 
 fn main() -> ExitCode {
     let args = Args::parse();
@@ -44,7 +44,24 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 .run(&pool)
                 .await
                 .context("cannot migrate the write DB")?;
-            eprintln!("write DB migrated");
+            let read = connect_read(&config).await?;
+            db::READ_MIGRATIONS
+                .run(&read)
+                .await
+                .context("cannot migrate the read DB")?;
+            eprintln!("write DB and read DB migrated");
+            Ok(())
+        }
+        Command::RebuildReadModel => {
+            let write = connect(&config).await?;
+            let read = connect_read(&config).await?;
+            let started = std::time::Instant::now();
+            let replayed = projector::rebuild::rebuild(&write, &read).await?;
+            let seconds = started.elapsed().as_secs_f64();
+            eprintln!(
+                "replayed {replayed} events in {seconds:.1} s ({:.0} events/s)",
+                replayed as f64 / seconds.max(1e-9)
+            );
             Ok(())
         }
         Command::Users(command) => {
@@ -61,6 +78,12 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+async fn connect_read(config: &Config) -> anyhow::Result<sqlx::PgPool> {
+    db::connect_read(&config.read_db, 2)
+        .await
+        .context("cannot connect to the read DB (is scripts/services running?)")
 }
 
 async fn connect(config: &Config) -> anyhow::Result<sqlx::PgPool> {

@@ -54,24 +54,7 @@ pub enum RelayError {
 impl Relay {
     /// Relays until `shutdown`, reconnecting with backoff after any failure.
     pub async fn run(self, shutdown: CancellationToken) {
-        let mut backoff = Duration::from_millis(100);
-        loop {
-            let result = tokio::select! {
-                result = self.session(&shutdown) => result,
-                () = shutdown.cancelled() => return,
-            };
-            match result {
-                Ok(()) => return,
-                Err(error) => {
-                    tracing::warn!(%error, retry_in = ?backoff, "relay interrupted");
-                    tokio::select! {
-                        () = tokio::time::sleep(backoff) => {}
-                        () = shutdown.cancelled() => return,
-                    }
-                    backoff = (backoff * 2).min(Duration::from_secs(5));
-                }
-            }
-        }
+        broker::run_with_reconnect("relay", &shutdown, || self.session(&shutdown)).await;
     }
 
     /// One connected session: returns `Ok` only on shutdown.

@@ -8,20 +8,31 @@ use tokio_util::sync::CancellationToken;
 
 use crate::cli::Role;
 use crate::config::Config;
+use crate::projector::Projector;
 use crate::relay::Relay;
 use crate::{api, broker, db};
 
 /// Runs `roles` until a termination signal.
 pub async fn serve(config: Config, roles: &[Role]) -> anyhow::Result<()> {
-    let write = db::connect_write(&config.write_db, config.write_db_connections)
-        .await
-        .context("cannot connect to the write DB (is scripts/services running?)")?;
-    db::WRITE_MIGRATIONS
-        .run(&write)
-        .await
-        .context("cannot migrate the write DB")?;
-
-    if roles.contains(&Role::Relay) {
+    let runs = |role| roles.contains(&role);
+    // The api and the relay need the write DB; the projector and the api's queries the read
+    // DB, which may be down at start (the api answers 503 to queries, the projector waits).
+    let write = if runs(Role::Api) || runs(Role::Relay) {
+        let write = db::connect_write(&config.write_db, config.write_db_connections)
+            .await
+            .context("cannot connect to the write DB (is scripts/services running?)")?;
+        db::WRITE_MIGRATIONS
+            .run(&write)
+            .await
+            .context("cannot migrate the write DB")?;
+        Some(write)
+    } else {
+        None
+    };
+    let read = db::connect_read_lazy(&config.read_db, config.read_db_connections)
+        .context("bad read DB URL")?;
+    if runs(Role::Relay) || runs(Role::Projector) {
+        // Declared before anything is announced, so that whoever waits for the api can bind.
         let connection = broker::connect(&config.amqp_url, "setup")
             .await
             .context("cannot connect to RabbitMQ (is scripts/services running?)")?;
@@ -36,7 +47,7 @@ pub async fn serve(config: Config, roles: &[Role]) -> anyhow::Result<()> {
 
     let shutdown = CancellationToken::new();
     let mut tasks = JoinSet::new();
-    if roles.contains(&Role::Relay) {
+    if let (true, Some(write)) = (runs(Role::Relay), &write) {
         let relay = Relay {
             pool: write.clone(),
             amqp_url: config.amqp_url.clone(),
@@ -45,13 +56,22 @@ pub async fn serve(config: Config, roles: &[Role]) -> anyhow::Result<()> {
         };
         tasks.spawn(relay.run(shutdown.clone()));
     }
-    if roles.contains(&Role::Api) {
+    if runs(Role::Projector) {
+        let projector = Projector {
+            read: read.clone(),
+            amqp_url: config.amqp_url.clone(),
+            batch: config.projector_batch,
+        };
+        tasks.spawn(projector.run(shutdown.clone()));
+    }
+    if let (true, Some(write)) = (runs(Role::Api), &write) {
         let listener = TcpListener::bind(config.listen)
             .await
             .with_context(|| format!("cannot listen on {}", config.listen))?;
         let address = listener.local_addr()?;
         let state = api::AppState {
             write: write.clone(),
+            read: read.clone(),
         };
         let api_shutdown = shutdown.clone();
         tasks.spawn(async move {
@@ -71,7 +91,10 @@ pub async fn serve(config: Config, roles: &[Role]) -> anyhow::Result<()> {
     }
     shutdown.cancel();
     while tasks.join_next().await.is_some() {}
-    write.close().await;
+    if let Some(write) = write {
+        write.close().await;
+    }
+    read.close().await;
     Ok(())
 }
 

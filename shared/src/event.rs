@@ -42,6 +42,32 @@ pub struct Envelope {
     pub event: Event,
 }
 
+impl Envelope {
+    /// A new event with a fresh UUIDv7 id, recorded now by `source` (for example
+    /// `/notify-server/api`), as version `sequence` of aggregate `subject`.
+    pub fn new(
+        source: &str,
+        operation: Uuid,
+        subject: Uuid,
+        user: UserId,
+        sequence: u64,
+        event: Event,
+    ) -> Self {
+        Self {
+            specversion: SpecVersion::V1_0,
+            id: Uuid::now_v7(),
+            source: source.to_owned(),
+            subject,
+            time: Utc::now(),
+            datacontenttype: DataContentType::Json,
+            operationid: operation,
+            userid: user,
+            sequence,
+            event,
+        }
+    }
+}
+
 /// The CloudEvents spec version this crate speaks; (de)serializes as `"1.0"` only.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub enum SpecVersion {
@@ -247,18 +273,15 @@ mod tests {
     use super::*;
 
     fn sample(event: Event) -> Envelope {
-        Envelope {
-            specversion: SpecVersion::V1_0,
-            id: Uuid::now_v7(),
-            source: "/notify-server/api".into(),
-            subject: Uuid::now_v7(),
-            time: Utc::now(),
-            datacontenttype: DataContentType::Json,
-            operationid: Uuid::now_v7(),
-            userid: UserId::parse("alice").expect("valid"),
-            sequence: 1,
+        let alice = UserId::parse("alice").expect("valid");
+        Envelope::new(
+            "/notify-server/api",
+            Uuid::now_v7(),
+            Uuid::now_v7(),
+            alice,
+            1,
             event,
-        }
+        )
     }
 
     #[test]

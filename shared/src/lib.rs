@@ -12,5 +12,6 @@ pub mod limits;
 pub mod problem;
 pub mod routing;
 pub mod user_id;
+pub mod views;
 
 pub use user_id::UserId;

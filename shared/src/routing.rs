@@ -6,6 +6,8 @@ use crate::{UserId, event::Event};
 pub const EVENTS_EXCHANGE: &str = "notify.events";
 /// The fanout exchange that server queues dead-letter to.
 pub const DEAD_LETTER_EXCHANGE: &str = "notify.dead";
+/// The projector's quorum queue, bound to every event.
+pub const PROJECTOR_QUEUE: &str = "notify.projector";
 /// The queue bound to [`DEAD_LETTER_EXCHANGE`], where dead letters wait for a person.
 pub const DEAD_LETTER_QUEUE: &str = "notify.dead";
 

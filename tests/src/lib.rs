@@ -2,7 +2,9 @@
 //! on the real services that `scripts/services` starts, so tests run in parallel. It starts
 //! the real `notify-server` and `notify` binaries, and taps the `notify.events` exchange.
 
+pub mod api;
 pub mod cli;
+pub mod proxy;
 pub mod server;
 pub mod services;
 pub mod tap;

@@ -23,6 +23,7 @@ impl TestEnv {
         let mut command = Command::new(binary("notify-server"));
         command
             .env("NOTIFY_SERVER_WRITE_DB", &self.write_url)
+            .env("NOTIFY_SERVER_READ_DB", &self.read_url)
             .env("NOTIFY_SERVER_AMQP_URL", &self.amqp_url)
             .env("NOTIFY_SERVER_LISTEN", "127.0.0.1:0")
             .env("NOTIFY_SERVER_RELAY_POLL_MS", "200")

@@ -8,6 +8,9 @@ use uuid::Uuid;
 
 const WRITE_ADMIN_URL: &str = "postgres://notify:notify@127.0.0.1:5678/postgres";
 const WRITE_BASE_URL: &str = "postgres://notify:notify@127.0.0.1:5678";
+const READ_ADMIN_URL: &str = "postgres://notify:notify@127.0.0.1:5432/postgres";
+/// The read PostgreSQL server (its host and port), for tests that put a proxy in front of it.
+pub const READ_SERVER: &str = "127.0.0.1:5432";
 const AMQP_BASE_URL: &str = "amqp://notify:notify@127.0.0.1:5672";
 const MANAGEMENT_URL: &str = "http://127.0.0.1:15672/api";
 const MANAGEMENT_USER: (&str, &str) = ("notify", "notify");
@@ -19,22 +22,35 @@ pub struct TestEnv {
     pub name: String,
     /// URL of the test's write database.
     pub write_url: String,
+    /// URL of the test's read database (the server's `read_db`; a test may reroute it).
+    pub read_url: String,
     /// URL of the test's vhost.
     pub amqp_url: String,
     /// A pool on the test's write database, for assertions.
     pub write: PgPool,
 }
 
+/// A database name on the read server, for tests that need a second read DB.
+pub async fn create_read_database(name: &str) -> String {
+    create_database(READ_ADMIN_URL, name).await;
+    format!("postgres://notify:notify@{READ_SERVER}/{name}")
+}
+
+async fn create_database(admin_url: &str, name: &str) {
+    let admin = admin_pool(admin_url).await;
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&admin)
+        .await
+        .expect("create test database (is scripts/services running?)");
+    admin.close().await;
+}
+
 impl TestEnv {
     /// Creates and migrates a database and creates a vhost, both named `notify_test_<uuid>`.
     pub async fn new() -> Self {
         let name = format!("notify_test_{}", Uuid::now_v7().simple());
-        let admin = admin_pool().await;
-        sqlx::query(&format!("CREATE DATABASE {name}"))
-            .execute(&admin)
-            .await
-            .expect("create test database (is scripts/services running?)");
-        admin.close().await;
+        create_database(WRITE_ADMIN_URL, &name).await;
+        let read_url = create_read_database(&name).await;
         let write_url = format!("{WRITE_BASE_URL}/{name}");
         let write = PgPoolOptions::new()
             .max_connections(4)
@@ -68,6 +84,7 @@ impl TestEnv {
         Self {
             name,
             write_url,
+            read_url,
             amqp_url,
             write,
         }
@@ -82,13 +99,30 @@ impl TestEnv {
     }
 }
 
-async fn admin_pool() -> PgPool {
+async fn admin_pool(url: &str) -> PgPool {
     PgPoolOptions::new()
         .max_connections(1)
         .acquire_timeout(Duration::from_secs(10))
-        .connect(WRITE_ADMIN_URL)
+        .connect(url)
         .await
-        .expect("connect to the write PostgreSQL on 127.0.0.1:5678 (run scripts/services)")
+        .unwrap_or_else(|e| panic!("connect to {url} (run scripts/services): {e}"))
+}
+
+/// Drops `name` on the server of `admin_url`, and every database named `name_*` after it.
+async fn drop_databases(admin_url: &str, name: &str) -> anyhow::Result<()> {
+    let admin = admin_pool(admin_url).await;
+    let names: Vec<String> = sqlx::query_scalar(
+        "SELECT datname FROM pg_database WHERE datname = $1 OR datname LIKE $1 || '\\_%'",
+    )
+    .bind(name)
+    .fetch_all(&admin)
+    .await?;
+    for name in names {
+        sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .execute(&admin)
+            .await?;
+    }
+    Ok(())
 }
 
 impl Drop for TestEnv {
@@ -100,10 +134,8 @@ impl Drop for TestEnv {
                 .enable_all()
                 .build()?;
             runtime.block_on(async {
-                let admin = admin_pool().await;
-                sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                    .execute(&admin)
-                    .await?;
+                drop_databases(WRITE_ADMIN_URL, &name).await?;
+                drop_databases(READ_ADMIN_URL, &name).await?;
                 reqwest::Client::new()
                     .delete(format!("{MANAGEMENT_URL}/vhosts/{name}"))
                     .basic_auth(MANAGEMENT_USER.0, Some(MANAGEMENT_USER.1))

@@ -46,23 +46,50 @@ pub enum ApiError {
     /// A request with the same idempotency key is still being processed.
     #[error("a request with this idempotency key is in progress")]
     InFlight,
+    /// A concurrent command changed the same aggregate first.
+    #[error("a concurrent change won")]
+    Conflict,
     /// The write DB cannot be reached.
     #[error("the database is unavailable")]
     Unavailable,
+    /// The read DB cannot be reached (or the projector has not created it yet).
+    #[error("the read database is unavailable")]
+    ReadUnavailable,
     /// A bug or an unexpected failure; logged, not shown.
     #[error(transparent)]
     Internal(anyhow::Error),
 }
 
 impl From<sqlx::Error> for ApiError {
+    /// For errors of the write DB.
     fn from(error: sqlx::Error) -> Self {
         if crate::db::is_unavailable(&error) {
             tracing::warn!(%error, "write database unavailable");
             Self::Unavailable
+        } else if is_code(&error, "23505") {
+            // Two commands appended the same aggregate version; the loser may simply retry.
+            Self::Conflict
         } else {
             Self::Internal(error.into())
         }
     }
+}
+
+impl ApiError {
+    /// For errors of the read DB: unreachable, or not migrated yet by a projector (42P01,
+    /// undefined table), is 503.
+    pub fn read(error: sqlx::Error) -> Self {
+        if crate::db::is_unavailable(&error) || is_code(&error, "42P01") {
+            tracing::warn!(%error, "read database unavailable");
+            Self::ReadUnavailable
+        } else {
+            Self::Internal(error.into())
+        }
+    }
+}
+
+fn is_code(error: &sqlx::Error, code: &str) -> bool {
+    matches!(error, sqlx::Error::Database(e) if e.code().as_deref() == Some(code))
 }
 
 impl ApiError {
@@ -95,8 +122,12 @@ impl ApiError {
                 .with_detail("this Idempotency-Key was used for a different request; use a fresh key (a new UUIDv7)"),
             Self::InFlight => Problem::new(409, "idempotency-in-flight", "Request In Progress")
                 .with_detail("a request with this Idempotency-Key is still being processed; retry with the same key"),
+            Self::Conflict => Problem::new(409, "concurrent-update", "Concurrent Update")
+                .with_detail("another command changed this first; nothing was stored; retry with the same Idempotency-Key"),
             Self::Unavailable => Problem::new(503, "unavailable", "Service Unavailable")
                 .with_detail("the database is unavailable; nothing was stored; retry shortly"),
+            Self::ReadUnavailable => Problem::new(503, "read-unavailable", "Service Unavailable")
+                .with_detail("the read database is unavailable; commands are still accepted; retry the query shortly"),
             Self::Internal(_) => Problem::new(500, "internal", "Internal Server Error")
                 .with_detail("the server failed; see its log"),
         }
@@ -121,7 +152,7 @@ impl IntoResponse for ApiError {
             Self::Unauthorized => {
                 headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
             }
-            Self::Unavailable | Self::InFlight => {
+            Self::Unavailable | Self::ReadUnavailable | Self::InFlight | Self::Conflict => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
             }
             _ => {}

@@ -2,13 +2,19 @@
 //! in later issues, queries against the read DB. Handlers never publish to the broker.
 
 mod auth;
+mod command;
 mod error;
 mod health;
 mod idempotency;
+mod inbox;
+mod inbox_commands;
 mod json;
 mod me;
 mod notifications;
 mod openapi;
+mod operations;
+mod rows;
+mod sent;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -19,19 +25,36 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 pub use error::ApiError;
+pub use inbox_commands::inbox_id;
 pub use openapi::ApiDoc;
 
 /// What every handler can reach.
 #[derive(Debug, Clone)]
 pub struct AppState {
-    /// The write DB.
+    /// The write DB: commands.
     pub write: PgPool,
+    /// The read DB: queries.
+    pub read: PgPool,
 }
 
 /// The api's routes.
 pub fn router(state: AppState) -> Router {
     Router::new()
-        .route("/v1/notifications", post(notifications::send))
+        .route(
+            "/v1/notifications",
+            post(notifications::send).get(inbox::list),
+        )
+        .route("/v1/notifications/{id}", get(inbox::get))
+        .route("/v1/notifications/{id}/events", get(inbox::events))
+        .route("/v1/notifications/{id}/read", post(inbox_commands::read))
+        .route(
+            "/v1/notifications/{id}/unread",
+            post(inbox_commands::unread),
+        )
+        .route("/v1/inbox/read-all", post(inbox_commands::read_all))
+        .route("/v1/inbox/count", get(inbox::count))
+        .route("/v1/operations/{id}", get(operations::get))
+        .route("/v1/sent", get(sent::sent))
         .route("/v1/me", get(me::me))
         .route("/v1/openapi.json", get(openapi::document))
         .route("/healthz", get(health::healthz))

@@ -1,26 +1,24 @@
 //! `POST /v1/notifications`: the send command.
 
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
-use chrono::Utc;
+use axum::http::HeaderMap;
+use axum::response::Response;
 use notify_shared::UserId;
 use notify_shared::api::{OperationStatus, Scope, SendRequest, SendResponse, SentNotification};
-use notify_shared::event::{
-    DataContentType, Envelope, Event, NotificationDispatched, NotificationRequested, SpecVersion,
-};
+use notify_shared::event::{Envelope, Event, NotificationDispatched, NotificationRequested};
 use notify_shared::limits;
 use notify_shared::problem::Problem;
 use uuid::Uuid;
 
 use super::AppState;
 use super::auth::Principal;
+use super::command::{Begun, Command};
 use super::error::ApiError;
-use super::idempotency::{self, Claim, Stored};
 use super::json::ApiJson;
 use crate::store;
 
-const SOURCE: &str = "/notify-server/api";
+/// The `source` of events the api records.
+pub(super) const SOURCE: &str = "/notify-server/api";
 
 /// Sends a notification to one or more users (to the caller when `to` is empty).
 ///
@@ -52,25 +50,21 @@ pub async fn send(
     ApiJson(request): ApiJson<SendRequest>,
 ) -> Result<Response, ApiError> {
     principal.require(Scope::Send)?;
-    let operation_id = idempotency::operation_id(&headers)?;
     let violations = limits::check_send(&request);
     if !violations.is_empty() {
         return Err(ApiError::Validation(violations));
     }
-    let fingerprint = idempotency::fingerprint(&request)?;
-
-    let mut tx = state.write.begin().await?;
-    if let Claim::Replay(stored) =
-        idempotency::claim(&mut tx, &principal.user, operation_id, &fingerprint).await?
-    {
-        return Ok(accepted(operation_id, stored));
-    }
+    let mut command = match Command::begin(&state, &principal.user, &headers, &request).await? {
+        Begun::Fresh(command) => command,
+        Begun::Replay(response) => return Ok(response),
+    };
+    let operation_id = command.operation_id();
     let recipients = if request.to.is_empty() {
         vec![principal.user.clone()]
     } else {
         request.to.clone()
     };
-    check_recipients(&mut tx, &recipients).await?;
+    check_recipients(command.conn(), &recipients).await?;
 
     let mut events = Vec::with_capacity(recipients.len() * 2);
     let mut notifications = Vec::with_capacity(recipients.len());
@@ -89,10 +83,11 @@ pub async fn send(
         });
         let dispatched = Event::NotificationDispatched(NotificationDispatched {});
         for (sequence, event) in [(1, requested), (2, dispatched)] {
-            events.push(envelope(
+            events.push(Envelope::new(
+                SOURCE,
                 operation_id,
                 notification_id,
-                &recipient,
+                recipient.clone(),
                 sequence,
                 event,
             ));
@@ -102,49 +97,14 @@ pub async fn send(
             recipient,
         });
     }
-    store::append(&mut tx, &events).await?;
-
+    store::append(command.conn(), &events).await?;
     let response = SendResponse {
         operation_id,
         status: OperationStatus::Accepted,
         notifications,
     };
-    let stored = Stored {
-        status: StatusCode::ACCEPTED,
-        body: serde_json::to_string(&response).map_err(|e| ApiError::Internal(e.into()))?,
-    };
-    idempotency::record(
-        &mut tx,
-        &principal.user,
-        operation_id,
-        &fingerprint,
-        &stored,
-    )
-    .await?;
-    tx.commit().await?;
     tracing::info!(operation = %operation_id, sender = %principal.user, recipients = response.notifications.len(), "send accepted");
-    Ok(accepted(operation_id, stored))
-}
-
-fn envelope(
-    operation: Uuid,
-    aggregate: Uuid,
-    user: &UserId,
-    sequence: u64,
-    event: Event,
-) -> Envelope {
-    Envelope {
-        specversion: SpecVersion::V1_0,
-        id: Uuid::now_v7(),
-        source: SOURCE.into(),
-        subject: aggregate,
-        time: Utc::now(),
-        datacontenttype: DataContentType::Json,
-        operationid: operation,
-        userid: user.clone(),
-        sequence,
-        event,
-    }
+    command.finish(&response).await
 }
 
 /// Fails with 422 naming every recipient that does not exist.
@@ -169,18 +129,4 @@ async fn check_recipients(
             .filter_map(|m| UserId::parse(m).ok())
             .collect(),
     ))
-}
-
-/// The 202 answer, the same for the first request and its repeats.
-fn accepted(operation_id: Uuid, stored: Stored) -> Response {
-    let mut response = (stored.status, stored.body).into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    if let Ok(location) = HeaderValue::from_str(&format!("/v1/operations/{operation_id}")) {
-        headers.insert(header::LOCATION, location);
-    }
-    response
 }

@@ -8,7 +8,21 @@ use utoipa::{Modify, OpenApi};
 #[derive(Debug, OpenApi)]
 #[openapi(
     info(title = "notify", description = "Send notifications and read your inbox."),
-    paths(super::notifications::send, super::me::me, super::health::healthz, super::health::readyz),
+    paths(
+        super::notifications::send,
+        super::inbox::list,
+        super::inbox::get,
+        super::inbox::events,
+        super::inbox::count,
+        super::inbox_commands::read,
+        super::inbox_commands::unread,
+        super::inbox_commands::read_all,
+        super::operations::get,
+        super::sent::sent,
+        super::me::me,
+        super::health::healthz,
+        super::health::readyz,
+    ),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;

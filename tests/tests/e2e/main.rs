@@ -3,5 +3,6 @@
 mod api_errors;
 mod cli_config;
 mod idempotency;
+mod inbox;
 mod relay;
 mod send;

@@ -1,0 +1,215 @@
+//! Inbox queries, answered from the read DB only: the list, one notification, its history and
+//! the unread count. Another user's notification is a 404, never a 403.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use notify_shared::api::Scope;
+use notify_shared::problem::Problem;
+use notify_shared::views::{
+    InboxQuery, MAX_SEARCH_CHARS, NotificationPage, NotificationView, Timeline, TimelineEntry,
+    UnreadCount,
+};
+use sqlx::{Postgres, QueryBuilder};
+use uuid::Uuid;
+
+use super::AppState;
+use super::auth::Principal;
+use super::error::ApiError;
+use super::rows::{Cursor, NOTIFICATION_COLUMNS, NotificationRow, TimelineRow, page_size};
+
+/// The caller's inbox, newest first, with filters and keyset pagination.
+#[utoipa::path(
+    get,
+    path = "/v1/notifications",
+    tag = "inbox",
+    params(InboxQuery),
+    responses(
+        (status = 200, description = "A page of the inbox", body = NotificationPage),
+        (status = 400, description = "Bad filter, limit or cursor", body = Problem),
+        (status = 503, description = "Read DB unavailable", body = Problem),
+    ),
+    security(("bearer" = []))
+)]
+pub(super) async fn list(
+    State(state): State<AppState>,
+    principal: Principal,
+    Query(query): Query<InboxQuery>,
+) -> Result<Json<NotificationPage>, ApiError> {
+    principal.require(Scope::Inbox)?;
+    let limit = page_size(query.limit)?;
+    if query
+        .q
+        .as_ref()
+        .is_some_and(|q| q.chars().count() > MAX_SEARCH_CHARS)
+    {
+        return Err(ApiError::BadRequest {
+            slug: "bad-search",
+            detail: format!("q may have at most {MAX_SEARCH_CHARS} characters"),
+        });
+    }
+    let mut sql: QueryBuilder<Postgres> = QueryBuilder::new(format!(
+        "SELECT {NOTIFICATION_COLUMNS} FROM notifications WHERE dispatched_at IS NOT NULL AND recipient = "
+    ));
+    sql.push_bind(principal.user.as_str());
+    if query.unread == Some(true) {
+        sql.push(" AND read_at IS NULL");
+    }
+    if let Some(tag) = &query.tag {
+        sql.push(" AND tags @> ARRAY[")
+            .push_bind(tag)
+            .push("]::text[]");
+    }
+    if let Some(q) = &query.q {
+        sql.push(" AND search @@ websearch_to_tsquery('simple', ")
+            .push_bind(q)
+            .push(")");
+    }
+    page(sql, "dispatched_at", query.before.as_deref(), limit, &state)
+        .await
+        .map(Json)
+}
+
+/// Appends the keyset condition and order on `(time_column, id)`, runs the query and makes the
+/// page. Shared by the inbox and the sent list.
+pub(super) async fn page(
+    mut sql: QueryBuilder<'_, Postgres>,
+    time_column: &str,
+    before: Option<&str>,
+    limit: i64,
+    state: &AppState,
+) -> Result<NotificationPage, ApiError> {
+    if let Some(before) = before {
+        let cursor = Cursor::decode(before)?;
+        sql.push(format!(" AND ({time_column}, id) < ("))
+            .push_bind(cursor.time)
+            .push(", ")
+            .push_bind(cursor.id)
+            .push(")");
+    }
+    sql.push(format!(" ORDER BY {time_column} DESC, id DESC LIMIT "))
+        .push_bind(limit + 1);
+    let mut rows: Vec<NotificationRow> = sql
+        .build_query_as()
+        .fetch_all(&state.read)
+        .await
+        .map_err(ApiError::read)?;
+    let more = rows.len() as i64 > limit;
+    rows.truncate(limit as usize);
+    let items = rows
+        .into_iter()
+        .map(NotificationView::try_from)
+        .collect::<Result<Vec<_>, _>>()?;
+    let next_cursor = match (more, items.last()) {
+        (true, Some(last)) => {
+            let time = if time_column == "dispatched_at" {
+                last.dispatched_at
+            } else {
+                Some(last.requested_at)
+            };
+            time.map(|time| Cursor { time, id: last.id }.encode())
+        }
+        _ => None,
+    };
+    Ok(NotificationPage { items, next_cursor })
+}
+
+/// One notification of the caller's (as recipient or sender).
+#[utoipa::path(
+    get,
+    path = "/v1/notifications/{id}",
+    tag = "inbox",
+    params(("id" = Uuid, Path, description = "The notification id")),
+    responses(
+        (status = 200, description = "The notification", body = NotificationView),
+        (status = 404, description = "No such notification of yours", body = Problem),
+        (status = 503, description = "Read DB unavailable", body = Problem),
+    ),
+    security(("bearer" = []))
+)]
+pub(super) async fn get(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(id): Path<Uuid>,
+) -> Result<Json<NotificationView>, ApiError> {
+    find(&state, &principal, id).await.map(Json)
+}
+
+/// The notification `id` when the caller is its recipient or sender; 404 otherwise.
+async fn find(
+    state: &AppState,
+    principal: &Principal,
+    id: Uuid,
+) -> Result<NotificationView, ApiError> {
+    principal.require(Scope::Inbox)?;
+    let row: Option<NotificationRow> = sqlx::query_as(&format!(
+        "SELECT {NOTIFICATION_COLUMNS} FROM notifications WHERE id = $1 AND (recipient = $2 OR sender = $2)"
+    ))
+    .bind(id)
+    .bind(principal.user.as_str())
+    .fetch_optional(&state.read)
+    .await
+    .map_err(ApiError::read)?;
+    row.ok_or(ApiError::NotFound)?.try_into()
+}
+
+/// The history of one notification of the caller's, oldest first.
+#[utoipa::path(
+    get,
+    path = "/v1/notifications/{id}/events",
+    tag = "inbox",
+    params(("id" = Uuid, Path, description = "The notification id")),
+    responses(
+        (status = 200, description = "Its events", body = Timeline),
+        (status = 404, description = "No such notification of yours", body = Problem),
+        (status = 503, description = "Read DB unavailable", body = Problem),
+    ),
+    security(("bearer" = []))
+)]
+pub(super) async fn events(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(id): Path<Uuid>,
+) -> Result<Json<Timeline>, ApiError> {
+    find(&state, &principal, id).await?;
+    let rows: Vec<TimelineRow> = sqlx::query_as(
+        "SELECT event_id, kind, sequence, time, source, operation_id, data
+         FROM timeline WHERE notification_id = $1 ORDER BY sequence",
+    )
+    .bind(id)
+    .fetch_all(&state.read)
+    .await
+    .map_err(ApiError::read)?;
+    let events = rows.into_iter().map(TimelineEntry::from).collect();
+    Ok(Json(Timeline {
+        notification_id: id,
+        events,
+    }))
+}
+
+/// How many notifications in the caller's inbox are unread.
+#[utoipa::path(
+    get,
+    path = "/v1/inbox/count",
+    tag = "inbox",
+    responses(
+        (status = 200, description = "The unread count", body = UnreadCount),
+        (status = 503, description = "Read DB unavailable", body = Problem),
+    ),
+    security(("bearer" = []))
+)]
+pub(super) async fn count(
+    State(state): State<AppState>,
+    principal: Principal,
+) -> Result<Json<UnreadCount>, ApiError> {
+    principal.require(Scope::Inbox)?;
+    let unread: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM notifications WHERE recipient = $1 AND dispatched_at IS NOT NULL AND read_at IS NULL",
+    )
+    .bind(principal.user.as_str())
+    .fetch_one(&state.read)
+    .await
+    .map_err(ApiError::read)?;
+    Ok(Json(UnreadCount {
+        unread: u64::try_from(unread).unwrap_or_default(),
+    }))
+}

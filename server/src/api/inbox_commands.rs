@@ -1,0 +1,180 @@
+//! Inbox commands: mark one notification read or unread, or everything read. Each appends one
+//! event to the write DB (never one per notification) and answers 202 with its operation id;
+//! the projector applies it and resolves the operation as `applied`.
+
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use chrono::Utc;
+use notify_shared::UserId;
+use notify_shared::api::{OperationStatus, Scope};
+use notify_shared::event::{Envelope, Event, InboxReadAll, NotificationRead, NotificationUnread};
+use notify_shared::problem::Problem;
+use notify_shared::views::CommandAccepted;
+use uuid::Uuid;
+
+use super::AppState;
+use super::auth::Principal;
+use super::command::{Begun, Command};
+use super::error::ApiError;
+use super::notifications::SOURCE;
+use crate::store;
+
+/// Marks a notification in the caller's inbox read.
+#[utoipa::path(
+    post,
+    path = "/v1/notifications/{id}/read",
+    tag = "inbox",
+    params(
+        ("id" = Uuid, Path, description = "The notification id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "The operation id, a UUID"),
+    ),
+    responses(
+        (status = 202, description = "Accepted", body = CommandAccepted),
+        (status = 404, description = "Not in your inbox", body = Problem),
+        (status = 409, description = "In flight or concurrent change: retry with the same key", body = Problem),
+    ),
+    security(("bearer" = []))
+)]
+pub(super) async fn read(
+    State(state): State<AppState>,
+    principal: Principal,
+    headers: HeaderMap,
+    Path(id): Path<Uuid>,
+) -> Result<Response, ApiError> {
+    mark(state, principal, headers, id, true).await
+}
+
+/// Marks a notification in the caller's inbox unread.
+#[utoipa::path(
+    post,
+    path = "/v1/notifications/{id}/unread",
+    tag = "inbox",
+    params(
+        ("id" = Uuid, Path, description = "The notification id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "The operation id, a UUID"),
+    ),
+    responses(
+        (status = 202, description = "Accepted", body = CommandAccepted),
+        (status = 404, description = "Not in your inbox", body = Problem),
+        (status = 409, description = "In flight or concurrent change: retry with the same key", body = Problem),
+    ),
+    security(("bearer" = []))
+)]
+pub(super) async fn unread(
+    State(state): State<AppState>,
+    principal: Principal,
+    headers: HeaderMap,
+    Path(id): Path<Uuid>,
+) -> Result<Response, ApiError> {
+    mark(state, principal, headers, id, false).await
+}
+
+async fn mark(
+    state: AppState,
+    principal: Principal,
+    headers: HeaderMap,
+    id: Uuid,
+    read: bool,
+) -> Result<Response, ApiError> {
+    principal.require(Scope::Inbox)?;
+    let verb = if read { "read" } else { "unread" };
+    let mut command = match Command::begin(&state, &principal.user, &headers, &(verb, id)).await? {
+        Begun::Fresh(command) => command,
+        Begun::Replay(response) => return Ok(response),
+    };
+    // In the caller's inbox means: addressed to them and dispatched (the write side decides).
+    let found: Option<(i32, bool)> = sqlx::query_as(
+        "SELECT max(version), bool_or(kind = 'notification.dispatched')
+         FROM events WHERE aggregate_id = $1 AND user_id = $2 HAVING count(*) > 0",
+    )
+    .bind(id)
+    .bind(principal.user.as_str())
+    .fetch_optional(command.conn())
+    .await?;
+    let Some((version, true)) = found else {
+        return Err(ApiError::NotFound);
+    };
+    let event = if read {
+        Event::NotificationRead(NotificationRead {})
+    } else {
+        Event::NotificationUnread(NotificationUnread {})
+    };
+    append_next(&mut command, id, &principal.user, version, event).await?;
+    let operation_id = command.operation_id();
+    command
+        .finish(&CommandAccepted {
+            operation_id,
+            status: OperationStatus::Accepted,
+        })
+        .await
+}
+
+/// Marks everything in the caller's inbox read, up to now: one `inbox.read_all` event.
+#[utoipa::path(
+    post,
+    path = "/v1/inbox/read-all",
+    tag = "inbox",
+    params(("Idempotency-Key" = Option<String>, Header, description = "The operation id, a UUID")),
+    responses(
+        (status = 202, description = "Accepted", body = CommandAccepted),
+        (status = 409, description = "In flight or concurrent change: retry with the same key", body = Problem),
+    ),
+    security(("bearer" = []))
+)]
+pub(super) async fn read_all(
+    State(state): State<AppState>,
+    principal: Principal,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    principal.require(Scope::Inbox)?;
+    let mut command = match Command::begin(&state, &principal.user, &headers, &"read_all").await? {
+        Begun::Fresh(command) => command,
+        Begun::Replay(response) => return Ok(response),
+    };
+    let inbox = inbox_id(&principal.user);
+    let version: i32 =
+        sqlx::query_scalar("SELECT coalesce(max(version), 0) FROM events WHERE aggregate_id = $1")
+            .bind(inbox)
+            .fetch_one(command.conn())
+            .await?;
+    let event = Event::InboxReadAll(InboxReadAll { up_to: Utc::now() });
+    append_next(&mut command, inbox, &principal.user, version, event).await?;
+    let operation_id = command.operation_id();
+    command
+        .finish(&CommandAccepted {
+            operation_id,
+            status: OperationStatus::Accepted,
+        })
+        .await
+}
+
+/// The aggregate id of a user's inbox (for `inbox.read_all`): a UUIDv5 of the user id.
+pub fn inbox_id(user: &UserId) -> Uuid {
+    Uuid::new_v5(
+        &Uuid::NAMESPACE_URL,
+        format!("urn:notify:inbox:{user}").as_bytes(),
+    )
+}
+
+/// Appends `event` as the version after `current` of `aggregate`. A concurrent command that
+/// took that version makes the commit fail with a unique violation: 409, retried by clients.
+async fn append_next(
+    command: &mut Command,
+    aggregate: Uuid,
+    user: &UserId,
+    current: i32,
+    event: Event,
+) -> Result<(), ApiError> {
+    let sequence = u64::try_from(current + 1).map_err(|e| ApiError::Internal(e.into()))?;
+    let envelope = Envelope::new(
+        SOURCE,
+        command.operation_id(),
+        aggregate,
+        user.clone(),
+        sequence,
+        event,
+    );
+    store::append(command.conn(), &[envelope]).await?;
+    Ok(())
+}

@@ -1,0 +1,50 @@
+//! `GET /v1/sent`: what the caller sent and where each notification stands (read DB only).
+
+use axum::Json;
+use axum::extract::{Query, State};
+use notify_shared::api::Scope;
+use notify_shared::problem::Problem;
+use notify_shared::views::{NotificationPage, SentQuery};
+use sqlx::{Postgres, QueryBuilder};
+
+use super::AppState;
+use super::auth::Principal;
+use super::error::ApiError;
+use super::inbox::page;
+use super::rows::{NOTIFICATION_COLUMNS, page_size};
+
+/// The caller's sent notifications, newest first.
+#[utoipa::path(
+    get,
+    path = "/v1/sent",
+    tag = "sent",
+    params(SentQuery),
+    responses(
+        (status = 200, description = "A page of sent notifications", body = NotificationPage),
+        (status = 400, description = "Bad filter, limit or cursor", body = Problem),
+        (status = 503, description = "Read DB unavailable", body = Problem),
+    ),
+    security(("bearer" = []))
+)]
+pub(super) async fn sent(
+    State(state): State<AppState>,
+    principal: Principal,
+    Query(query): Query<SentQuery>,
+) -> Result<Json<NotificationPage>, ApiError> {
+    principal.require(Scope::Send)?;
+    let limit = page_size(query.limit)?;
+    let mut sql: QueryBuilder<Postgres> = QueryBuilder::new(format!(
+        "SELECT {NOTIFICATION_COLUMNS} FROM notifications WHERE sender = "
+    ));
+    sql.push_bind(principal.user.as_str());
+    if let Some(to) = &query.to {
+        sql.push(" AND recipient = ").push_bind(to.as_str());
+    }
+    if let Some(status) = query.status {
+        sql.push(" AND status = ")
+            .push_bind(crate::projector::apply::name(&status));
+    }
+    page(sql, "requested_at", query.before.as_deref(), limit, &state)
+        .await
+        .map(Json)
+}
