@@ -1,12 +1,22 @@
 //! The command line, as clap derive definitions: flags, subcommands, help text.
 //!
-//! Parsing only: values are checked here (user ids, priorities) but nothing is read, loaded
-//! or sent. There is deliberately no `--token` flag: a token on the command line shows in `ps`.
+//! Parsing only: values are checked here (user ids, priorities, ids, page sizes, durations)
+//! but nothing is read, loaded or sent. There is deliberately no `--token` flag: a token on the
+//! command line shows in `ps`. The inbox and sender subcommands keep their arguments and help
+//! in `inbox` and `outbox`; flags several share are in `values`.
+
+mod inbox;
+mod outbox;
+mod values;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use notify_shared::UserId;
 use notify_shared::api::Priority;
 use notify_shared::user_id::InvalidUserId;
+
+pub use inbox::{ListArgs, ReadArgs, ShowArgs, UnreadArgs};
+pub use outbox::{SentArgs, StatusArgs};
+pub use values::{PageArgs, StatusArg, WaitArgs};
 
 const ABOUT: &str = "Send notifications and read your inbox from the terminal";
 
@@ -21,6 +31,8 @@ const AFTER_HELP: &str = "\
 Examples:
   notify send --to alice \"Deploy of api finished\"
   make 2>&1 | tail -n 20 | notify send --title \"build log\" -
+  notify list --unread
+  notify read --all --wait
   notify config show
 
 Exit codes: 0 success, 1 the operation failed, 2 usage or config error,
@@ -69,6 +81,27 @@ pub enum Command {
     /// Send a notification (to yourself unless --to names someone); prints the operation id
     #[command(long_about = SEND_LONG_ABOUT, after_help = SEND_AFTER_HELP)]
     Send(SendArgs),
+    /// List your inbox, newest first
+    #[command(long_about = inbox::LIST_LONG_ABOUT, after_help = inbox::LIST_AFTER_HELP)]
+    List(ListArgs),
+    /// Show one notification, and with --events its history
+    #[command(long_about = inbox::SHOW_LONG_ABOUT, after_help = inbox::SHOW_AFTER_HELP)]
+    Show(ShowArgs),
+    /// Mark notifications read (or the whole inbox with --all); prints the operation ids
+    #[command(long_about = inbox::READ_LONG_ABOUT, after_help = inbox::READ_AFTER_HELP)]
+    Read(ReadArgs),
+    /// Mark notifications unread; prints the operation ids
+    #[command(long_about = inbox::UNREAD_LONG_ABOUT, after_help = inbox::UNREAD_AFTER_HELP)]
+    Unread(UnreadArgs),
+    /// Print the number of unread notifications
+    #[command(long_about = inbox::COUNT_LONG_ABOUT, after_help = inbox::COUNT_AFTER_HELP)]
+    Count,
+    /// List what you sent and what became of it, newest first
+    #[command(long_about = outbox::SENT_LONG_ABOUT, after_help = outbox::SENT_AFTER_HELP)]
+    Sent(SentArgs),
+    /// Show what became of an operation; exits 1 if it failed
+    #[command(long_about = outbox::STATUS_LONG_ABOUT, after_help = outbox::STATUS_AFTER_HELP)]
+    Status(StatusArgs),
     /// Show or locate the configuration
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -229,5 +262,70 @@ mod tests {
         assert!(!parse(&["config", "path"]).expect("valid").needs_network());
         assert!(parse(&["config", "show"]).expect("valid").needs_network());
         assert!(parse(&["send", "hi"]).expect("valid").needs_network());
+    }
+
+    fn usage_error(args: &[&str]) -> ErrorKind {
+        let error = parse(args).expect_err(&args.join(" "));
+        assert_eq!(error.exit_code(), 2, "{}", args.join(" "));
+        error.kind()
+    }
+
+    #[test]
+    fn limit_is_checked_before_anything_is_sent() {
+        for bad in ["0", "201", "-1", "ten"] {
+            usage_error(&["list", "--limit", bad]);
+            usage_error(&["sent", "--limit", bad]);
+        }
+        let Command::List(list) = parse(&["list", "--limit", "200"]).expect("valid").command else {
+            panic!("not a list");
+        };
+        assert_eq!(list.page.limit, Some(200));
+    }
+
+    #[test]
+    fn read_takes_ids_or_all_but_not_both() {
+        assert_eq!(usage_error(&["read"]), ErrorKind::MissingRequiredArgument);
+        let id = "0190f3a2-7c41-7d3e-9a5b-2f1e4c8d6b10";
+        assert_eq!(
+            usage_error(&["read", "--all", id]),
+            ErrorKind::ArgumentConflict
+        );
+        assert_eq!(usage_error(&["read", "nope"]), ErrorKind::ValueValidation);
+        assert_eq!(usage_error(&["unread"]), ErrorKind::MissingRequiredArgument);
+        let Command::Read(read) = parse(&["read", id, id, "--wait"]).expect("valid").command else {
+            panic!("not a read");
+        };
+        assert_eq!(read.ids.len(), 2);
+        assert!(read.wait.wait && !read.all);
+        assert_eq!(read.wait.timeout, std::time::Duration::from_secs(30));
+    }
+
+    #[test]
+    fn timeout_needs_wait_and_a_unit() {
+        let id = "0190f3a2-7c41-7d3e-9a5b-2f1e4c8d6b10";
+        usage_error(&["status", id, "--timeout", "10s"]);
+        usage_error(&["status", id, "--wait", "--timeout", "10"]);
+        let Command::Status(status) = parse(&["status", id, "--wait", "--timeout", "1h30m"])
+            .expect("valid")
+            .command
+        else {
+            panic!("not a status");
+        };
+        assert_eq!(status.wait.timeout, std::time::Duration::from_secs(5400));
+    }
+
+    #[test]
+    fn search_and_sent_filters_are_checked() {
+        let long = "x".repeat(notify_shared::views::MAX_SEARCH_CHARS + 1);
+        usage_error(&["list", "--search", &long]);
+        usage_error(&["sent", "--status", "lost"]);
+        usage_error(&["sent", "--to", "Bob"]);
+        let Command::Sent(sent) = parse(&["sent", "--status", "failed", "--to", "bob"])
+            .expect("valid")
+            .command
+        else {
+            panic!("not a sent");
+        };
+        assert_eq!(sent.status, Some(StatusArg::Failed));
     }
 }

@@ -14,11 +14,16 @@ use notify_shared::config::{ClientConfig, ConfigError, Token};
 use notify_shared::problem::{self, Problem};
 use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, RETRY_AFTER};
 use reqwest::{Method, StatusCode};
+use serde::Serialize;
 use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
 use crate::error::Error;
 use crate::output::note;
+
+mod routes;
+
+pub use routes::Mark;
 
 /// How long to wait for a TCP (and TLS) connection.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
@@ -179,6 +184,37 @@ impl Client {
             self.retry,
         )
         .await
+    }
+
+    /// `GET path` with `query` as its query string, retried like a command: a GET is safe to
+    /// repeat.
+    async fn get<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &(impl Serialize + ?Sized),
+    ) -> Result<T, Error> {
+        // reqwest already knows how to encode a serializable query; borrow that rather than
+        // depend on an encoder of our own. Building a request sends nothing.
+        let url = self
+            .http
+            .get(format!("{}{path}", self.server))
+            .query(query)
+            .build()
+            .map_err(|e| Error::Internal(format!("cannot encode the query: {}", reason(&e))))?
+            .url()
+            .clone();
+        let path = match url.query() {
+            Some(query) if !query.is_empty() => format!("{path}?{query}"),
+            _ => path.to_owned(),
+        };
+        self.call(Method::GET, &path, None, None, self.retry).await
+    }
+
+    /// `POST path` without a body and with `operation` as the idempotency key, so that every
+    /// retry is the same command.
+    async fn command<T: DeserializeOwned>(&self, path: &str, operation: Uuid) -> Result<T, Error> {
+        self.call(Method::POST, path, Some(operation), None, self.retry)
+            .await
     }
 
     async fn call<T: DeserializeOwned>(

@@ -5,9 +5,15 @@
 
 use std::io::{self, Write};
 use std::path::PathBuf;
+use std::time::Duration;
 
+use notify_shared::api::OperationStatus;
 use notify_shared::config::{ConfigError, ENV_CONFIG, ENV_SERVER, ENV_TOKEN};
 use notify_shared::problem::{Problem, Violation};
+use uuid::Uuid;
+
+use crate::duration::format_duration;
+use crate::render::name;
 
 /// The exit codes of `notify` (see DESIGN.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,6 +80,39 @@ pub enum Error {
         /// large and errors travel in every `Result`).
         problem: Box<Problem>,
     },
+    /// The server has no such notification, or it belongs to someone else (404).
+    #[error("no notification {0} (or it is not yours)")]
+    NoNotification(Uuid),
+    /// The server has no such operation, or it is someone else's (404).
+    #[error("no operation {0} (or it is not yours)")]
+    NoOperation(Uuid),
+    /// An operation ended in a state other than success.
+    #[error("operation {id} {}", ended(*.status))]
+    OperationEnded {
+        /// The operation.
+        id: Uuid,
+        /// Its final state.
+        status: OperationStatus,
+        /// One of its notifications, whose history tells what happened.
+        notification: Option<Uuid>,
+    },
+    /// `--wait` gave up before an operation reached a final state.
+    #[error(
+        "timed out after {} waiting for operation {operation} ({}){}",
+        format_duration(*.after),
+        .last.map_or_else(|| "not yet visible".to_owned(), |s| format!("still {}", name(&s))),
+        if *.others == 0 { String::new() } else { format!(" and {} more", .others) }
+    )]
+    TimedOut {
+        /// The first operation still unresolved.
+        operation: Uuid,
+        /// The last state seen of it, if it was seen at all.
+        last: Option<OperationStatus>,
+        /// How long we waited.
+        after: Duration,
+        /// How many other operations were unresolved too.
+        others: usize,
+    },
     /// No answer: connection refused, DNS, timeout, or a broken connection.
     #[error("could not reach the server at {server}: {reason}")]
     Unreachable {
@@ -122,10 +161,14 @@ impl Error {
             | Self::Stdin(_)
             | Self::StdinNotUtf8 => Exit::Usage,
             Self::Refused { .. }
+            | Self::NoNotification(_)
+            | Self::NoOperation(_)
+            | Self::OperationEnded { .. }
             | Self::BadResponse { .. }
             | Self::Output(_)
             | Self::Internal(_) => Exit::Failed,
             Self::Unreachable { .. } | Self::ServerFailed { .. } => Exit::Unreachable,
+            Self::TimedOut { .. } => Exit::TimedOut,
         }
     }
 
@@ -169,6 +212,20 @@ impl Error {
             }
             Self::Stdin(_) | Self::StdinNotUtf8 => "pass the message as an argument instead".into(),
             Self::Refused { problem } => refused_hint(problem),
+            Self::NoNotification(_) => {
+                "`notify list` shows the ids in your inbox, `notify sent` those you sent".into()
+            }
+            Self::NoOperation(_) => {
+                "use an id printed by `notify send`, `notify read` or `notify unread`".into()
+            }
+            Self::OperationEnded {
+                notification: Some(notification),
+                ..
+            } => format!("see what happened: notify show {notification} --events"),
+            Self::OperationEnded { id, .. } => format!("see the operation: notify status {id}"),
+            Self::TimedOut { operation, .. } => {
+                format!("the operation may still complete: notify status {operation}")
+            }
             Self::Unreachable { attempts, .. } => format!(
                 "is notify-server running there? (tried {attempts} time{}); \
                  `notify config show` tells which server is used and why",
@@ -200,6 +257,16 @@ impl Error {
 /// Local violations read like the server's: one problem document, one line per field.
 fn invalid(violations: &[Violation]) -> Problem {
     Problem::new(422, "validation", "Invalid notification").with_errors(violations.to_vec())
+}
+
+/// How an operation ended, after "operation <id>".
+fn ended(status: OperationStatus) -> String {
+    match status {
+        OperationStatus::Failed => "failed".into(),
+        OperationStatus::Cancelled => "was cancelled".into(),
+        OperationStatus::PartiallyDelivered => "was only partially delivered".into(),
+        other => format!("ended {}", name(&other)),
+    }
 }
 
 fn refused_hint(problem: &Problem) -> String {
@@ -274,6 +341,25 @@ mod tests {
                 Exit::Failed,
             ),
             (Error::Internal("x".into()), Exit::Failed),
+            (Error::NoNotification(Uuid::nil()), Exit::Failed),
+            (Error::NoOperation(Uuid::nil()), Exit::Failed),
+            (
+                Error::OperationEnded {
+                    id: Uuid::nil(),
+                    status: OperationStatus::Failed,
+                    notification: None,
+                },
+                Exit::Failed,
+            ),
+            (
+                Error::TimedOut {
+                    operation: Uuid::nil(),
+                    last: None,
+                    after: Duration::from_secs(30),
+                    others: 0,
+                },
+                Exit::TimedOut,
+            ),
             (
                 Error::Unreachable {
                     server: "s".into(),
@@ -345,6 +431,57 @@ mod tests {
         assert!(
             render(&error)
                 .starts_with("notify: the server at http://h:1 failed: service unavailable: the database is down\nhint: ")
+        );
+    }
+
+    #[test]
+    fn a_timeout_exits_4_and_says_how_to_follow_up() {
+        let error = Error::TimedOut {
+            operation: Uuid::nil(),
+            last: Some(OperationStatus::Dispatched),
+            after: Duration::from_millis(1_500),
+            others: 2,
+        };
+        assert_eq!(error.exit_code(), Exit::TimedOut);
+        assert_eq!(
+            render(&error),
+            "notify: timed out after 1s500ms waiting for operation 00000000-0000-0000-0000-000000000000 \
+             (still dispatched) and 2 more\n\
+             hint: the operation may still complete: notify status 00000000-0000-0000-0000-000000000000\n"
+        );
+        let unseen = Error::TimedOut {
+            operation: Uuid::nil(),
+            last: None,
+            after: Duration::from_secs(30),
+            others: 0,
+        };
+        assert!(
+            unseen.to_string().ends_with("(not yet visible)"),
+            "{unseen}"
+        );
+    }
+
+    #[test]
+    fn missing_ids_say_whose() {
+        let error = Error::NoNotification(Uuid::max());
+        assert_eq!(
+            render(&error),
+            "notify: no notification ffffffff-ffff-ffff-ffff-ffffffffffff (or it is not yours)\n\
+             hint: `notify list` shows the ids in your inbox, `notify sent` those you sent\n"
+        );
+    }
+
+    #[test]
+    fn failed_operations_point_at_the_history() {
+        let error = Error::OperationEnded {
+            id: Uuid::nil(),
+            status: OperationStatus::PartiallyDelivered,
+            notification: Some(Uuid::max()),
+        };
+        assert_eq!(
+            render(&error),
+            "notify: operation 00000000-0000-0000-0000-000000000000 was only partially delivered\n\
+             hint: see what happened: notify show ffffffff-ffff-ffff-ffff-ffffffffffff --events\n"
         );
     }
 }

@@ -8,8 +8,13 @@
 pub mod cli;
 pub mod client;
 pub mod commands;
+pub mod duration;
 pub mod error;
+pub mod listing;
 pub mod output;
+pub mod render;
+pub mod table;
+pub mod wait;
 
 use std::io::Write;
 
@@ -26,7 +31,7 @@ pub fn run_local(cli: &Cli, out: &mut dyn Write) -> Option<Result<(), Error>> {
     }
     match &cli.command {
         Command::Config(ConfigCommand::Path) => Some(commands::config::path(&cli.globals, out)),
-        Command::Send(_) | Command::Config(ConfigCommand::Show) => None,
+        _ => None,
     }
 }
 
@@ -35,6 +40,13 @@ pub async fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Error> {
     let Cli { globals, command } = cli;
     match command {
         Command::Send(args) => commands::send::run(args, &globals, out).await,
+        Command::List(args) => commands::list::run(args, &globals, out).await,
+        Command::Show(args) => commands::show::run(args, &globals, out).await,
+        Command::Read(args) => commands::read::read(args, &globals, out).await,
+        Command::Unread(args) => commands::read::unread(args, &globals, out).await,
+        Command::Count => commands::count::run(&globals, out).await,
+        Command::Sent(args) => commands::sent::run(args, &globals, out).await,
+        Command::Status(args) => commands::status::run(args, &globals, out).await,
         Command::Config(ConfigCommand::Show) => commands::config::show(&globals, out).await,
         Command::Config(ConfigCommand::Path) => commands::config::path(&globals, out),
     }

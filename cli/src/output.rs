@@ -47,6 +47,12 @@ pub fn write_line(out: &mut dyn Write, line: impl Display) -> Result<(), Error> 
     writeln!(out, "{line}").map_err(Error::Output)
 }
 
+/// Prints one line on stderr, for people: an empty listing, the next page, a notice.
+pub fn tell(message: impl Display) {
+    // A closed stderr must not fail the command; the line was for a person who is not there.
+    let _ = writeln!(std::io::stderr().lock(), "{message}");
+}
+
 /// Prints a `-v` note on stderr.
 pub fn note(verbose: bool, message: impl Display) {
     if verbose {

@@ -227,3 +227,38 @@ fn config_show_without_a_server_still_succeeds() {
     assert!(text(&output.stdout).contains("\nuser         unknown\n"));
     assert!(text(&output.stderr).starts_with("notify: could not reach the server"));
 }
+
+#[test]
+fn bad_query_values_are_usage_errors_and_send_nothing() {
+    // Port 1 would be exit 3 if anything were sent.
+    let id = "0190f3a2-7c41-7d3e-9a5b-2f1e4c8d6b10";
+    let long_search = "x".repeat(201);
+    let cases: [&[&str]; 9] = [
+        &["list", "--limit", "0"],
+        &["list", "--limit", "201"],
+        &["sent", "--limit", "0"],
+        &["list", "--search", &long_search],
+        &["read"],
+        &["read", "--all", id],
+        &["unread"],
+        &["show", "not-an-id"],
+        &["status", id, "--timeout", "5s"],
+    ];
+    for args in cases {
+        let mut all = vec!["--server", "http://127.0.0.1:1"];
+        all.extend_from_slice(args);
+        let output = notify(&all, Some("tok"), "");
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        assert_eq!(text(&output.stdout), "", "{args:?}");
+    }
+}
+
+#[test]
+fn every_new_verb_has_help_with_examples() {
+    for verb in ["list", "show", "read", "unread", "count", "sent", "status"] {
+        let output = notify(&[verb, "--help"], None, "");
+        assert_eq!(output.status.code(), Some(0), "{verb}");
+        let help = text(&output.stdout);
+        assert!(help.contains("\nExamples:\n"), "{verb}: {help}");
+    }
+}

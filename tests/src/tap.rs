@@ -80,6 +80,52 @@ impl TestEnv {
     }
 }
 
+impl TestEnv {
+    /// Publishes `body` to `notify.events` as the relay would, bypassing it: for duplicated,
+    /// reordered and poison messages.
+    pub async fn publish_raw(&self, routing_key: &str, body: &[u8]) {
+        let connection = Connection::connect(&self.amqp_url, ConnectionProperties::default())
+            .await
+            .expect("connect to the test vhost");
+        let channel = connection.create_channel().await.expect("channel");
+        channel
+            .confirm_select(Default::default())
+            .await
+            .expect("confirms");
+        channel
+            .basic_publish(
+                EVENTS_EXCHANGE,
+                routing_key,
+                Default::default(),
+                body,
+                Default::default(),
+            )
+            .await
+            .expect("publish")
+            .await
+            .expect("confirmed");
+        connection.close(200, "done").await.expect("close");
+    }
+
+    /// How many messages wait in queue `name` of the test's vhost.
+    pub async fn queue_depth(&self, name: &str) -> u32 {
+        let connection = Connection::connect(&self.amqp_url, ConnectionProperties::default())
+            .await
+            .expect("connect to the test vhost");
+        let channel = connection.create_channel().await.expect("channel");
+        let passive = QueueDeclareOptions {
+            passive: true,
+            ..Default::default()
+        };
+        let queue = channel
+            .queue_declare(name, passive, FieldTable::default())
+            .await
+            .expect("queue exists");
+        connection.close(200, "done").await.expect("close");
+        queue.message_count()
+    }
+}
+
 impl Tap {
     /// Waits for `n` messages (panics after 20 s), then checks that nothing more arrives for a
     /// moment, so callers can assert "exactly these".

@@ -7,12 +7,10 @@
 use std::io::{self, IsTerminal, Read, Write};
 
 use notify_shared::api::{SendRequest, SendResponse};
-use notify_shared::config::ClientConfig;
 use notify_shared::limits::check_send;
 use uuid::Uuid;
 
 use crate::cli::{Globals, SendArgs};
-use crate::client::Client;
 use crate::error::Error;
 use crate::output::{Mode, note, write_json, write_line};
 
@@ -29,8 +27,7 @@ pub async fn run(args: SendArgs, globals: &Globals, out: &mut dyn Write) -> Resu
         return Err(Error::Invalid(violations));
     }
 
-    let config = ClientConfig::load(globals.server.clone())?;
-    let client = Client::new(&config, globals.verbose)?;
+    let client = super::connect(globals)?;
     let operation = Uuid::now_v7();
     note(globals.verbose, format_args!("operation {operation}"));
     let response = client.send(operation, &request).await?;

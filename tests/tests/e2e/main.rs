@@ -4,5 +4,6 @@ mod api_errors;
 mod cli_config;
 mod idempotency;
 mod inbox;
+mod projector;
 mod relay;
 mod send;

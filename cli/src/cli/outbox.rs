@@ -1,0 +1,63 @@
+//! Arguments and help of the sender's subcommands: `status` and `sent`.
+
+use clap::Args;
+use notify_shared::UserId;
+use uuid::Uuid;
+
+use super::parse_user;
+use super::values::{PageArgs, StatusArg, WaitArgs, parse_id};
+
+pub(super) const STATUS_LONG_ABOUT: &str = "\
+Show what became of an operation: a send, a read, an unread or a read-all.
+
+Prints its state (accepted, scheduled, dispatched, then one of delivered, \
+partially_delivered, failed, cancelled or applied), what kind of command it was, and the \
+notifications it concerns. Exits 1 when it failed, was cancelled or was only partially \
+delivered, so scripts can test it.
+
+With --wait, waits until it reaches a final state. A scheduled send returns at once with the \
+time it goes out; waiting for that could take days.";
+
+pub(super) const STATUS_AFTER_HELP: &str = "\
+Examples:
+  notify status 0190f3a2-7c41-7d3e-9a5b-2f1e4c8d6b10
+  op=$(notify send \"backup done\") && notify status \"$op\" --wait --timeout 1m
+  notify status \"$op\" --json | jq -r .status";
+
+/// Arguments of `notify status`.
+#[derive(Debug, Clone, PartialEq, Eq, Args)]
+pub struct StatusArgs {
+    /// The operation id (as `notify send` or `notify read` printed it)
+    #[arg(value_name = "OPERATION_ID", value_parser = parse_id)]
+    pub operation: Uuid,
+    /// Waiting.
+    #[command(flatten)]
+    pub wait: WaitArgs,
+}
+
+pub(super) const SENT_LONG_ABOUT: &str = "\
+List what you sent and what became of it, newest first.
+
+One line per notification (a send to three people is three lines): its id, when it went out, \
+the recipient, where it stands (scheduled, dispatched, delivered, failed, cancelled), and its \
+title. Paging works as in `notify list`.";
+
+pub(super) const SENT_AFTER_HELP: &str = "\
+Examples:
+  notify sent
+  notify sent --status failed
+  notify sent --to alice --limit 5";
+
+/// Arguments of `notify sent`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Args)]
+pub struct SentArgs {
+    /// Only notifications to this user
+    #[arg(long = "to", value_name = "USER", value_parser = parse_user)]
+    pub to: Option<UserId>,
+    /// Only notifications in this state
+    #[arg(long, value_enum, value_name = "STATUS")]
+    pub status: Option<StatusArg>,
+    /// Page size and position.
+    #[command(flatten)]
+    pub page: PageArgs,
+}

@@ -1,0 +1,157 @@
+//! `notify read ID... | --all` and `notify unread ID...`: one command per id (or one read-all),
+//! each its own operation with a fresh UUIDv7 as idempotency key.
+//!
+//! Stdout gets each operation id as it is accepted (a JSON array of the answers with `--json`).
+//! An id the server refuses does not stop the others; the refusals are reported at the end and
+//! the command exits 1. A failure to reach the server stops at once: the next id would fail
+//! the same way. `--wait` follows every accepted operation until it is applied.
+
+use std::io::{self, Write};
+
+use notify_shared::views::CommandAccepted;
+use uuid::Uuid;
+
+use crate::cli::{Globals, ReadArgs, UnreadArgs, WaitArgs};
+use crate::client::{Client, Mark};
+use crate::error::{Error, Exit};
+use crate::output::{Mode, note, write_json, write_line};
+use crate::wait::{Until, outcome, wait};
+
+/// What to mark.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// These notifications, this way.
+    Each(Vec<Uuid>, Mark),
+    /// Everything in the inbox, read.
+    All,
+}
+
+/// Runs `notify read`.
+pub async fn read(args: ReadArgs, globals: &Globals, out: &mut dyn Write) -> Result<(), Error> {
+    let target = if args.all {
+        Target::All
+    } else {
+        Target::Each(args.ids, Mark::Read)
+    };
+    run(target, args.wait, globals, out).await
+}
+
+/// Runs `notify unread`.
+pub async fn unread(args: UnreadArgs, globals: &Globals, out: &mut dyn Write) -> Result<(), Error> {
+    run(
+        Target::Each(args.ids, Mark::Unread),
+        args.wait,
+        globals,
+        out,
+    )
+    .await
+}
+
+async fn run(
+    target: Target,
+    wait_args: WaitArgs,
+    globals: &Globals,
+    out: &mut dyn Write,
+) -> Result<(), Error> {
+    let client = super::connect(globals)?;
+    let mode = Mode::of(globals);
+    let (accepted, refused) = submit(&client, target, globals.verbose, mode, out).await?;
+    if mode == Mode::Json {
+        write_json(out, &accepted)?;
+    }
+    if wait_args.wait && !accepted.is_empty() {
+        out.flush().map_err(Error::Output)?;
+        let ids: Vec<Uuid> = accepted.iter().map(|a| a.operation_id).collect();
+        let views = wait(
+            &client,
+            &ids,
+            Until::Final,
+            wait_args.timeout,
+            globals.quiet,
+        )
+        .await?;
+        views.iter().try_for_each(outcome)?;
+    }
+    last_error(refused, &mut io::stderr().lock())
+}
+
+/// Sends the commands; returns what was accepted and what was refused.
+async fn submit(
+    client: &Client,
+    target: Target,
+    verbose: bool,
+    mode: Mode,
+    out: &mut dyn Write,
+) -> Result<(Vec<CommandAccepted>, Vec<Error>), Error> {
+    let mut accepted = Vec::new();
+    let mut refused = Vec::new();
+    let mut take = |answer: CommandAccepted, out: &mut dyn Write| {
+        let printed = match mode {
+            Mode::Human => write_line(out, answer.operation_id),
+            Mode::Json | Mode::Quiet => Ok(()),
+        };
+        accepted.push(answer);
+        printed
+    };
+    match target {
+        Target::All => {
+            let operation = Uuid::now_v7();
+            note(verbose, format_args!("operation {operation}: read all"));
+            take(client.read_all(operation).await?, out)?;
+        }
+        Target::Each(ids, mark) => {
+            for id in ids {
+                let operation = Uuid::now_v7();
+                note(
+                    verbose,
+                    format_args!("operation {operation}: {} {id}", mark.as_str()),
+                );
+                match client.mark(id, mark, operation).await {
+                    Ok(answer) => take(answer, out)?,
+                    Err(error) if error.exit_code() == Exit::Failed => refused.push(error),
+                    Err(error) => return Err(error),
+                }
+            }
+        }
+    }
+    Ok((accepted, refused))
+}
+
+/// Reports every refusal but the last on `err` (stderr) and returns the last (exit 1), or `Ok`.
+pub fn last_error(mut refused: Vec<Error>, err: &mut dyn Write) -> Result<(), Error> {
+    let Some(last) = refused.pop() else {
+        return Ok(());
+    };
+    for error in &refused {
+        error.report(err);
+    }
+    Err(last)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_last_refusal_decides_the_exit_code() {
+        let mut err = Vec::new();
+        assert!(last_error(vec![], &mut err).is_ok());
+        let error = last_error(
+            vec![
+                Error::NoNotification(Uuid::nil()),
+                Error::NoNotification(Uuid::max()),
+            ],
+            &mut err,
+        )
+        .expect_err("refused");
+        let reported = String::from_utf8(err).expect("utf-8");
+        assert!(
+            reported.starts_with(
+                "notify: no notification 00000000-0000-0000-0000-000000000000 (or it is not yours)\n"
+            ),
+            "{reported}"
+        );
+        assert!(matches!(error, Error::NoNotification(id) if id == Uuid::max()));
+        assert_eq!(error.exit_code(), Exit::Failed);
+    }
+}

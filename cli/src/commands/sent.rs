@@ -1,0 +1,118 @@
+//! `notify sent`: one page of what the caller sent, newest first, and where each stands.
+//!
+//! A row is: the id, how long ago it went out (or `in 3h` while scheduled), the recipient, its
+//! status, and the headline. Paging, the empty case and `--json` are in [`crate::listing`].
+
+use std::io::Write;
+
+use chrono::{DateTime, Local, Utc};
+use notify_shared::views::{NotificationStatus, NotificationView, SentQuery};
+
+use crate::cli::{Globals, SentArgs};
+use crate::error::Error;
+use crate::listing::{self, Listing};
+use crate::output::Mode;
+use crate::render::{headline, name, relative};
+use crate::table::{Row, stdout_width};
+
+/// Runs `notify sent`.
+pub async fn run(args: SentArgs, globals: &Globals, out: &mut dyn Write) -> Result<(), Error> {
+    let client = super::connect(globals)?;
+    let page = client.sent(&query(&args)).await?;
+    let now = Utc::now();
+    let listing = Listing {
+        empty: "no sent notifications",
+        again: again(&args, globals),
+    };
+    listing.print(
+        &page,
+        |view| row(view, now),
+        stdout_width(),
+        Mode::of(globals),
+        out,
+    )
+}
+
+/// The query for `args`.
+pub fn query(args: &SentArgs) -> SentQuery {
+    SentQuery {
+        to: args.to.clone(),
+        status: args.status.map(Into::into),
+        before: args.page.before.clone(),
+        limit: args.page.limit,
+    }
+}
+
+/// One table row.
+pub fn row(view: &NotificationView, now: DateTime<Utc>) -> Row {
+    Row {
+        cells: vec![
+            view.id.to_string(),
+            relative(listing::when(view), now, &Local),
+            view.recipient.to_string(),
+            name(&view.status),
+        ],
+        text: headline(view.title.as_deref(), &view.body),
+    }
+}
+
+/// This command line without `--before`, to print with the next cursor.
+fn again(args: &SentArgs, globals: &Globals) -> Vec<String> {
+    let mut words = listing::command_line("sent", globals, &args.page);
+    if let Some(to) = &args.to {
+        words.extend(["--to".into(), to.to_string()]);
+    }
+    if let Some(status) = args.status {
+        words.extend(["--status".into(), name(&NotificationStatus::from(status))]);
+    }
+    words
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::StatusArg;
+    use crate::commands::list::tests::view;
+    use chrono::Duration;
+    use notify_shared::UserId;
+
+    #[test]
+    fn a_row_has_id_age_recipient_status_and_headline() {
+        let now = Utc::now();
+        let sent = NotificationView {
+            status: NotificationStatus::Failed,
+            ..view(now - Duration::days(2))
+        };
+        assert_eq!(
+            row(&sent, now).cells[1..],
+            ["2d ago", "bob", "failed"].map(String::from)
+        );
+        let scheduled = NotificationView {
+            status: NotificationStatus::Scheduled,
+            dispatched_at: None,
+            deliver_at: Some(now + Duration::hours(3)),
+            ..view(now)
+        };
+        assert_eq!(row(&scheduled, now).cells[1], "in 3h");
+    }
+
+    #[test]
+    fn filters_become_the_query_and_the_next_command() {
+        let args = SentArgs {
+            to: Some(UserId::parse("alice").expect("valid")),
+            status: Some(StatusArg::Failed),
+            ..SentArgs::default()
+        };
+        let query = query(&args);
+        assert_eq!(query.status, Some(NotificationStatus::Failed));
+        assert_eq!(query.to.as_ref().map(UserId::as_str), Some("alice"));
+        let listing = Listing {
+            empty: "",
+            again: again(&args, &Globals::default()),
+        };
+        assert_eq!(
+            listing.more("c1"),
+            "more: notify sent --to alice --status failed --before c1"
+        );
+    }
+}

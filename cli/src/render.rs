@@ -1,0 +1,217 @@
+//! Text helpers for human output: times, enum names, text from other people made safe for a
+//! terminal, and shell quoting for commands we suggest.
+//!
+//! Pure functions only: the caller passes "now" and the time zone, so tests are exact. JSON
+//! output never goes through here; it carries what the server sent, unchanged.
+
+use chrono::{DateTime, SecondsFormat, TimeZone, Utc};
+use serde::Serialize;
+
+/// A time as RFC 3339 in UTC to the second: `2026-11-02T14:03:07Z`.
+pub fn timestamp(time: DateTime<Utc>) -> String {
+    time.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// How long ago `then` was, for a table: `just now`, `5m ago`, `3h ago`, `2d ago`, and a date
+/// (`2026-11-02`, in `tz`) from a week on. Future times (scheduled sends) read `in 5m`; a
+/// minute either way of `now` is `just now`, so small clock skew does not show.
+pub fn relative<Tz: TimeZone>(then: DateTime<Utc>, now: DateTime<Utc>, tz: &Tz) -> String
+where
+    Tz::Offset: std::fmt::Display,
+{
+    let seconds = (now - then).num_seconds();
+    let (future, seconds) = (seconds < 0, seconds.unsigned_abs());
+    let span = match seconds {
+        0..60 => return "just now".into(),
+        60..3_600 => format!("{}m", seconds / 60),
+        3_600..86_400 => format!("{}h", seconds / 3_600),
+        86_400..604_800 => format!("{}d", seconds / 86_400),
+        _ => return then.with_timezone(tz).format("%Y-%m-%d").to_string(),
+    };
+    if future {
+        format!("in {span}")
+    } else {
+        format!("{span} ago")
+    }
+}
+
+/// A timestamp followed by how long ago it was: `2026-11-02T14:03:07Z (5m ago)`.
+pub fn timestamp_and_relative(time: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    format!("{} ({})", timestamp(time), relative(time, now, &Utc))
+}
+
+/// The name a contract enum has in JSON: `partially_delivered`, `read_all`, `high`.
+pub fn name(value: &impl Serialize) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(name)) => name,
+        Ok(other) => other.to_string(),
+        Err(_) => "?".into(),
+    }
+}
+
+/// Whether `c` could move the cursor, change colours or reorder text on a terminal: C0 and C1
+/// controls and the bidirectional overrides (the "trojan source" characters).
+fn is_unsafe(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Text from another user (a title, a body) made safe to print on a terminal, keeping its
+/// lines and tabs: carriage returns go, any other control character becomes `�`.
+pub fn clean_text(text: &str) -> String {
+    text.chars()
+        .filter(|c| *c != '\r')
+        .map(|c| match c {
+            '\n' | '\t' => c,
+            c if is_unsafe(c) => '\u{fffd}',
+            c => c,
+        })
+        .collect()
+}
+
+/// Text from another user as one safe line: tabs and line breaks become spaces.
+pub fn clean_line(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '\n' | '\r' | '\t' => ' ',
+            c if is_unsafe(c) => '\u{fffd}',
+            c => c,
+        })
+        .collect()
+}
+
+/// What a notification is called in a one-line listing: its title, or else the first line of
+/// its body that is not blank.
+pub fn headline(title: Option<&str>, body: &str) -> String {
+    let text = match title {
+        Some(title) if !title.trim().is_empty() => title,
+        _ => body.lines().find(|l| !l.trim().is_empty()).unwrap_or(""),
+    };
+    clean_line(text.trim())
+}
+
+/// `text` cut to at most `max` characters, the last one `…` when something was cut.
+pub fn truncate(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    let mut cut: String = text.chars().take(max.saturating_sub(1)).collect();
+    if max > 0 {
+        cut.push('…');
+    }
+    cut
+}
+
+/// `word` as a POSIX shell reads it back: unchanged when it holds only safe characters,
+/// otherwise in single quotes.
+pub fn shell_word(word: &str) -> String {
+    let safe = |c: char| c.is_ascii_alphanumeric() || "-_./:@,+=%".contains(c);
+    if !word.is_empty() && word.chars().all(safe) {
+        return word.to_owned();
+    }
+    format!("'{}'", word.replace('\'', r"'\''"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{Duration, FixedOffset};
+    use notify_shared::api::OperationStatus;
+
+    fn at(text: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(text)
+            .expect("valid time")
+            .with_timezone(&Utc)
+    }
+
+    #[test]
+    fn relative_times_step_from_minutes_to_a_date() {
+        let now = at("2026-11-09T12:00:00Z");
+        let ago = |d: Duration| relative(now - d, now, &Utc);
+        assert_eq!(ago(Duration::seconds(0)), "just now");
+        assert_eq!(ago(Duration::seconds(59)), "just now");
+        assert_eq!(ago(Duration::seconds(60)), "1m ago");
+        assert_eq!(ago(Duration::minutes(5)), "5m ago");
+        assert_eq!(ago(Duration::minutes(59)), "59m ago");
+        assert_eq!(ago(Duration::hours(3)), "3h ago");
+        assert_eq!(ago(Duration::hours(23)), "23h ago");
+        assert_eq!(ago(Duration::days(2)), "2d ago");
+        assert_eq!(ago(Duration::days(6)), "6d ago");
+        assert_eq!(ago(Duration::days(7)), "2026-11-02");
+        assert_eq!(ago(Duration::days(400)), "2025-10-05");
+    }
+
+    #[test]
+    fn future_times_read_in_and_skew_is_forgiven() {
+        let now = at("2026-11-09T12:00:00Z");
+        let ahead = |d: Duration| relative(now + d, now, &Utc);
+        assert_eq!(ahead(Duration::seconds(30)), "just now");
+        assert_eq!(ahead(Duration::minutes(5)), "in 5m");
+        assert_eq!(ahead(Duration::hours(3)), "in 3h");
+        assert_eq!(ahead(Duration::days(30)), "2026-12-09");
+    }
+
+    #[test]
+    fn dates_are_in_the_given_time_zone() {
+        let now = at("2026-11-09T12:00:00Z");
+        let tokyo = FixedOffset::east_opt(9 * 3600).expect("valid offset");
+        assert_eq!(
+            relative(at("2026-11-01T20:00:00Z"), now, &tokyo),
+            "2026-11-02"
+        );
+    }
+
+    #[test]
+    fn timestamps_are_utc_to_the_second() {
+        let time = at("2026-11-02T15:03:07.123456+01:00");
+        assert_eq!(timestamp(time), "2026-11-02T14:03:07Z");
+        assert_eq!(
+            timestamp_and_relative(time, time + Duration::minutes(5)),
+            "2026-11-02T14:03:07Z (5m ago)"
+        );
+    }
+
+    #[test]
+    fn enum_names_are_their_json_names() {
+        assert_eq!(
+            name(&OperationStatus::PartiallyDelivered),
+            "partially_delivered"
+        );
+        assert_eq!(name(&OperationStatus::Applied), "applied");
+    }
+
+    #[test]
+    fn escapes_and_overrides_never_reach_the_terminal() {
+        assert_eq!(
+            clean_text("a\x1b[2Jb\r\nc\td\u{202e}e"),
+            "a\u{fffd}[2Jb\nc\td\u{fffd}e"
+        );
+        assert_eq!(clean_line("a\nb\tc\x07"), "a b c\u{fffd}");
+    }
+
+    #[test]
+    fn headline_is_the_title_or_the_first_line() {
+        assert_eq!(headline(Some("Deploy"), "body"), "Deploy");
+        assert_eq!(headline(None, "\n  first line \nsecond"), "first line");
+        assert_eq!(headline(Some(" "), "body"), "body");
+        assert_eq!(headline(None, ""), "");
+    }
+
+    #[test]
+    fn truncation_marks_the_cut() {
+        assert_eq!(truncate("hello", 5), "hello");
+        assert_eq!(truncate("hello world", 6), "hello…");
+        assert_eq!(truncate("héllo wörld", 3), "hé…");
+        assert_eq!(truncate("hello", 1), "…");
+        assert_eq!(truncate("hello", 0), "");
+    }
+
+    #[test]
+    fn shell_words_are_quoted_only_when_needed() {
+        assert_eq!(shell_word("ci"), "ci");
+        assert_eq!(shell_word("eyJ0Ijo=/+"), "eyJ0Ijo=/+");
+        assert_eq!(shell_word("deploy failed"), "'deploy failed'");
+        assert_eq!(shell_word("it's"), r"'it'\''s'");
+        assert_eq!(shell_word(""), "''");
+        assert_eq!(shell_word("$HOME"), "'$HOME'");
+    }
+}

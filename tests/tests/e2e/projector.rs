@@ -1,0 +1,311 @@
+//! The projector: exactly-once effects, ordering, poison messages, read-DB outages, rebuilds,
+//! and `operation.resolved`.
+
+use std::time::Duration;
+
+use notify_shared::UserId;
+use notify_shared::event::{Envelope, Event, NotificationDispatched, NotificationRequested};
+use notify_shared::routing::routing_key;
+use notify_tests::TestEnv;
+use notify_tests::api::Api;
+use notify_tests::proxy::Proxy;
+use notify_tests::services::{READ_SERVER, create_read_database};
+use reqwest::StatusCode;
+use serde_json::json;
+use uuid::Uuid;
+
+fn requested(recipient: &str, body: &str) -> Event {
+    Event::NotificationRequested(NotificationRequested {
+        sender: UserId::parse("bob").expect("valid"),
+        recipient: UserId::parse(recipient).expect("valid"),
+        title: None,
+        body: body.into(),
+        priority: Default::default(),
+        tags: vec![],
+        channels: vec![],
+        thread: None,
+        deliver_at: None,
+    })
+}
+
+async fn publish(env: &TestEnv, envelope: &Envelope) {
+    let body = serde_json::to_vec(envelope).expect("json");
+    env.publish_raw(&routing_key(&envelope.userid, &envelope.event), &body)
+        .await;
+}
+
+#[tokio::test]
+async fn duplicated_and_reordered_events_change_nothing() {
+    let env = TestEnv::new().await;
+    let server = env.start_server("api,projector").await;
+    let alice = Api::new(server.url(), &env.add_user("alice", "inbox").await);
+    let user = UserId::parse("alice").expect("valid");
+    let (operation, notification) = (Uuid::now_v7(), Uuid::now_v7());
+    let first = Envelope::new(
+        "/test",
+        operation,
+        notification,
+        user.clone(),
+        1,
+        requested("alice", "hello"),
+    );
+    let second = Envelope::new(
+        "/test",
+        operation,
+        notification,
+        user,
+        2,
+        Event::NotificationDispatched(NotificationDispatched {}),
+    );
+
+    // The dispatch arrives before the request it follows, then both arrive again.
+    publish(&env, &second).await;
+    publish(&env, &first).await;
+    alice
+        .wait_for("/v1/inbox/count", "the notification projected", |c| {
+            c["unread"] == 1
+        })
+        .await;
+    publish(&env, &first).await;
+    publish(&env, &second).await;
+    publish(&env, &first).await;
+
+    // A marker event published after the duplicates: once it is applied, they were too.
+    let marker = Envelope::new(
+        "/test",
+        Uuid::now_v7(),
+        Uuid::now_v7(),
+        UserId::parse("alice").expect("valid"),
+        1,
+        requested("alice", "marker"),
+    );
+    publish(&env, &marker).await;
+    alice
+        .wait_for(
+            &format!("/v1/notifications/{}", marker.subject),
+            "the marker projected",
+            |n| n["body"] == "marker",
+        )
+        .await;
+    // The marker is requested only (never dispatched), so it is not in the inbox list.
+    let (_, page) = alice.get("/v1/notifications").await;
+    assert_eq!(
+        page["items"].as_array().map(Vec::len),
+        Some(1),
+        "one notification, once: {page}"
+    );
+    assert_eq!(page["items"][0]["status"], "dispatched");
+    let (_, history) = alice
+        .get(&format!("/v1/notifications/{notification}/events"))
+        .await;
+    assert_eq!(
+        history["events"].as_array().map(Vec::len),
+        Some(2),
+        "two events in the history: {history}"
+    );
+    assert_eq!(alice.get("/v1/inbox/count").await.1["unread"], 1);
+}
+
+#[tokio::test]
+async fn a_poison_message_is_dead_lettered_and_the_projector_keeps_going() {
+    let env = TestEnv::new().await;
+    let server = env.start_server("api,relay,projector").await;
+    let alice = Api::new(server.url(), &env.add_user("alice", "send,inbox").await);
+
+    env.publish_raw(
+        "user.alice.notification.requested",
+        b"{ this is not an event",
+    )
+    .await;
+    for _ in 0..200 {
+        if env.queue_depth("notify.dead").await == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        env.queue_depth("notify.dead").await,
+        1,
+        "the poison message waits in notify.dead"
+    );
+
+    alice.send(&["alice"], "still flowing", json!({})).await;
+    alice
+        .wait_for("/v1/inbox/count", "the next notification projected", |c| {
+            c["unread"] == 1
+        })
+        .await;
+    assert_eq!(
+        env.queue_depth("notify.projector").await,
+        0,
+        "nothing is stuck in the projector's queue"
+    );
+}
+
+#[tokio::test]
+async fn with_the_read_db_down_queries_are_503_sends_are_accepted_and_the_projector_catches_up() {
+    let env = TestEnv::new().await;
+    let mut proxy = Proxy::start(READ_SERVER).await;
+    let proxied = format!("postgres://notify:notify@{}/{}", proxy.address, env.name);
+    let server = env
+        .start_server_with(
+            "api,relay,projector",
+            &[("NOTIFY_SERVER_READ_DB", &proxied)],
+        )
+        .await;
+    let alice = Api::new(server.url(), &env.add_user("alice", "send,inbox").await);
+    alice.send(&["alice"], "before", json!({})).await;
+    alice
+        .wait_for("/v1/inbox/count", "projected through the proxy", |c| {
+            c["unread"] == 1
+        })
+        .await;
+
+    proxy.cut();
+    let (status, problem) = alice.get("/v1/notifications").await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{problem}");
+    assert_eq!(problem["type"], "urn:notify:problem:read-unavailable");
+    assert_eq!(
+        alice.get("/v1/inbox/count").await.0,
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+    for i in 0..3 {
+        alice
+            .send(&["alice"], &format!("during {i}"), json!({}))
+            .await;
+    }
+
+    proxy.restore().await;
+    alice
+        .wait_for("/v1/inbox/count", "caught up after the outage", |c| {
+            c["unread"] == 4
+        })
+        .await;
+    let (_, page) = alice.get("/v1/notifications").await;
+    assert_eq!(page["items"].as_array().map(Vec::len), Some(4));
+}
+
+#[tokio::test]
+async fn a_rebuilt_read_model_equals_the_live_projection() {
+    let env = TestEnv::new().await;
+    let server = env.start_server("api,relay,projector").await;
+    let alice = Api::new(server.url(), &env.add_user("alice", "send,inbox").await);
+    let bob = Api::new(server.url(), &env.add_user("bob", "send,inbox").await);
+    let mut ids = Vec::new();
+    for i in 0..5 {
+        ids.extend(
+            bob.send(
+                &["alice", "bob"],
+                &format!("message {i}"),
+                json!({"tags": ["t"]}),
+            )
+            .await,
+        );
+    }
+    alice
+        .wait_for("/v1/inbox/count", "5 unread", |c| c["unread"] == 5)
+        .await;
+    let mut operations = Vec::new();
+    for path in [
+        format!("/v1/notifications/{}/read", ids[0]),
+        format!("/v1/notifications/{}/read", ids[2]),
+        format!("/v1/notifications/{}/unread", ids[2]),
+    ] {
+        operations.push(
+            alice.post(&path, None).await.1["operation_id"]
+                .as_str()
+                .expect("id")
+                .to_owned(),
+        );
+    }
+    operations.push(
+        bob.post("/v1/inbox/read-all", None).await.1["operation_id"]
+            .as_str()
+            .expect("id")
+            .to_owned(),
+    );
+    for (i, operation) in operations.iter().enumerate() {
+        let api = if i < 3 { &alice } else { &bob };
+        api.wait_operation(operation, "applied").await;
+    }
+
+    let rebuilt_url = create_read_database(&format!("{}_rebuild", env.name)).await;
+    let output = env
+        .server_command()
+        .env("NOTIFY_SERVER_READ_DB", &rebuilt_url)
+        .arg("rebuild-read-model")
+        .output()
+        .await
+        .expect("run rebuild-read-model");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("replayed"),
+        "reports what it did"
+    );
+
+    let live = sqlx::PgPool::connect(&env.read_url)
+        .await
+        .expect("live read DB");
+    let rebuilt = sqlx::PgPool::connect(&rebuilt_url)
+        .await
+        .expect("rebuilt read DB");
+    for (table, order) in [
+        ("notifications", "id"),
+        ("timeline", "event_id"),
+        ("operations", "id"),
+        ("operation_notifications", "operation_id, notification_id"),
+        ("inboxes", "user_id"),
+        ("aggregate_versions", "aggregate_id"),
+        ("applied_events", "event_id"),
+        ("pending_events", "aggregate_id, version"),
+    ] {
+        let query = format!(
+            "SELECT coalesce(jsonb_agg(to_jsonb(t) - 'search' ORDER BY {order}), '[]') FROM {table} t"
+        );
+        let a: serde_json::Value = sqlx::query_scalar(&query)
+            .fetch_one(&live)
+            .await
+            .expect("live rows");
+        let b: serde_json::Value = sqlx::query_scalar(&query)
+            .fetch_one(&rebuilt)
+            .await
+            .expect("rebuilt rows");
+        assert_eq!(a, b, "{table} differs");
+        if table == "notifications" {
+            assert_eq!(
+                a.as_array().map(Vec::len),
+                Some(10),
+                "the comparison saw the data"
+            );
+        }
+    }
+    live.close().await;
+    rebuilt.close().await;
+}
+
+#[tokio::test]
+async fn the_requester_is_told_when_an_operation_resolves() {
+    let env = TestEnv::new().await;
+    let server = env.start_server("api,relay,projector").await;
+    let mut tap = env.tap().await;
+    let alice = Api::new(server.url(), &env.add_user("alice", "send,inbox").await);
+    let sent = alice.send(&["alice"], "hi", json!({})).await;
+    tap.take(2).await;
+    let (_, accepted) = alice
+        .post(&format!("/v1/notifications/{}/read", sent[0]), None)
+        .await;
+    let operation = accepted["operation_id"].as_str().expect("id").to_owned();
+
+    let events = tap.take(2).await;
+    let resolved = events
+        .iter()
+        .find(|t| t.routing_key == "user.alice.operation.resolved")
+        .unwrap_or_else(|| panic!("no operation.resolved among {events:#?}"));
+    assert_eq!(resolved.envelope.operationid.to_string(), operation);
+    assert_eq!(resolved.json["data"]["status"], "applied");
+    assert_eq!(resolved.json["type"], "notify.operation.resolved.v1");
+}
