@@ -2,6 +2,7 @@
 //! flight is refused.
 
 use notify_tests::TestEnv;
+use notify_tests::api::Api;
 use reqwest::StatusCode;
 use serde_json::json;
 use uuid::Uuid;
@@ -12,16 +13,9 @@ async fn post(
     key: Uuid,
     body: &serde_json::Value,
 ) -> (StatusCode, serde_json::Value) {
-    let response = reqwest::Client::new()
-        .post(format!("{url}/v1/notifications"))
-        .bearer_auth(token)
-        .header("Idempotency-Key", key.to_string())
-        .json(body)
-        .send()
+    Api::new(url, token)
+        .post_with_key("/v1/notifications", key, Some(body))
         .await
-        .expect("api answers");
-    let status = response.status();
-    (status, response.json().await.expect("JSON body"))
 }
 
 #[tokio::test]

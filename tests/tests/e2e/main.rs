@@ -2,6 +2,7 @@
 
 mod api_errors;
 mod cli_config;
+mod cli_inbox;
 mod idempotency;
 mod inbox;
 mod projector;
