@@ -200,6 +200,8 @@ pub struct DeliveryRequested {
     pub channel: Channel,
     /// Where to deliver: an e-mail address, a webhook URL, or the user for desktop.
     pub address: String,
+    /// Attempt number, from 1; a retry is a new request with the same delivery id.
+    pub attempt: u32,
 }
 
 /// Data of `delivery.succeeded` and `delivery.failed`.
@@ -213,6 +215,9 @@ pub struct DeliveryOutcome {
     pub attempt: u32,
     /// What happened, for people.
     pub detail: String,
+    /// For failures: retrying cannot help (a permanent SMTP error, a 4xx, no address).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub permanent: bool,
 }
 
 /// Data of `notification.delivered` (none).
@@ -226,7 +231,7 @@ pub struct NotificationFailed {
     pub failed_channels: Vec<Channel>,
 }
 
-/// Data of `notification.escalated`.
+/// Data of `notification.escalated` (on the failed notification).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NotificationEscalated {
     /// The new notification sent to the operations recipient.
@@ -320,6 +325,7 @@ mod tests {
                 channel: Channel::Email,
                 attempt: 2,
                 detail: "451".into(),
+                permanent: false,
             }),
         ];
         for event in events {

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::UserId;
-use crate::api::{OperationStatus, Priority};
+use crate::api::{Channel, OperationStatus, Priority};
 
 /// Largest page `GET /v1/notifications` and `GET /v1/sent` return.
 pub const MAX_PAGE: u32 = 200;
@@ -66,6 +66,43 @@ pub struct NotificationView {
     pub dispatched_at: Option<DateTime<Utc>>,
     /// When it was marked read; `None` while unread.
     pub read_at: Option<DateTime<Utc>>,
+    /// Where it stands on each channel (filled by `GET /v1/notifications/{id}` and
+    /// `GET /v1/sent`; empty in inbox listings).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub deliveries: Vec<DeliveryView>,
+}
+
+/// Where one channel's delivery of a notification stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DeliveryView {
+    /// The delivery id (what a desktop receipt names).
+    pub id: Uuid,
+    /// The channel.
+    pub channel: Channel,
+    /// Where it goes: the e-mail address, the webhook URL, or the user for desktop.
+    pub address: String,
+    /// `pending`, `succeeded` or `failed`.
+    pub status: DeliveryStatus,
+    /// Attempts so far.
+    pub attempts: u32,
+    /// What happened last, for people.
+    pub detail: Option<String>,
+    /// When its status last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Where one channel's delivery stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum DeliveryStatus {
+    /// Requested or being retried.
+    Pending,
+    /// Delivered.
+    Succeeded,
+    /// Failed for good.
+    Failed,
 }
 
 /// A page of notifications, newest first.
@@ -111,6 +148,12 @@ pub struct SentQuery {
     /// Only notifications in this state.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<NotificationStatus>,
+    /// Only notifications that went out on this channel.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<Channel>,
+    /// Only notifications delivered to this address (e-mail address or webhook URL).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
     /// A `next_cursor` from the previous page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub before: Option<String>,
@@ -171,6 +214,8 @@ pub enum OperationKind {
     Unread,
     /// `POST /v1/inbox/read-all`.
     ReadAll,
+    /// `PUT /v1/preferences`.
+    Preferences,
 }
 
 /// Body of `GET /v1/operations/{id}`.
@@ -211,4 +256,63 @@ pub struct CommandAccepted {
     pub operation_id: Uuid,
     /// `accepted`.
     pub status: OperationStatus,
+}
+
+/// Body of `GET /v1/preferences`, and of `PUT` (where `webhook_secret_set` is ignored).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Preferences {
+    /// The channels to deliver on when a sender does not name any.
+    pub channels: Vec<Channel>,
+    /// The address for the e-mail channel.
+    #[serde(default)]
+    pub email: Option<String>,
+    /// The URL for the webhook channel (http or https).
+    #[serde(default)]
+    pub webhook_url: Option<String>,
+    /// Whether a webhook signing secret is stored (it is never shown again).
+    #[serde(default)]
+    pub webhook_secret_set: bool,
+}
+
+/// Body of `PUT /v1/preferences`: the whole new preferences.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PreferencesUpdate {
+    /// The channels to deliver on when a sender does not name any.
+    pub channels: Vec<Channel>,
+    /// The address for the e-mail channel; required when `channels` has `email`.
+    #[serde(default)]
+    pub email: Option<String>,
+    /// The URL for the webhook channel; required when `channels` has `webhook`.
+    #[serde(default)]
+    pub webhook_url: Option<String>,
+    /// A Standard Webhooks secret (`whsec_` + base64 of 24 to 64 bytes). Without one, a webhook
+    /// URL keeps the stored secret, or gets a new one that the answer shows once.
+    #[serde(default)]
+    pub webhook_secret: Option<String>,
+}
+
+/// Body of the `202 Accepted` answer to `PUT /v1/preferences`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PreferencesAccepted {
+    /// The operation id.
+    pub operation_id: Uuid,
+    /// `accepted`.
+    pub status: OperationStatus,
+    /// The webhook signing secret the server made, shown only this once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webhook_secret: Option<String>,
+}
+
+/// Body of `POST /v1/deliveries/{id}/receipt` (optional).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Receipt {
+    /// The machine that showed the popup.
+    #[serde(default)]
+    pub device: Option<String>,
 }

@@ -103,6 +103,7 @@ pub(crate) mod tests {
             deliver_at: None,
             dispatched_at: Some(now),
             read_at: None,
+            deliveries: Vec::new(),
         }
     }
 

@@ -38,6 +38,8 @@ pub fn query(args: &SentArgs) -> SentQuery {
     SentQuery {
         to: args.to.clone(),
         status: args.status.map(Into::into),
+        channel: None,
+        address: None,
         before: args.page.before.clone(),
         limit: args.page.limit,
     }

@@ -53,6 +53,7 @@ impl TryFrom<NotificationRow> for NotificationView {
             deliver_at: row.deliver_at,
             dispatched_at: row.dispatched_at,
             read_at: row.read_at,
+            deliveries: Vec::new(),
         })
     }
 }
