@@ -9,7 +9,8 @@ use lapin::options::{ExchangeDeclareOptions, QueueBindOptions, QueueDeclareOptio
 use lapin::types::{AMQPValue, FieldTable, ShortString};
 use lapin::{Channel, Connection, ConnectionProperties, ExchangeKind};
 use notify_shared::routing::{
-    DEAD_LETTER_EXCHANGE, DEAD_LETTER_QUEUE, EVENTS_EXCHANGE, PROJECTOR_QUEUE,
+    DEAD_LETTER_EXCHANGE, DEAD_LETTER_QUEUE, DISPATCHER_QUEUE, EMAIL_QUEUE, EVENTS_EXCHANGE,
+    PROJECTOR_QUEUE, WEBHOOK_QUEUE,
 };
 use secrecy::{ExposeSecret, SecretString};
 use tokio_util::sync::CancellationToken;
@@ -70,6 +71,20 @@ pub async fn declare_topology(connection: &Connection) -> lapin::Result<()> {
         )
         .await?;
     declare_server_queue(&channel, PROJECTOR_QUEUE, &["#"]).await?;
+    declare_server_queue(
+        &channel,
+        DISPATCHER_QUEUE,
+        &[
+            "user.*.notification.dispatched",
+            "user.*.delivery.succeeded",
+            "user.*.delivery.failed",
+        ],
+    )
+    .await?;
+    // Routing keys do not carry the channel, so both workers see every request and skip the
+    // other channel's.
+    declare_server_queue(&channel, EMAIL_QUEUE, &["user.*.delivery.requested"]).await?;
+    declare_server_queue(&channel, WEBHOOK_QUEUE, &["user.*.delivery.requested"]).await?;
     channel.close(200, "topology declared").await
 }
 

@@ -48,7 +48,11 @@ pub enum Command {
     /// requests.
     Serve {
         /// Roles to run in this process, comma-separated.
-        #[arg(long, value_delimiter = ',', default_value = "api,relay,projector")]
+        #[arg(
+            long,
+            value_delimiter = ',',
+            default_value = "api,relay,projector,dispatcher,email,webhook"
+        )]
         roles: Vec<Role>,
     },
 }
@@ -92,4 +96,10 @@ pub enum Role {
     Relay,
     /// Projector: events to the read DB (its only writer).
     Projector,
+    /// Dispatcher: the saga of each notification (channels, retries, outcome, escalation).
+    Dispatcher,
+    /// E-mail worker: delivers the e-mail channel over SMTP.
+    Email,
+    /// Webhook worker: delivers the webhook channel over HTTP.
+    Webhook,
 }

@@ -1,5 +1,6 @@
 //! Server configuration: built-in defaults, then `notify-server.toml`, then `NOTIFY_SERVER_*`
-//! environment variables (for example `NOTIFY_SERVER_WRITE_DB`).
+//! environment variables (for example `NOTIFY_SERVER_WRITE_DB`; a double underscore reaches
+//! into a section: `NOTIFY_SERVER_SMTP__PORT`).
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -34,6 +35,112 @@ pub struct Config {
     pub read_db_connections: u32,
     /// Most events the projector applies in one read-DB transaction.
     pub projector_batch: u16,
+    /// The e-mail channel (`[smtp]`, `NOTIFY_SERVER_SMTP__HOST`, ...).
+    #[serde(default)]
+    pub smtp: SmtpConfig,
+    /// The webhook channel (`[webhook]`, `NOTIFY_SERVER_WEBHOOK__ALLOW_PRIVATE`, ...).
+    #[serde(default)]
+    pub webhook: WebhookConfig,
+    /// The dispatcher's retries, deadlines and escalation (`[delivery]`).
+    #[serde(default)]
+    pub delivery: DeliveryConfig,
+}
+
+/// How the e-mail worker reaches its SMTP server.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SmtpConfig {
+    /// SMTP server host.
+    pub host: String,
+    /// SMTP server port.
+    pub port: u16,
+    /// `none` (plain, for a local relay), `starttls` or `tls` (implicit TLS); TLS is rustls.
+    pub tls: SmtpTls,
+    /// User name for SMTP AUTH, when the server wants it.
+    pub username: Option<String>,
+    /// Password for SMTP AUTH.
+    pub password: Option<SecretString>,
+    /// The From address of every e-mail.
+    pub from: String,
+    /// How long one SMTP exchange may take, in ms.
+    pub timeout_ms: u64,
+}
+
+impl Default for SmtpConfig {
+    fn default() -> Self {
+        Self {
+            host: "127.0.0.1".into(),
+            port: 25,
+            tls: SmtpTls::None,
+            username: None,
+            password: None,
+            from: "notify <notify@localhost>".into(),
+            timeout_ms: 10_000,
+        }
+    }
+}
+
+/// Transport security towards the SMTP server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpTls {
+    /// No TLS: only for a relay on loopback.
+    None,
+    /// Plain connection upgraded with STARTTLS (required).
+    Starttls,
+    /// TLS from the first byte (SMTPS, usually port 465).
+    Tls,
+}
+
+/// How the webhook worker posts.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WebhookConfig {
+    /// How long one POST may take, in ms.
+    pub timeout_ms: u64,
+    /// Allow webhook URLs that resolve to loopback, private, link-local or metadata addresses.
+    /// Off by default: a user's webhook must not reach into the server's network.
+    pub allow_private: bool,
+}
+
+impl Default for WebhookConfig {
+    fn default() -> Self {
+        Self {
+            timeout_ms: 10_000,
+            allow_private: false,
+        }
+    }
+}
+
+/// The dispatcher's retries, deadlines and escalation.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DeliveryConfig {
+    /// Attempts per channel before it counts as failed.
+    pub max_attempts: u32,
+    /// Wait before the first retry, in ms; it doubles with each further one.
+    pub retry_base_ms: u64,
+    /// How long an e-mail or webhook delivery may go without an outcome, in seconds.
+    pub deadline_s: u64,
+    /// How long a desktop delivery waits for a device receipt, in seconds.
+    pub desktop_deadline_s: u64,
+    /// Who is told when a notification fails (a user id); nobody when unset.
+    pub escalation_recipient: Option<notify_shared::UserId>,
+    /// How often the dispatcher looks for due retries and missed deadlines, in ms.
+    pub sweep_ms: u64,
+}
+
+impl Default for DeliveryConfig {
+    fn default() -> Self {
+        Self {
+            max_attempts: 4,
+            retry_base_ms: 1000,
+            deadline_s: 600,
+            desktop_deadline_s: 86_400,
+            escalation_recipient: None,
+            sweep_ms: 500,
+        }
+    }
 }
 
 /// The defaults, matching what `scripts/services` starts.
@@ -77,7 +184,7 @@ impl Config {
             None => figment = figment.merge(Toml::file(DEFAULT_CONFIG_FILE)),
         }
         figment
-            .merge(Env::prefixed("NOTIFY_SERVER_"))
+            .merge(Env::prefixed("NOTIFY_SERVER_").split("__"))
             .extract()
             .map_err(Box::new)
     }

@@ -1,15 +1,26 @@
 //! `notify-server serve`: starts the chosen roles in this process and stops them on SIGTERM or
 //! Ctrl-C, letting each finish what it is doing.
 
+use std::sync::Arc;
+
 use anyhow::Context;
+use notify_shared::api::Channel;
+use notify_shared::routing::{EMAIL_QUEUE, WEBHOOK_QUEUE};
+use sqlx::PgPool;
 use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use crate::cli::Role;
 use crate::config::Config;
+use crate::consumer::Queue;
+use crate::dispatcher::{Dispatcher, Saga};
 use crate::projector::Projector;
 use crate::relay::Relay;
+use crate::workers::attempt::Attempt;
+use crate::workers::email::{Mail, Mailer};
+use crate::workers::runner::Worker;
+use crate::workers::webhook::{Hook, Webhooks};
 use crate::{api, broker, db};
 
 /// Runs `roles` until a termination signal.
@@ -17,7 +28,16 @@ pub async fn serve(config: Config, roles: &[Role]) -> anyhow::Result<()> {
     let runs = |role| roles.contains(&role);
     // The api and the relay need the write DB; the projector and the api's queries the read
     // DB, which may be down at start (the api answers 503 to queries, the projector waits).
-    let write = if runs(Role::Api) || runs(Role::Relay) {
+    let write = if [
+        Role::Api,
+        Role::Relay,
+        Role::Dispatcher,
+        Role::Email,
+        Role::Webhook,
+    ]
+    .iter()
+    .any(|r| roles.contains(r))
+    {
         let write = db::connect_write(&config.write_db, config.write_db_connections)
             .await
             .context("cannot connect to the write DB (is scripts/services running?)")?;
@@ -31,7 +51,7 @@ pub async fn serve(config: Config, roles: &[Role]) -> anyhow::Result<()> {
     };
     let read = db::connect_read_lazy(&config.read_db, config.read_db_connections)
         .context("bad read DB URL")?;
-    if runs(Role::Relay) || runs(Role::Projector) {
+    if roles.iter().any(|role| *role != Role::Api) {
         // Declared before anything is announced, so that whoever waits for the api can bind.
         let connection = broker::connect(&config.amqp_url, "setup")
             .await
@@ -64,6 +84,9 @@ pub async fn serve(config: Config, roles: &[Role]) -> anyhow::Result<()> {
         };
         tasks.spawn(projector.run(shutdown.clone()));
     }
+    if let Some(write) = &write {
+        spawn_delivery_roles(&config, roles, write, &shutdown, &mut tasks)?;
+    }
     if let (true, Some(write)) = (runs(Role::Api), &write) {
         let listener = TcpListener::bind(config.listen)
             .await
@@ -95,6 +118,77 @@ pub async fn serve(config: Config, roles: &[Role]) -> anyhow::Result<()> {
         write.close().await;
     }
     read.close().await;
+    Ok(())
+}
+
+/// Starts the dispatcher and the channel workers among `roles`.
+fn spawn_delivery_roles(
+    config: &Config,
+    roles: &[Role],
+    write: &PgPool,
+    shutdown: &CancellationToken,
+    tasks: &mut JoinSet<()>,
+) -> anyhow::Result<()> {
+    if roles.contains(&Role::Dispatcher) {
+        let saga = Saga {
+            pool: write.clone(),
+            config: config.delivery.clone(),
+        };
+        let dispatcher = Dispatcher {
+            saga,
+            amqp_url: config.amqp_url.clone(),
+        };
+        tasks.spawn(dispatcher.run(shutdown.clone()));
+    }
+    let worker = |channel, role, name| Worker {
+        pool: write.clone(),
+        amqp_url: config.amqp_url.clone(),
+        channel,
+        queue: Queue {
+            role,
+            name,
+            prefetch: 20,
+        },
+    };
+    if roles.contains(&Role::Email) {
+        let mailer = Arc::new(Mailer::new(&config.smtp).context("bad [smtp] configuration")?);
+        let worker = worker(Channel::Email, "email", EMAIL_QUEUE);
+        tasks.spawn(worker.run(shutdown.clone(), move |job| {
+            let mailer = Arc::clone(&mailer);
+            async move {
+                let mail = Mail {
+                    delivery_id: job.delivery_id,
+                    notification_id: job.notification_id,
+                    to: &job.address,
+                    notification: &job.notification,
+                };
+                mailer.send(&mail).await
+            }
+        }));
+    }
+    if roles.contains(&Role::Webhook) {
+        let webhooks = Arc::new(Webhooks::new(&config.webhook));
+        let worker = worker(Channel::Webhook, "webhook", WEBHOOK_QUEUE);
+        tasks.spawn(worker.run(shutdown.clone(), move |job| {
+            let webhooks = Arc::clone(&webhooks);
+            async move {
+                let Some(secret) = job.webhook_secret.as_deref() else {
+                    return Attempt::Failed {
+                        detail: format!("{} has no webhook secret", job.recipient),
+                        permanent: true,
+                    };
+                };
+                let hook = Hook {
+                    delivery_id: job.delivery_id,
+                    notification_id: job.notification_id,
+                    url: &job.address,
+                    secret,
+                    notification: &job.notification,
+                };
+                webhooks.post(&hook).await
+            }
+        }));
+    }
     Ok(())
 }
 

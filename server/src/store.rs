@@ -6,6 +6,7 @@
 
 use notify_shared::event::Envelope;
 use sqlx::PgConnection;
+use uuid::Uuid;
 
 /// The LISTEN/NOTIFY channel that wakes the relay when outbox rows commit.
 pub const OUTBOX_CHANNEL: &str = "notify_outbox";
@@ -52,4 +53,23 @@ pub async fn append(conn: &mut PgConnection, events: &[Envelope]) -> Result<(), 
     .execute(conn)
     .await?;
     Ok(())
+}
+
+/// Locks `aggregate` until the transaction ends and returns its current version (0 when it has
+/// no events yet). Every appender to an existing aggregate calls this first, so concurrent
+/// appenders (api, dispatcher, workers) queue instead of colliding on the next version.
+pub async fn lock_aggregate(conn: &mut PgConnection, aggregate: Uuid) -> Result<u64, sqlx::Error> {
+    // Idempotency claims lock on a key's low 64 bits; aggregates on both halves mixed, so the
+    // two never share a lock by construction of the same id.
+    let (high, low) = aggregate.as_u64_pair();
+    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind((high ^ low) as i64)
+        .execute(&mut *conn)
+        .await?;
+    let version: i32 =
+        sqlx::query_scalar("SELECT coalesce(max(version), 0) FROM events WHERE aggregate_id = $1")
+            .bind(aggregate)
+            .fetch_one(conn)
+            .await?;
+    Ok(u64::try_from(version).unwrap_or_default())
 }

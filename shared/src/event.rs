@@ -264,6 +264,9 @@ pub struct PreferencesUpdated {
     pub email: Option<String>,
     /// URL for the webhook channel.
     pub webhook_url: Option<String>,
+    /// Whether a webhook signing secret is stored (the secret itself is never in an event).
+    #[serde(default)]
+    pub webhook_secret_set: bool,
 }
 
 /// Data of `operation.resolved`.

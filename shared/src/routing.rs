@@ -8,6 +8,12 @@ pub const EVENTS_EXCHANGE: &str = "notify.events";
 pub const DEAD_LETTER_EXCHANGE: &str = "notify.dead";
 /// The projector's quorum queue, bound to every event.
 pub const PROJECTOR_QUEUE: &str = "notify.projector";
+/// The dispatcher's quorum queue: dispatches and delivery outcomes.
+pub const DISPATCHER_QUEUE: &str = "notify.dispatcher";
+/// The e-mail worker's quorum queue: delivery requests.
+pub const EMAIL_QUEUE: &str = "notify.worker.email";
+/// The webhook worker's quorum queue: delivery requests.
+pub const WEBHOOK_QUEUE: &str = "notify.worker.webhook";
 /// The queue bound to [`DEAD_LETTER_EXCHANGE`], where dead letters wait for a person.
 pub const DEAD_LETTER_QUEUE: &str = "notify.dead";
 

@@ -59,15 +59,52 @@ impl Api {
         answer(request.send().await).await
     }
 
+    /// PUT `body` to `path` with a fresh idempotency key.
+    pub async fn put(&self, path: &str, body: &Value) -> (StatusCode, Value) {
+        let request = self
+            .http
+            .put(format!("{}{path}", self.url))
+            .bearer_auth(&self.token)
+            .header("Idempotency-Key", Uuid::now_v7().to_string())
+            .json(body);
+        answer(request.send().await).await
+    }
+
+    /// Sets preferences and waits until they are applied; returns the answer.
+    pub async fn set_preferences(&self, preferences: Value) -> Value {
+        let (status, answer) = self.put("/v1/preferences", &preferences).await;
+        assert_eq!(
+            status,
+            StatusCode::ACCEPTED,
+            "preferences refused: {answer}"
+        );
+        self.wait_operation(
+            answer["operation_id"].as_str().expect("operation id"),
+            "applied",
+        )
+        .await;
+        answer
+    }
+
     /// Sends `body` to `to` and returns the notification ids, one per recipient.
     pub async fn send(&self, to: &[&str], body: &str, extra: Value) -> Vec<Uuid> {
+        self.send_operation(to, body, extra).await.1
+    }
+
+    /// Sends `body` to `to` and returns the operation id and the notification ids.
+    pub async fn send_operation(
+        &self,
+        to: &[&str],
+        body: &str,
+        extra: Value,
+    ) -> (String, Vec<Uuid>) {
         let mut request = serde_json::json!({"to": to, "body": body});
         if let (Some(request), Value::Object(extra)) = (request.as_object_mut(), extra) {
             request.extend(extra);
         }
         let (status, answer) = self.post("/v1/notifications", Some(&request)).await;
         assert_eq!(status, StatusCode::ACCEPTED, "send failed: {answer}");
-        answer["notifications"]
+        let ids = answer["notifications"]
             .as_array()
             .expect("notifications")
             .iter()
@@ -77,7 +114,14 @@ impl Api {
                     .and_then(|id| Uuid::try_parse(id).ok())
                     .expect("notification id")
             })
-            .collect()
+            .collect();
+        (
+            answer["operation_id"]
+                .as_str()
+                .expect("operation id")
+                .to_owned(),
+            ids,
+        )
     }
 
     /// Polls `GET path` until `done` holds for its body (panics after 20 s).

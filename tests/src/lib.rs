@@ -7,7 +7,9 @@ pub mod cli;
 pub mod proxy;
 pub mod server;
 pub mod services;
+pub mod smtp;
 pub mod tap;
+pub mod webhook;
 
 pub use services::TestEnv;
 

@@ -15,7 +15,9 @@ use uuid::Uuid;
 use super::AppState;
 use super::auth::Principal;
 use super::error::ApiError;
-use super::rows::{Cursor, NOTIFICATION_COLUMNS, NotificationRow, TimelineRow, page_size};
+use super::rows::{
+    Cursor, NOTIFICATION_COLUMNS, NotificationRow, TimelineRow, attach_deliveries, page_size,
+};
 
 /// The caller's inbox, newest first, with filters and keyset pagination.
 #[utoipa::path(
@@ -149,7 +151,9 @@ async fn find(
     .fetch_optional(&state.read)
     .await
     .map_err(ApiError::read)?;
-    row.ok_or(ApiError::NotFound)?.try_into()
+    let mut view: NotificationView = row.ok_or(ApiError::NotFound)?.try_into()?;
+    attach_deliveries(&state.read, std::slice::from_mut(&mut view)).await?;
+    Ok(view)
 }
 
 /// The history of one notification of the caller's, oldest first.

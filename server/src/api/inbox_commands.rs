@@ -83,18 +83,19 @@ async fn mark(
         Begun::Fresh(command) => command,
         Begun::Replay(response) => return Ok(response),
     };
+    let version = store::lock_aggregate(command.conn(), id).await?;
     // In the caller's inbox means: addressed to them and dispatched (the write side decides).
-    let found: Option<(i32, bool)> = sqlx::query_as(
-        "SELECT max(version), bool_or(kind = 'notification.dispatched')
+    let dispatched: Option<bool> = sqlx::query_scalar(
+        "SELECT bool_or(kind = 'notification.dispatched')
          FROM events WHERE aggregate_id = $1 AND user_id = $2 HAVING count(*) > 0",
     )
     .bind(id)
     .bind(principal.user.as_str())
     .fetch_optional(command.conn())
     .await?;
-    let Some((version, true)) = found else {
+    if dispatched != Some(true) {
         return Err(ApiError::NotFound);
-    };
+    }
     let event = if read {
         Event::NotificationRead(NotificationRead {})
     } else {
@@ -133,11 +134,7 @@ pub(super) async fn read_all(
         Begun::Replay(response) => return Ok(response),
     };
     let inbox = inbox_id(&principal.user);
-    let version: i32 =
-        sqlx::query_scalar("SELECT coalesce(max(version), 0) FROM events WHERE aggregate_id = $1")
-            .bind(inbox)
-            .fetch_one(command.conn())
-            .await?;
+    let version = store::lock_aggregate(command.conn(), inbox).await?;
     let event = Event::InboxReadAll(InboxReadAll { up_to: Utc::now() });
     append_next(&mut command, inbox, &principal.user, version, event).await?;
     let operation_id = command.operation_id();
@@ -157,22 +154,22 @@ pub fn inbox_id(user: &UserId) -> Uuid {
     )
 }
 
-/// Appends `event` as the version after `current` of `aggregate`. A concurrent command that
-/// took that version makes the commit fail with a unique violation: 409, retried by clients.
+/// Appends `event` as the version after `current` of `aggregate` (locked by the caller with
+/// [`store::lock_aggregate`]).
 async fn append_next(
     command: &mut Command,
     aggregate: Uuid,
     user: &UserId,
-    current: i32,
+    current: u64,
     event: Event,
 ) -> Result<(), ApiError> {
-    let sequence = u64::try_from(current + 1).map_err(|e| ApiError::Internal(e.into()))?;
+    let operation = command.operation_id();
     let envelope = Envelope::new(
         SOURCE,
-        command.operation_id(),
+        operation,
         aggregate,
         user.clone(),
-        sequence,
+        current + 1,
         event,
     );
     store::append(command.conn(), &[envelope]).await?;

@@ -13,6 +13,8 @@ mod me;
 mod notifications;
 mod openapi;
 mod operations;
+mod preferences;
+mod receipts;
 mod rows;
 mod sent;
 
@@ -55,6 +57,11 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/inbox/count", get(inbox::count))
         .route("/v1/operations/{id}", get(operations::get))
         .route("/v1/sent", get(sent::sent))
+        .route(
+            "/v1/preferences",
+            get(preferences::get).put(preferences::put),
+        )
+        .route("/v1/deliveries/{id}/receipt", post(receipts::receipt))
         .route("/v1/me", get(me::me))
         .route("/v1/openapi.json", get(openapi::document))
         .route("/healthz", get(health::healthz))

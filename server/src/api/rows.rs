@@ -4,7 +4,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use notify_shared::UserId;
-use notify_shared::views::{DEFAULT_PAGE, MAX_PAGE, NotificationView, TimelineEntry};
+use notify_shared::views::{DEFAULT_PAGE, DeliveryView, MAX_PAGE, NotificationView, TimelineEntry};
 use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
@@ -82,6 +82,49 @@ impl From<TimelineRow> for TimelineEntry {
             data: row.data,
         }
     }
+}
+
+/// Fills in each view's deliveries with one query.
+pub(super) async fn attach_deliveries(
+    read: &sqlx::PgPool,
+    views: &mut [NotificationView],
+) -> Result<(), ApiError> {
+    let ids: Vec<Uuid> = views.iter().map(|v| v.id).collect();
+    let rows: Vec<DeliveryRow> = sqlx::query_as(
+        "SELECT id, notification_id, channel, address, status, attempts, detail, updated_at
+         FROM deliveries WHERE notification_id = ANY($1) ORDER BY channel",
+    )
+    .bind(&ids)
+    .fetch_all(read)
+    .await
+    .map_err(ApiError::read)?;
+    for row in rows {
+        if let Some(view) = views.iter_mut().find(|v| v.id == row.notification_id) {
+            view.deliveries.push(DeliveryView {
+                id: row.id,
+                channel: variant(&row.channel)?,
+                address: row.address,
+                status: variant(&row.status)?,
+                attempts: u32::try_from(row.attempts).unwrap_or_default(),
+                detail: row.detail,
+                updated_at: row.updated_at,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// One row of the read model's `deliveries`.
+#[derive(Debug, sqlx::FromRow)]
+struct DeliveryRow {
+    id: Uuid,
+    notification_id: Uuid,
+    channel: String,
+    address: String,
+    status: String,
+    attempts: i32,
+    detail: Option<String>,
+    updated_at: DateTime<Utc>,
 }
 
 /// A unit enum variant from its JSON name, as the projector stored it.

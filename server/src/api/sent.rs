@@ -11,7 +11,7 @@ use super::AppState;
 use super::auth::Principal;
 use super::error::ApiError;
 use super::inbox::page;
-use super::rows::{NOTIFICATION_COLUMNS, page_size};
+use super::rows::{NOTIFICATION_COLUMNS, attach_deliveries, page_size};
 
 /// The caller's sent notifications, newest first.
 #[utoipa::path(
@@ -44,7 +44,20 @@ pub(super) async fn sent(
         sql.push(" AND status = ")
             .push_bind(crate::projector::apply::name(&status));
     }
-    page(sql, "requested_at", query.before.as_deref(), limit, &state)
-        .await
-        .map(Json)
+    if query.channel.is_some() || query.address.is_some() {
+        sql.push(
+            " AND EXISTS (SELECT FROM deliveries d WHERE d.notification_id = notifications.id",
+        );
+        if let Some(channel) = &query.channel {
+            sql.push(" AND d.channel = ")
+                .push_bind(crate::projector::apply::name(channel));
+        }
+        if let Some(address) = &query.address {
+            sql.push(" AND d.address = ").push_bind(address.clone());
+        }
+        sql.push(")");
+    }
+    let mut page = page(sql, "requested_at", query.before.as_deref(), limit, &state).await?;
+    attach_deliveries(&state.read, &mut page.items).await?;
+    Ok(Json(page))
 }

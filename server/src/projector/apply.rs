@@ -14,6 +14,8 @@ use serde::Serialize;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
+use super::delivery;
+
 /// An operation that reached a final state while applying.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Resolved {
@@ -119,7 +121,7 @@ async fn project(
         Event::NotificationDispatched(_) => dispatched(conn, e).await?,
         Event::NotificationCancelled(_) => {
             set_status(conn, e.subject, "cancelled").await?;
-            if let Some(done) = settle_send(conn, e.subject, OperationStatus::Cancelled, e).await? {
+            if let Some(done) = delivery::settle_send(conn, e.subject, e).await? {
                 resolved.push(done);
             }
         }
@@ -144,16 +146,25 @@ async fn project(
             read_all(conn, e, data).await?;
             resolved.push(applied(conn, e, OperationKind::ReadAll, None).await?);
         }
-        // Channel outcomes only add to the history until the dispatcher issue projects them.
-        Event::DeliveryRequested(_)
-        | Event::DeliverySucceeded(_)
-        | Event::DeliveryFailed(_)
-        | Event::NotificationDelivered(_)
-        | Event::NotificationFailed(_)
-        | Event::NotificationEscalated(_) => {}
-        Event::PreferencesUpdated(_) | Event::OperationResolved(_) => return Ok(()),
+        Event::DeliveryRequested(data) => delivery::requested(conn, e, data).await?,
+        Event::DeliverySucceeded(data) => delivery::outcome(conn, e, data, true).await?,
+        Event::DeliveryFailed(data) => delivery::outcome(conn, e, data, false).await?,
+        Event::NotificationDelivered(_) => resolved.extend(delivery::finished(conn, e, &[]).await?),
+        Event::NotificationFailed(data) => {
+            resolved.extend(delivery::finished(conn, e, &data.failed_channels).await?);
+        }
+        Event::NotificationEscalated(_) => {}
+        Event::PreferencesUpdated(data) => {
+            delivery::preferences(conn, e, data).await?;
+            resolved.push(applied(conn, e, OperationKind::Preferences, None).await?);
+        }
+        Event::OperationResolved(_) => return Ok(()),
     }
-    if !matches!(e.event, Event::InboxReadAll(_)) {
+    // Inbox and preferences events are not about one notification: no history row.
+    if !matches!(
+        e.event,
+        Event::InboxReadAll(_) | Event::PreferencesUpdated(_)
+    ) {
         timeline(conn, e).await?;
     }
     Ok(())
@@ -265,35 +276,6 @@ async fn set_status(
         .execute(conn)
         .await?;
     Ok(())
-}
-
-/// Gives a send operation its final `status` once every notification of it has one.
-async fn settle_send(
-    conn: &mut PgConnection,
-    notification: Uuid,
-    status: OperationStatus,
-    e: &Envelope,
-) -> Result<Option<Resolved>, sqlx::Error> {
-    let settled: Option<(Uuid, String)> = sqlx::query_as(
-        "UPDATE operations o SET status = $2, resolved_at = $3
-         WHERE o.id = (SELECT operation_id FROM notifications WHERE id = $1)
-           AND o.resolved_at IS NULL
-           AND NOT EXISTS (SELECT FROM operation_notifications l JOIN notifications n ON n.id = l.notification_id
-                           WHERE l.operation_id = o.id AND n.status NOT IN ('cancelled', 'delivered', 'failed'))
-         RETURNING o.id, o.requester",
-    )
-    .bind(notification)
-    .bind(name(&status))
-    .bind(e.time)
-    .fetch_optional(conn)
-    .await?;
-    Ok(settled.and_then(|(operation_id, requester)| {
-        Some(Resolved {
-            operation_id,
-            requester: UserId::parse(requester).ok()?,
-            status,
-        })
-    }))
 }
 
 /// Records an inbox command as applied: its operation is final at once.

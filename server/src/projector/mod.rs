@@ -9,6 +9,7 @@
 //! `operation.resolved` for each operation that reached a final state.
 
 pub mod apply;
+mod delivery;
 pub mod rebuild;
 
 use std::time::Duration;

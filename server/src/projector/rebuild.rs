@@ -17,7 +17,8 @@ const CHUNK: i64 = 2000;
 
 /// Tables the projector fills, emptied before a rebuild.
 const READ_TABLES: &str = "applied_events, aggregate_versions, pending_events, notifications, \
-                           timeline, inboxes, operation_notifications, operations";
+                           timeline, inboxes, operation_notifications, operations, deliveries, \
+                           preferences";
 
 /// Migrates and empties the read DB, then applies every stored event in order; returns how
 /// many events it replayed. Shows a progress bar on a terminal.

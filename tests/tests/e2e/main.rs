@@ -3,6 +3,7 @@
 mod api_errors;
 mod cli_config;
 mod cli_inbox;
+mod delivery;
 mod idempotency;
 mod inbox;
 mod projector;

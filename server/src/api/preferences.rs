@@ -1,0 +1,234 @@
+//! `GET /v1/preferences` (read DB) and `PUT /v1/preferences` (a command: one
+//! `preferences.updated` event, and the write side's copy the dispatcher reads).
+//!
+//! The webhook signing secret is stored only in the write DB, never in an event, and shown only
+//! when the server generates it.
+
+use std::str::FromStr;
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::Response;
+use notify_shared::UserId;
+use notify_shared::api::{Channel, OperationStatus, Scope};
+use notify_shared::event::{Envelope, Event, PreferencesUpdated};
+use notify_shared::problem::{Problem, Violation};
+use notify_shared::views::{Preferences, PreferencesAccepted, PreferencesUpdate};
+use uuid::Uuid;
+
+use super::AppState;
+use super::auth::Principal;
+use super::command::{Begun, Command};
+use super::error::ApiError;
+use super::json::ApiJson;
+use super::notifications::SOURCE;
+use super::rows::variant;
+use crate::projector::apply::name;
+use crate::store;
+use crate::workers::webhook;
+
+/// Longest e-mail address (RFC 5321 path limit).
+const MAX_EMAIL: usize = 254;
+/// Longest webhook URL.
+const MAX_URL: usize = 2048;
+
+/// The caller's delivery preferences (desktop only until set).
+#[utoipa::path(
+    get,
+    path = "/v1/preferences",
+    tag = "preferences",
+    responses(
+        (status = 200, description = "The preferences", body = Preferences),
+        (status = 503, description = "Read DB unavailable", body = Problem),
+    ),
+    security(("bearer" = []))
+)]
+pub(super) async fn get(
+    State(state): State<AppState>,
+    principal: Principal,
+) -> Result<Json<Preferences>, ApiError> {
+    principal.require(Scope::Inbox)?;
+    let row: Option<PreferencesRow> = sqlx::query_as(
+        "SELECT channels, email, webhook_url, webhook_secret_set FROM preferences WHERE user_id = $1",
+    )
+    .bind(principal.user.as_str())
+    .fetch_optional(&state.read)
+    .await
+    .map_err(ApiError::read)?;
+    let Some(row) = row else {
+        return Ok(Json(Preferences {
+            channels: vec![Channel::Desktop],
+            email: None,
+            webhook_url: None,
+            webhook_secret_set: false,
+        }));
+    };
+    let channels = row
+        .channels
+        .iter()
+        .map(|c| variant(c))
+        .collect::<Result<_, _>>()?;
+    Ok(Json(Preferences {
+        channels,
+        email: row.email,
+        webhook_url: row.webhook_url,
+        webhook_secret_set: row.webhook_secret_set,
+    }))
+}
+
+/// One row of the read model's `preferences`.
+#[derive(Debug, sqlx::FromRow)]
+struct PreferencesRow {
+    channels: Vec<String>,
+    email: Option<String>,
+    webhook_url: Option<String>,
+    webhook_secret_set: bool,
+}
+
+/// Replaces the caller's delivery preferences.
+#[utoipa::path(
+    put,
+    path = "/v1/preferences",
+    tag = "preferences",
+    request_body = PreferencesUpdate,
+    params(("Idempotency-Key" = Option<String>, Header, description = "The operation id, a UUID")),
+    responses(
+        (status = 202, description = "Accepted", body = PreferencesAccepted),
+        (status = 422, description = "Invalid preferences", body = Problem),
+    ),
+    security(("bearer" = []))
+)]
+pub(super) async fn put(
+    State(state): State<AppState>,
+    principal: Principal,
+    headers: HeaderMap,
+    ApiJson(update): ApiJson<PreferencesUpdate>,
+) -> Result<Response, ApiError> {
+    principal.require(Scope::Inbox)?;
+    let violations = check(&update);
+    if !violations.is_empty() {
+        return Err(ApiError::Validation(violations));
+    }
+    let mut command = match Command::begin(&state, &principal.user, &headers, &update).await? {
+        Begun::Fresh(command) => command,
+        Begun::Replay(response) => return Ok(response),
+    };
+    let aggregate = preferences_id(&principal.user);
+    let version = store::lock_aggregate(command.conn(), aggregate).await?;
+    let stored: Option<String> =
+        sqlx::query_scalar("SELECT webhook_secret FROM user_preferences WHERE user_id = $1")
+            .bind(principal.user.as_str())
+            .fetch_optional(command.conn())
+            .await?
+            .flatten();
+    // A webhook needs a secret: the one given, else the stored one, else a new one shown once.
+    let (secret, generated) = match (&update.webhook_url, &update.webhook_secret, stored) {
+        (None, _, _) => (None, None),
+        (Some(_), Some(given), _) => (Some(given.clone()), None),
+        (Some(_), None, Some(stored)) => (Some(stored), None),
+        (Some(_), None, None) => {
+            let new = webhook::generate_secret();
+            (Some(new.clone()), Some(new))
+        }
+    };
+    let channels: Vec<String> = update.channels.iter().map(name).collect();
+    sqlx::query(
+        "INSERT INTO user_preferences (user_id, channels, email, webhook_url, webhook_secret) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (user_id) DO UPDATE SET channels = excluded.channels, email = excluded.email,
+             webhook_url = excluded.webhook_url, webhook_secret = excluded.webhook_secret",
+    )
+    .bind(principal.user.as_str())
+    .bind(&channels)
+    .bind(&update.email)
+    .bind(&update.webhook_url)
+    .bind(&secret)
+    .execute(command.conn())
+    .await?;
+    let event = Event::PreferencesUpdated(PreferencesUpdated {
+        channels: update.channels.clone(),
+        email: update.email.clone(),
+        webhook_url: update.webhook_url.clone(),
+        webhook_secret_set: secret.is_some(),
+    });
+    let operation_id = command.operation_id();
+    let envelope = Envelope::new(
+        SOURCE,
+        operation_id,
+        aggregate,
+        principal.user.clone(),
+        version + 1,
+        event,
+    );
+    store::append(command.conn(), &[envelope]).await?;
+    let answer = PreferencesAccepted {
+        operation_id,
+        status: OperationStatus::Accepted,
+        webhook_secret: generated,
+    };
+    command.finish(&answer).await
+}
+
+/// The aggregate id of a user's preferences: a UUIDv5 of the user id.
+fn preferences_id(user: &UserId) -> Uuid {
+    Uuid::new_v5(
+        &Uuid::NAMESPACE_URL,
+        format!("urn:notify:preferences:{user}").as_bytes(),
+    )
+}
+
+/// Every rule the update breaks.
+fn check(update: &PreferencesUpdate) -> Vec<Violation> {
+    let mut violations = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    if let Some(dup) = update.channels.iter().find(|c| !seen.insert(**c)) {
+        violations.push(Violation::new(
+            "channels",
+            format!("channel {} is named twice", name(dup)),
+        ));
+    }
+    if let Some(email) = &update.email {
+        if email.len() > MAX_EMAIL
+            || lettre::Address::from_str(email).is_err()
+            || email.chars().any(char::is_control)
+        {
+            violations.push(Violation::new(
+                "email",
+                format!("{email:?} is not an e-mail address"),
+            ));
+        }
+    } else if update.channels.contains(&Channel::Email) {
+        violations.push(Violation::new(
+            "email",
+            "the email channel needs an e-mail address".into(),
+        ));
+    }
+    if let Some(url) = &update.webhook_url {
+        let parsed = reqwest::Url::parse(url)
+            .ok()
+            .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some());
+        if url.len() > MAX_URL || parsed.is_none() {
+            violations.push(Violation::new(
+                "webhook_url",
+                format!("use an http:// or https:// URL of at most {MAX_URL} characters"),
+            ));
+        }
+    } else if update.channels.contains(&Channel::Webhook) {
+        violations.push(Violation::new(
+            "webhook_url",
+            "the webhook channel needs a webhook URL".into(),
+        ));
+    }
+    if let Some(secret) = &update.webhook_secret {
+        if let Err(why) = webhook::check_secret(secret) {
+            violations.push(Violation::new("webhook_secret", why));
+        }
+        if update.webhook_url.is_none() {
+            violations.push(Violation::new(
+                "webhook_secret",
+                "a secret needs a webhook URL".into(),
+            ));
+        }
+    }
+    violations
+}

@@ -1,0 +1,143 @@
+//! A consumer of one server queue that handles one event at a time, with manual acks.
+//!
+//! A delivery is acked only after its handler succeeded. While a handler fails transiently
+//! (database down, deadlock) the delivery is held and the handler retried, so nothing goes back
+//! to the queue and counts against its delivery limit. A handler that fails for any other
+//! reason returns the delivery to the queue, until the limit dead-letters it; a message that is
+//! not an event is dead-lettered at once.
+
+use std::future::Future;
+use std::time::Duration;
+
+use futures::StreamExt;
+use lapin::options::{BasicAckOptions, BasicConsumeOptions, BasicNackOptions, BasicQosOptions};
+use lapin::types::FieldTable;
+use notify_shared::event::Envelope;
+use secrecy::SecretString;
+use tokio_util::sync::CancellationToken;
+
+use crate::{broker, db};
+
+/// Why a handler did not finish.
+#[derive(Debug, thiserror::Error)]
+pub enum HandleError {
+    /// Worth retrying as it is, soon: the delivery is held.
+    #[error("{0}")]
+    Transient(String),
+    /// Not worth retrying now: the delivery goes back to the queue.
+    #[error("{0}")]
+    Failed(String),
+}
+
+impl From<sqlx::Error> for HandleError {
+    fn from(error: sqlx::Error) -> Self {
+        if db::is_transient(&error) {
+            Self::Transient(error.to_string())
+        } else {
+            Self::Failed(error.to_string())
+        }
+    }
+}
+
+/// One queue and how to consume it.
+#[derive(Debug, Clone, Copy)]
+pub struct Queue {
+    /// The role, for logs and the connection name.
+    pub role: &'static str,
+    /// The queue name.
+    pub name: &'static str,
+    /// Unacked deliveries the broker may send ahead.
+    pub prefetch: u16,
+}
+
+/// Consumes `queue` until `shutdown`, reconnecting after broker failures, calling `handle` for
+/// each event.
+pub async fn run<H, Fut>(
+    amqp_url: &SecretString,
+    queue: Queue,
+    shutdown: &CancellationToken,
+    handle: H,
+) where
+    H: Fn(Envelope) -> Fut,
+    Fut: Future<Output = Result<(), HandleError>>,
+{
+    broker::run_with_reconnect(queue.role, shutdown, || {
+        session(amqp_url, queue, shutdown, &handle)
+    })
+    .await;
+}
+
+async fn session<H, Fut>(
+    amqp_url: &SecretString,
+    queue: Queue,
+    shutdown: &CancellationToken,
+    handle: &H,
+) -> anyhow::Result<()>
+where
+    H: Fn(Envelope) -> Fut,
+    Fut: Future<Output = Result<(), HandleError>>,
+{
+    let connection = broker::connect(amqp_url, queue.role).await?;
+    broker::declare_topology(&connection).await?;
+    let channel = connection.create_channel().await?;
+    channel
+        .basic_qos(queue.prefetch, BasicQosOptions::default())
+        .await?;
+    let mut consumer = channel
+        .basic_consume(
+            queue.name,
+            queue.role,
+            BasicConsumeOptions::default(),
+            FieldTable::default(),
+        )
+        .await?;
+    tracing::info!(role = queue.role, queue = queue.name, "consuming");
+    loop {
+        let next = tokio::select! {
+            next = consumer.next() => next,
+            () = shutdown.cancelled() => return Ok(()),
+        };
+        let delivery =
+            next.ok_or_else(|| anyhow::anyhow!("the broker cancelled the consumer"))??;
+        let envelope = match serde_json::from_slice::<Envelope>(&delivery.data) {
+            Ok(envelope) => envelope,
+            Err(error) => {
+                tracing::error!(role = queue.role, %error, routing_key = %delivery.routing_key, "not an event; dead-lettering it");
+                delivery
+                    .nack(BasicNackOptions {
+                        requeue: false,
+                        multiple: false,
+                    })
+                    .await?;
+                continue;
+            }
+        };
+        let mut backoff = Duration::from_millis(100);
+        loop {
+            match handle(envelope.clone()).await {
+                Ok(()) => {
+                    delivery.ack(BasicAckOptions::default()).await?;
+                    break;
+                }
+                Err(HandleError::Transient(error)) => {
+                    tracing::warn!(role = queue.role, event = %envelope.id, %error, retry_in = ?backoff, "holding the event");
+                    tokio::select! {
+                        () = tokio::time::sleep(backoff) => {}
+                        () = shutdown.cancelled() => return Ok(()),
+                    }
+                    backoff = (backoff * 2).min(Duration::from_secs(5));
+                }
+                Err(HandleError::Failed(error)) => {
+                    tracing::error!(role = queue.role, event = %envelope.id, %error, "event failed; returning it to the queue");
+                    delivery
+                        .nack(BasicNackOptions {
+                            requeue: true,
+                            multiple: false,
+                        })
+                        .await?;
+                    break;
+                }
+            }
+        }
+    }
+}

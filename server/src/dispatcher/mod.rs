@@ -1,0 +1,65 @@
+//! The dispatcher role: the saga of each notification.
+//!
+//! On `notification.dispatched` it starts the saga (one `delivery.requested` per channel); on
+//! each `delivery.succeeded` / `delivery.failed` it records the outcome, schedules a retry with
+//! backoff or gives the channel up; a sweep retries what is due and fails channels that passed
+//! their deadline; when every channel has an outcome it appends `notification.delivered` or
+//! `notification.failed` and escalates failures. All state is in the write DB, changed under a
+//! per-notification lock, so any number of dispatchers can run at once.
+
+mod escalate;
+mod saga;
+
+use std::time::Duration;
+
+use notify_shared::event::{Envelope, Event};
+use notify_shared::routing::DISPATCHER_QUEUE;
+use secrecy::SecretString;
+use tokio_util::sync::CancellationToken;
+
+use crate::consumer::{self, HandleError, Queue};
+pub use saga::Saga;
+
+/// The dispatcher role.
+#[derive(Debug)]
+pub struct Dispatcher {
+    /// The saga logic and its write DB.
+    pub saga: Saga,
+    /// The broker.
+    pub amqp_url: SecretString,
+}
+
+impl Dispatcher {
+    /// Consumes dispatches and outcomes and sweeps for due work until `shutdown`.
+    pub async fn run(self, shutdown: CancellationToken) {
+        let queue = Queue {
+            role: "dispatcher",
+            name: DISPATCHER_QUEUE,
+            prefetch: 50,
+        };
+        let consume = consumer::run(&self.amqp_url, queue, &shutdown, |event| self.handle(event));
+        tokio::join!(consume, self.sweep(&shutdown));
+    }
+
+    async fn handle(&self, envelope: Envelope) -> Result<(), HandleError> {
+        match &envelope.event {
+            Event::NotificationDispatched(_) => self.saga.start(&envelope).await,
+            Event::DeliverySucceeded(outcome) => self.saga.record(&envelope, outcome, true).await,
+            Event::DeliveryFailed(outcome) => self.saga.record(&envelope, outcome, false).await,
+            _ => Ok(()),
+        }
+    }
+
+    async fn sweep(&self, shutdown: &CancellationToken) {
+        let every = Duration::from_millis(self.saga.config.sweep_ms);
+        loop {
+            tokio::select! {
+                () = tokio::time::sleep(every) => {}
+                () = shutdown.cancelled() => return,
+            }
+            if let Err(error) = self.saga.sweep().await {
+                tracing::warn!(%error, "dispatcher sweep failed; trying again");
+            }
+        }
+    }
+}

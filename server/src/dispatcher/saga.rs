@@ -1,0 +1,430 @@
+//! The saga's state transitions, each one write-DB transaction under the notification's
+//! aggregate lock (see [`store::lock_aggregate`]): start, record an outcome, retry, time out,
+//! complete. Events it appends go out through the outbox like every other.
+
+use notify_shared::UserId;
+use notify_shared::api::Channel;
+use notify_shared::event::{
+    DeliveryOutcome, DeliveryRequested, Envelope, Event, NotificationDelivered, NotificationFailed,
+};
+use sqlx::types::Json;
+use sqlx::{PgConnection, PgPool};
+use uuid::Uuid;
+
+use super::escalate;
+use crate::config::DeliveryConfig;
+use crate::consumer::HandleError;
+use crate::projector::apply::name;
+use crate::store;
+
+/// The `source` of the events the dispatcher records.
+pub(super) const SOURCE: &str = "/notify-server/dispatcher";
+
+/// Most due retries or missed deadlines handled per sweep.
+const SWEEP_BATCH: i64 = 100;
+
+/// The saga logic over the write DB.
+#[derive(Debug, Clone)]
+pub struct Saga {
+    /// The write DB.
+    pub pool: PgPool,
+    /// Retries, deadlines, escalation.
+    pub config: DeliveryConfig,
+}
+
+/// Events to append to one notification, numbered from its current version.
+#[derive(Debug)]
+pub(super) struct Pending {
+    pub(super) aggregate: Uuid,
+    pub(super) user: UserId,
+    pub(super) operation: Uuid,
+    version: u64,
+    pub(super) events: Vec<Envelope>,
+}
+
+impl Pending {
+    pub(super) fn push(&mut self, event: Event) {
+        self.version += 1;
+        let envelope = Envelope::new(
+            SOURCE,
+            self.operation,
+            self.aggregate,
+            self.user.clone(),
+            self.version,
+            event,
+        );
+        self.events.push(envelope);
+    }
+}
+
+/// One row of `deliveries` as the sweep and outcomes need it.
+#[derive(Debug, sqlx::FromRow)]
+struct DeliveryRow {
+    notification_id: Uuid,
+    channel: String,
+    address: String,
+    attempt: i32,
+    status: String,
+}
+
+impl Saga {
+    /// Starts the saga of a dispatched notification: one delivery per channel. A second
+    /// dispatcher (or a redelivered event) finds the saga started and does nothing.
+    pub async fn start(&self, dispatched: &Envelope) -> Result<(), HandleError> {
+        let notification = dispatched.subject;
+        let mut tx = self.pool.begin().await?;
+        let version = store::lock_aggregate(&mut tx, notification).await?;
+        let started = sqlx::query(
+            "INSERT INTO sagas (notification_id, operation_id, recipient, is_escalation, status)
+             VALUES ($1, $2, $3, EXISTS (SELECT FROM escalations WHERE escalation_id = $1), 'running')
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(notification)
+        .bind(dispatched.operationid)
+        .bind(dispatched.userid.as_str())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
+        if !started {
+            return Ok(());
+        }
+        let requested = escalate::requested(&mut tx, notification).await?;
+        let preferences: Option<(Vec<String>, Option<String>, Option<String>)> = sqlx::query_as(
+            "SELECT channels, email, webhook_url FROM user_preferences WHERE user_id = $1",
+        )
+        .bind(dispatched.userid.as_str())
+        .fetch_optional(&mut *tx)
+        .await?;
+        let (preferred, email, webhook) = match preferences {
+            Some((channels, email, webhook)) => (parse_channels(&channels)?, email, webhook),
+            None => (vec![Channel::Desktop], None, None),
+        };
+        let channels = if requested.channels.is_empty() {
+            preferred
+        } else {
+            requested.channels.clone()
+        };
+
+        let mut pending = Pending {
+            aggregate: notification,
+            user: dispatched.userid.clone(),
+            operation: dispatched.operationid,
+            version,
+            events: Vec::new(),
+        };
+        for channel in channels {
+            let delivery_id = Uuid::now_v7();
+            let address = match channel {
+                Channel::Desktop => Some(dispatched.userid.to_string()),
+                Channel::Email => email.clone(),
+                Channel::Webhook => webhook.clone(),
+            };
+            pending.push(Event::DeliveryRequested(DeliveryRequested {
+                delivery_id,
+                channel,
+                address: address.clone().unwrap_or_default(),
+                attempt: 1,
+            }));
+            let (status, detail) = match &address {
+                Some(_) => ("pending", None),
+                None => (
+                    "failed",
+                    Some(format!(
+                        "{} has no {} address in their preferences",
+                        dispatched.userid,
+                        name(&channel)
+                    )),
+                ),
+            };
+            sqlx::query(
+                "INSERT INTO deliveries (id, notification_id, recipient, channel, address, attempt, status, deadline, detail)
+                 VALUES ($1, $2, $3, $4, $5, 1, $6, now() + make_interval(secs => $7), $8)",
+            )
+            .bind(delivery_id)
+            .bind(notification)
+            .bind(dispatched.userid.as_str())
+            .bind(name(&channel))
+            .bind(address.unwrap_or_default())
+            .bind(status)
+            .bind(self.deadline_seconds(channel))
+            .bind(&detail)
+            .execute(&mut *tx)
+            .await?;
+            if let Some(detail) = detail {
+                pending.push(Event::DeliveryFailed(DeliveryOutcome {
+                    delivery_id,
+                    channel,
+                    attempt: 1,
+                    detail,
+                    permanent: true,
+                }));
+            }
+        }
+        self.complete_if_done(&mut tx, &mut pending).await?;
+        store::append(&mut tx, &pending.events).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Records a worker's (or a receipt's) outcome of one attempt. A stale or repeated outcome
+    /// changes nothing.
+    pub async fn record(
+        &self,
+        event: &Envelope,
+        outcome: &DeliveryOutcome,
+        succeeded: bool,
+    ) -> Result<(), HandleError> {
+        let mut tx = self.pool.begin().await?;
+        let Some((mut pending, delivery)) = self
+            .lock(&mut tx, event.subject, outcome.delivery_id)
+            .await?
+        else {
+            return Ok(());
+        };
+        if delivery.status != "pending" || delivery.attempt != attempt_number(outcome.attempt)? {
+            return Ok(());
+        }
+        let (status, retry_in_ms) = if succeeded {
+            ("succeeded", None)
+        } else if outcome.permanent || outcome.attempt >= self.config.max_attempts {
+            ("failed", None)
+        } else {
+            let doubling = 2_u64.saturating_pow(outcome.attempt.saturating_sub(1));
+            (
+                "retry_wait",
+                Some(self.config.retry_base_ms.saturating_mul(doubling)),
+            )
+        };
+        sqlx::query(
+            "UPDATE deliveries SET status = $2, detail = $3,
+                    next_attempt_at = now() + make_interval(secs => $4::double precision / 1000)
+             WHERE id = $1",
+        )
+        .bind(outcome.delivery_id)
+        .bind(status)
+        .bind(&outcome.detail)
+        .bind(retry_in_ms.map(|ms| ms as f64))
+        .execute(&mut *tx)
+        .await?;
+        self.complete_if_done(&mut tx, &mut pending).await?;
+        store::append(&mut tx, &pending.events).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Requests the retries that are due and fails the deliveries that passed their deadline;
+    /// returns how many it handled.
+    pub async fn sweep(&self) -> Result<usize, sqlx::Error> {
+        let due: Vec<(Uuid, Uuid, bool)> = sqlx::query_as(
+            "(SELECT id, notification_id, true FROM deliveries
+              WHERE status = 'retry_wait' AND next_attempt_at <= now() LIMIT $1)
+             UNION ALL
+             (SELECT id, notification_id, false FROM deliveries
+              WHERE status = 'pending' AND deadline <= now() LIMIT $1)",
+        )
+        .bind(SWEEP_BATCH)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut handled = 0;
+        for (delivery, notification, retry) in due {
+            let result = if retry {
+                self.retry(notification, delivery).await
+            } else {
+                self.time_out(notification, delivery).await
+            };
+            match result {
+                Ok(true) => handled += 1,
+                Ok(false) => {}
+                Err(HandleError::Transient(error) | HandleError::Failed(error)) => {
+                    tracing::warn!(%delivery, %error, "sweep could not handle a delivery");
+                }
+            }
+        }
+        Ok(handled)
+    }
+
+    /// Requests the next attempt of a delivery waiting for its retry.
+    async fn retry(&self, notification: Uuid, delivery_id: Uuid) -> Result<bool, HandleError> {
+        let mut tx = self.pool.begin().await?;
+        let Some((mut pending, delivery)) = self.lock(&mut tx, notification, delivery_id).await?
+        else {
+            return Ok(false);
+        };
+        let due: bool = sqlx::query_scalar("SELECT status = 'retry_wait' AND next_attempt_at <= now() FROM deliveries WHERE id = $1")
+            .bind(delivery_id)
+            .fetch_one(&mut *tx)
+            .await?;
+        if !due {
+            return Ok(false);
+        }
+        let channel = parse_channel(&delivery.channel)?;
+        let attempt = delivery.attempt + 1;
+        sqlx::query(
+            "UPDATE deliveries SET status = 'pending', attempt = $2, next_attempt_at = NULL,
+                    deadline = now() + make_interval(secs => $3)
+             WHERE id = $1",
+        )
+        .bind(delivery_id)
+        .bind(attempt)
+        .bind(self.deadline_seconds(channel))
+        .execute(&mut *tx)
+        .await?;
+        pending.push(Event::DeliveryRequested(DeliveryRequested {
+            delivery_id,
+            channel,
+            address: delivery.address,
+            attempt: u32::try_from(attempt).unwrap_or(u32::MAX),
+        }));
+        store::append(&mut tx, &pending.events).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Fails a delivery that got no outcome by its deadline.
+    async fn time_out(&self, notification: Uuid, delivery_id: Uuid) -> Result<bool, HandleError> {
+        let mut tx = self.pool.begin().await?;
+        let Some((mut pending, delivery)) = self.lock(&mut tx, notification, delivery_id).await?
+        else {
+            return Ok(false);
+        };
+        let overdue: bool = sqlx::query_scalar(
+            "SELECT status = 'pending' AND deadline <= now() FROM deliveries WHERE id = $1",
+        )
+        .bind(delivery_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        if !overdue {
+            return Ok(false);
+        }
+        let channel = parse_channel(&delivery.channel)?;
+        let detail = format!("no outcome within {} s", self.deadline_seconds(channel));
+        sqlx::query("UPDATE deliveries SET status = 'failed', detail = $2 WHERE id = $1")
+            .bind(delivery_id)
+            .bind(&detail)
+            .execute(&mut *tx)
+            .await?;
+        // A worker that reports this attempt later finds it settled and sends nothing more.
+        sqlx::query("INSERT INTO delivery_outcomes VALUES ($1, $2, false) ON CONFLICT DO NOTHING")
+            .bind(delivery_id)
+            .bind(delivery.attempt)
+            .execute(&mut *tx)
+            .await?;
+        pending.push(Event::DeliveryFailed(DeliveryOutcome {
+            delivery_id,
+            channel,
+            attempt: u32::try_from(delivery.attempt).unwrap_or(u32::MAX),
+            detail,
+            permanent: true,
+        }));
+        self.complete_if_done(&mut tx, &mut pending).await?;
+        store::append(&mut tx, &pending.events).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Locks the notification and reads its running saga and the delivery; `None` when the saga
+    /// is not running (finished, or not ours) or the delivery is unknown.
+    async fn lock(
+        &self,
+        tx: &mut PgConnection,
+        notification: Uuid,
+        delivery_id: Uuid,
+    ) -> Result<Option<(Pending, DeliveryRow)>, HandleError> {
+        let version = store::lock_aggregate(tx, notification).await?;
+        let saga: Option<(Uuid, String)> =
+            sqlx::query_as("SELECT operation_id, recipient FROM sagas WHERE notification_id = $1 AND status = 'running'")
+                .bind(notification)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let Some((operation, recipient)) = saga else {
+            return Ok(None);
+        };
+        let delivery: Option<DeliveryRow> = sqlx::query_as(
+            "SELECT notification_id, channel, address, attempt, status FROM deliveries WHERE id = $1 AND notification_id = $2",
+        )
+        .bind(delivery_id)
+        .bind(notification)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(delivery) = delivery else {
+            return Ok(None);
+        };
+        let user = UserId::parse(recipient).map_err(|e| HandleError::Failed(e.to_string()))?;
+        let pending = Pending {
+            aggregate: delivery.notification_id,
+            user,
+            operation,
+            version,
+            events: Vec::new(),
+        };
+        Ok(Some((pending, delivery)))
+    }
+
+    /// When every channel has an outcome: the notification's final event, and an escalation
+    /// when it failed.
+    async fn complete_if_done(
+        &self,
+        tx: &mut PgConnection,
+        pending: &mut Pending,
+    ) -> Result<(), HandleError> {
+        let rows: Vec<(String, String)> =
+            sqlx::query_as("SELECT channel, status FROM deliveries WHERE notification_id = $1")
+                .bind(pending.aggregate)
+                .fetch_all(&mut *tx)
+                .await?;
+        if rows
+            .iter()
+            .any(|(_, status)| status == "pending" || status == "retry_wait")
+        {
+            return Ok(());
+        }
+        let failed: Vec<Channel> = rows
+            .iter()
+            .filter(|(_, status)| status == "failed")
+            .map(|(channel, _)| parse_channel(channel))
+            .collect::<Result<_, _>>()?;
+        let outcome = if failed.is_empty() {
+            "delivered"
+        } else {
+            "failed"
+        };
+        sqlx::query("UPDATE sagas SET status = $2 WHERE notification_id = $1")
+            .bind(pending.aggregate)
+            .bind(outcome)
+            .execute(&mut *tx)
+            .await?;
+        if failed.is_empty() {
+            pending.push(Event::NotificationDelivered(NotificationDelivered {}));
+        } else {
+            pending.push(Event::NotificationFailed(NotificationFailed {
+                failed_channels: failed,
+            }));
+            escalate::escalate(tx, &self.config, pending).await?;
+        }
+        Ok(())
+    }
+
+    fn deadline_seconds(&self, channel: Channel) -> f64 {
+        match channel {
+            Channel::Desktop => self.config.desktop_deadline_s as f64,
+            Channel::Email | Channel::Webhook => self.config.deadline_s as f64,
+        }
+    }
+}
+
+fn parse_channel(name: &str) -> Result<Channel, HandleError> {
+    serde_json::from_value(serde_json::Value::String(name.to_owned()))
+        .map_err(|e| HandleError::Failed(format!("bad channel {name:?} in the write DB: {e}")))
+}
+
+fn parse_channels(names: &[String]) -> Result<Vec<Channel>, HandleError> {
+    names.iter().map(|name| parse_channel(name)).collect()
+}
+
+fn attempt_number(attempt: u32) -> Result<i32, HandleError> {
+    i32::try_from(attempt).map_err(|e| HandleError::Failed(e.to_string()))
+}
+
+/// The stored document of an event, typed.
+pub(super) type Document = Json<Envelope>;

@@ -1,0 +1,200 @@
+//! The channel worker roles (`email`, `webhook`): consume delivery requests, skip the other
+//! channel's, deliver, and record the outcome of the attempt.
+//!
+//! Effects are idempotent as far as a network effect can be: a request whose delivery already
+//! succeeded, or whose attempt already has an outcome, sends nothing. The one window left is a
+//! crash after sending and before the outcome commits: the request is redelivered and sent
+//! again. When that happens, the second outcome finds the first one and is counted in
+//! `effect_duplicates` instead of being recorded twice.
+
+use std::future::Future;
+
+use notify_shared::UserId;
+use notify_shared::api::Channel;
+use notify_shared::event::{
+    DeliveryOutcome, DeliveryRequested, Envelope, Event, NotificationRequested,
+};
+use secrecy::SecretString;
+use sqlx::PgPool;
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+use super::attempt::Attempt;
+use crate::consumer::{self, HandleError, Queue};
+use crate::projector::apply::name;
+use crate::{failpoint, store};
+
+/// Everything one delivery attempt needs.
+#[derive(Debug, Clone)]
+pub struct Job {
+    /// The delivery (the same across retries).
+    pub delivery_id: Uuid,
+    /// The notification.
+    pub notification_id: Uuid,
+    /// The attempt number, from 1.
+    pub attempt: u32,
+    /// The e-mail address or webhook URL.
+    pub address: String,
+    /// The recipient.
+    pub recipient: UserId,
+    /// What to deliver.
+    pub notification: NotificationRequested,
+    /// The recipient's webhook signing secret (webhook channel only).
+    pub webhook_secret: Option<String>,
+}
+
+/// A channel worker.
+#[derive(Debug)]
+pub struct Worker {
+    /// The write DB.
+    pub pool: PgPool,
+    /// The broker.
+    pub amqp_url: SecretString,
+    /// The channel it delivers on.
+    pub channel: Channel,
+    /// Its queue.
+    pub queue: Queue,
+}
+
+impl Worker {
+    /// Delivers with `deliver` until `shutdown`.
+    pub async fn run<D, Fut>(self, shutdown: CancellationToken, deliver: D)
+    where
+        D: Fn(Job) -> Fut,
+        Fut: Future<Output = Attempt>,
+    {
+        consumer::run(&self.amqp_url, self.queue, &shutdown, |event| {
+            self.handle(event, &deliver)
+        })
+        .await;
+    }
+
+    async fn handle<D, Fut>(&self, envelope: Envelope, deliver: &D) -> Result<(), HandleError>
+    where
+        D: Fn(Job) -> Fut,
+        Fut: Future<Output = Attempt>,
+    {
+        let Event::DeliveryRequested(request) = &envelope.event else {
+            return Ok(());
+        };
+        if request.channel != self.channel {
+            return Ok(());
+        }
+        let (succeeded_before, attempt_settled): (bool, bool) = sqlx::query_as(
+            "SELECT coalesce(bool_or(succeeded), false), coalesce(bool_or(attempt = $2), false)
+             FROM delivery_outcomes WHERE delivery_id = $1",
+        )
+        .bind(request.delivery_id)
+        .bind(i64::from(request.attempt))
+        .fetch_one(&self.pool)
+        .await?;
+        if succeeded_before || attempt_settled {
+            tracing::info!(delivery = %request.delivery_id, attempt = request.attempt, "already settled; sending nothing");
+            return Ok(());
+        }
+        let job = self.job(&envelope, request).await?;
+        let attempt = deliver(job).await;
+        failpoint::hit("worker.after_send");
+        self.record(&envelope, request, attempt).await
+    }
+
+    async fn job(
+        &self,
+        envelope: &Envelope,
+        request: &DeliveryRequested,
+    ) -> Result<Job, HandleError> {
+        let document: Option<sqlx::types::Json<Envelope>> = sqlx::query_scalar(
+            "SELECT document FROM events WHERE aggregate_id = $1 AND version = 1",
+        )
+        .bind(envelope.subject)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(Event::NotificationRequested(notification)) = document.map(|json| json.0.event)
+        else {
+            return Err(HandleError::Failed(format!(
+                "notification {} has no request",
+                envelope.subject
+            )));
+        };
+        let webhook_secret = match self.channel {
+            Channel::Webhook => {
+                sqlx::query_scalar("SELECT webhook_secret FROM user_preferences WHERE user_id = $1")
+                    .bind(envelope.userid.as_str())
+                    .fetch_optional(&self.pool)
+                    .await?
+                    .flatten()
+            }
+            Channel::Email | Channel::Desktop => None,
+        };
+        Ok(Job {
+            delivery_id: request.delivery_id,
+            notification_id: envelope.subject,
+            attempt: request.attempt,
+            address: request.address.clone(),
+            recipient: envelope.userid.clone(),
+            notification,
+            webhook_secret,
+        })
+    }
+
+    /// Records the attempt's outcome once; a second outcome for the same attempt is counted as
+    /// a duplicated effect instead.
+    async fn record(
+        &self,
+        envelope: &Envelope,
+        request: &DeliveryRequested,
+        attempt: Attempt,
+    ) -> Result<(), HandleError> {
+        let (succeeded, detail, permanent) = match attempt {
+            Attempt::Delivered(detail) => (true, detail, false),
+            Attempt::Failed { detail, permanent } => (false, detail, permanent),
+        };
+        let mut tx = self.pool.begin().await?;
+        let version = store::lock_aggregate(&mut tx, envelope.subject).await?;
+        let first =
+            sqlx::query("INSERT INTO delivery_outcomes VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+                .bind(request.delivery_id)
+                .bind(i64::from(request.attempt) as i32)
+                .bind(succeeded)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected()
+                == 1;
+        if first {
+            let outcome = DeliveryOutcome {
+                delivery_id: request.delivery_id,
+                channel: request.channel,
+                attempt: request.attempt,
+                detail,
+                permanent,
+            };
+            let event = if succeeded {
+                Event::DeliverySucceeded(outcome)
+            } else {
+                Event::DeliveryFailed(outcome)
+            };
+            let source = format!("/notify-server/worker/{}", name(&self.channel));
+            let recorded = Envelope::new(
+                &source,
+                envelope.operationid,
+                envelope.subject,
+                envelope.userid.clone(),
+                version + 1,
+                event,
+            );
+            store::append(&mut tx, &[recorded]).await?;
+        } else {
+            tracing::warn!(delivery = %request.delivery_id, attempt = request.attempt, "delivered twice (crash-after-send window); counted");
+            sqlx::query(
+                "INSERT INTO effect_duplicates (delivery_id, attempt, channel) VALUES ($1, $2, $3)",
+            )
+            .bind(request.delivery_id)
+            .bind(i64::from(request.attempt) as i32)
+            .bind(name(&self.channel))
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,461 @@
+//! Delivery: the dispatcher saga, preferences, e-mail over a real SMTP server, webhooks to a
+//! local receiver, desktop receipts, retries, escalation and idempotent effects.
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use hmac::{Hmac, Mac};
+use notify_tests::TestEnv;
+use notify_tests::api::Api;
+use notify_tests::server::Server;
+use notify_tests::smtp::{SmtpServer, free_port};
+use notify_tests::webhook::Receiver;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use sha2::Sha256;
+
+const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+/// A server with every role: e-mail to `smtp_port`, webhooks to loopback allowed unless
+/// `strict`, fast retries, and escalation to `ops`.
+async fn server(env: &TestEnv, smtp_port: u16, strict: bool) -> Server {
+    let port = smtp_port.to_string();
+    let allow = (!strict).to_string();
+    env.start_server_with(
+        "api,relay,projector,dispatcher,email,webhook",
+        &[
+            ("NOTIFY_SERVER_SMTP__PORT", &port),
+            ("NOTIFY_SERVER_WEBHOOK__ALLOW_PRIVATE", &allow),
+            ("NOTIFY_SERVER_DELIVERY__RETRY_BASE_MS", "100"),
+            ("NOTIFY_SERVER_DELIVERY__MAX_ATTEMPTS", "3"),
+            ("NOTIFY_SERVER_DELIVERY__SWEEP_MS", "100"),
+            ("NOTIFY_SERVER_DELIVERY__ESCALATION_RECIPIENT", "ops"),
+        ],
+    )
+    .await
+}
+
+async fn users(env: &TestEnv, server: &Server) -> (Api, Api, Api) {
+    let alice = Api::new(server.url(), &env.add_user("alice", "send,inbox").await);
+    let bob = Api::new(server.url(), &env.add_user("bob", "send,inbox").await);
+    let ops = Api::new(server.url(), &env.add_user("ops", "send,inbox").await);
+    (alice, bob, ops)
+}
+
+fn channel<'a>(notification: &'a Value, name: &str) -> &'a Value {
+    notification["deliveries"]
+        .as_array()
+        .and_then(|d| d.iter().find(|d| d["channel"] == name))
+        .unwrap_or_else(|| panic!("no {name} delivery in {notification}"))
+}
+
+#[tokio::test]
+async fn an_email_arrives_with_the_right_headers_and_body() {
+    let env = TestEnv::new().await;
+    let smtp = SmtpServer::start().await;
+    let server = server(&env, smtp.port, false).await;
+    let (alice, bob, _) = users(&env, &server).await;
+    alice
+        .set_preferences(json!({"channels": ["email"], "email": "alice@example.com"}))
+        .await;
+
+    let (operation, sent) = bob
+        .send_operation(
+            &["alice"],
+            "Deploy of api finished\nall checks green",
+            json!({"title": "Deploy", "priority": "high"}),
+        )
+        .await;
+    let resolved = bob.wait_operation(&operation, "delivered").await;
+    assert_eq!(resolved["kind"], "send");
+
+    let mails = smtp.wait_for(1).await;
+    assert_eq!(mails.len(), 1, "one e-mail");
+    let mail = &mails[0];
+    assert_eq!(mail.header("To"), Some("alice@example.com"));
+    assert_eq!(mail.header("Subject"), Some("Deploy"));
+    assert!(
+        mail.header("From")
+            .is_some_and(|f| f.contains("notify@localhost")),
+        "{:?}",
+        mail.headers
+    );
+    assert!(
+        mail.header("Message-ID")
+            .is_some_and(|id| id.contains("@notify")),
+        "{:?}",
+        mail.headers
+    );
+    assert_eq!(
+        mail.header("X-Notify-Notification"),
+        Some(sent[0].to_string().as_str())
+    );
+    assert!(
+        mail.body.contains("Deploy of api finished") && mail.body.contains("all checks green"),
+        "{}",
+        mail.body
+    );
+    assert!(
+        mail.body.contains("bob"),
+        "the footer names the sender: {}",
+        mail.body
+    );
+
+    let (_, shown) = bob.get(&format!("/v1/notifications/{}", sent[0])).await;
+    assert_eq!(shown["status"], "delivered");
+    let email = channel(&shown, "email");
+    assert_eq!(
+        (email["status"].as_str(), email["address"].as_str()),
+        (Some("succeeded"), Some("alice@example.com"))
+    );
+}
+
+#[tokio::test]
+async fn a_webhook_arrives_signed_as_standard_webhooks_says() {
+    let env = TestEnv::new().await;
+    let receiver = Receiver::start(200).await;
+    let server = server(&env, free_port(), false).await;
+    let (alice, bob, _) = users(&env, &server).await;
+    alice
+        .set_preferences(
+            json!({"channels": ["webhook"], "webhook_url": receiver.url, "webhook_secret": SECRET}),
+        )
+        .await;
+
+    let (operation, sent) = bob
+        .send_operation(
+            &["alice"],
+            "disk full",
+            json!({"title": "Disk", "tags": ["ops"]}),
+        )
+        .await;
+    bob.wait_operation(&operation, "delivered").await;
+    let requests = receiver.wait_for(1).await;
+    assert_eq!(requests.len(), 1);
+    let request = &requests[0];
+    let header = |name: &str| {
+        request
+            .headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let (id, timestamp, signature) = (
+        header("webhook-id"),
+        header("webhook-timestamp"),
+        header("webhook-signature"),
+    );
+
+    let key = STANDARD
+        .decode(SECRET.trim_start_matches("whsec_"))
+        .expect("base64 secret");
+    let mut mac = Hmac::<Sha256>::new_from_slice(&key).expect("hmac key");
+    mac.update(format!("{id}.{timestamp}.").as_bytes());
+    mac.update(&request.body);
+    let expected = format!("v1,{}", STANDARD.encode(mac.finalize().into_bytes()));
+    assert!(
+        signature.split(' ').any(|s| s == expected),
+        "signature {signature:?} is not {expected:?}"
+    );
+    let age = chrono::Utc::now().timestamp() - timestamp.parse::<i64>().expect("unix seconds");
+    assert!((0..60).contains(&age), "a fresh timestamp: {timestamp}");
+
+    let body: Value = serde_json::from_slice(&request.body).expect("JSON body");
+    assert!(
+        body["text"]
+            .as_str()
+            .is_some_and(|t| t.contains("Disk") && t.contains("disk full")),
+        "{body}"
+    );
+    assert_eq!(body["notification"]["id"], sent[0].to_string());
+    assert_eq!(body["notification"]["sender"], "bob");
+    assert_eq!(body["notification"]["tags"], json!(["ops"]));
+}
+
+#[tokio::test]
+async fn failing_channels_are_retried_then_fail_and_the_failure_is_escalated() {
+    let env = TestEnv::new().await;
+    let receiver = Receiver::start(500).await;
+    let server = server(&env, free_port(), false).await;
+    let (alice, bob, ops) = users(&env, &server).await;
+    alice
+        .set_preferences(json!({"channels": ["email", "webhook"], "email": "alice@example.com", "webhook_url": receiver.url, "webhook_secret": SECRET}))
+        .await;
+
+    let (operation, sent) = bob
+        .send_operation(
+            &["alice"],
+            "this will not arrive",
+            json!({"title": "Doomed"}),
+        )
+        .await;
+    bob.wait_operation(&operation, "failed").await;
+    assert_eq!(
+        receiver.received().len(),
+        3,
+        "the webhook was tried max_attempts times"
+    );
+
+    let (_, shown) = bob.get(&format!("/v1/notifications/{}", sent[0])).await;
+    assert_eq!(shown["status"], "failed");
+    for name in ["email", "webhook"] {
+        let delivery = channel(&shown, name);
+        assert_eq!(
+            (delivery["status"].as_str(), delivery["attempts"].as_u64()),
+            (Some("failed"), Some(3)),
+            "{delivery}"
+        );
+    }
+    let (_, history) = bob
+        .get(&format!("/v1/notifications/{}/events", sent[0]))
+        .await;
+    let kinds: Vec<&str> = history["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .map(|e| e["kind"].as_str().expect("kind"))
+        .collect();
+    assert_eq!(
+        kinds.iter().filter(|k| **k == "delivery.requested").count(),
+        6,
+        "{kinds:?}"
+    );
+    assert_eq!(
+        kinds.iter().filter(|k| **k == "delivery.failed").count(),
+        6,
+        "{kinds:?}"
+    );
+    assert!(
+        kinds.ends_with(&["notification.failed", "notification.escalated"]),
+        "{kinds:?}"
+    );
+
+    let page = ops
+        .wait_for("/v1/notifications", "the escalation in ops' inbox", |p| {
+            p["items"].as_array().is_some_and(|i| i.len() == 1)
+        })
+        .await;
+    let escalation = &page["items"][0];
+    assert_eq!(escalation["tags"], json!(["escalation"]));
+    assert_eq!(escalation["priority"], "high");
+    assert!(
+        escalation["title"]
+            .as_str()
+            .is_some_and(|t| t.contains("Doomed")),
+        "{escalation}"
+    );
+    assert!(
+        escalation["body"]
+            .as_str()
+            .is_some_and(|b| b.contains("HTTP 500") && b.contains(&sent[0].to_string())),
+        "{escalation}"
+    );
+}
+
+#[tokio::test]
+async fn one_channel_failing_and_one_succeeding_is_partially_delivered() {
+    let env = TestEnv::new().await;
+    let smtp = SmtpServer::start().await;
+    let receiver = Receiver::start(404).await;
+    let server = server(&env, smtp.port, false).await;
+    let (alice, bob, _) = users(&env, &server).await;
+    alice
+        .set_preferences(json!({"channels": ["email", "webhook"], "email": "alice@example.com", "webhook_url": receiver.url, "webhook_secret": SECRET}))
+        .await;
+    let (operation, _) = bob
+        .send_operation(&["alice"], "half of it", json!({}))
+        .await;
+    bob.wait_operation(&operation, "partially_delivered").await;
+    assert_eq!(receiver.received().len(), 1, "a 404 is permanent: no retry");
+    assert_eq!(smtp.received().len(), 1);
+}
+
+#[tokio::test]
+async fn a_desktop_receipt_completes_the_desktop_channel() {
+    let env = TestEnv::new().await;
+    let server = server(&env, free_port(), false).await;
+    let (alice, bob, _) = users(&env, &server).await;
+    let (operation, sent) = bob.send_operation(&["alice"], "pop", json!({})).await;
+    let shown = bob
+        .wait_for(
+            &format!("/v1/notifications/{}", sent[0]),
+            "the desktop delivery",
+            |n| n["deliveries"].as_array().is_some_and(|d| !d.is_empty()),
+        )
+        .await;
+    let desktop = channel(&shown, "desktop");
+    assert_eq!(desktop["status"], "pending");
+    let delivery = desktop["id"].as_str().expect("delivery id");
+    let path = format!("/v1/deliveries/{delivery}/receipt");
+
+    assert_eq!(
+        bob.post(&path, Some(&json!({}))).await.0,
+        StatusCode::NOT_FOUND,
+        "only the recipient may"
+    );
+    let (status, answer) = alice.post(&path, Some(&json!({"device": "laptop"}))).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{answer}");
+    bob.wait_operation(&operation, "delivered").await;
+    let (_, shown) = bob.get(&format!("/v1/notifications/{}", sent[0])).await;
+    assert_eq!(channel(&shown, "desktop")["detail"], "shown on laptop");
+
+    // A second machine's receipt changes nothing.
+    assert_eq!(
+        alice
+            .post(&path, Some(&json!({"device": "desktop"})))
+            .await
+            .0,
+        StatusCode::ACCEPTED
+    );
+    let succeeded: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM events WHERE aggregate_id = $1 AND kind = 'delivery.succeeded'",
+    )
+    .bind(sent[0])
+    .fetch_one(&env.write)
+    .await
+    .expect("count");
+    assert_eq!(succeeded, 1);
+}
+
+#[tokio::test]
+async fn a_line_break_in_a_title_is_rejected_and_nothing_is_sent() {
+    let env = TestEnv::new().await;
+    let smtp = SmtpServer::start().await;
+    let server = server(&env, smtp.port, false).await;
+    let (alice, bob, _) = users(&env, &server).await;
+    alice
+        .set_preferences(json!({"channels": ["email"], "email": "alice@example.com"}))
+        .await;
+    for title in ["Hi\r\nBcc: eve@example.com", "Hi\nthere", "Hi\rthere"] {
+        let (status, problem) = bob
+            .post(
+                "/v1/notifications",
+                Some(&json!({"to": ["alice"], "title": title, "body": "x"})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+        assert_eq!(problem["errors"][0]["field"], "title");
+    }
+    let events: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM events WHERE kind LIKE 'notification.%'")
+            .fetch_one(&env.write)
+            .await
+            .expect("count");
+    assert_eq!(events, 0);
+    assert!(smtp.received().is_empty());
+}
+
+#[tokio::test]
+async fn webhooks_to_loopback_or_metadata_addresses_are_refused_unless_allowed() {
+    let env = TestEnv::new().await;
+    let receiver = Receiver::start(200).await;
+    let server = server(&env, free_port(), true).await;
+    let (alice, bob, _) = users(&env, &server).await;
+    for url in [
+        receiver.url.clone(),
+        "http://169.254.169.254/latest/meta-data".to_owned(),
+    ] {
+        alice
+            .set_preferences(
+                json!({"channels": ["webhook"], "webhook_url": url, "webhook_secret": SECRET}),
+            )
+            .await;
+        let (operation, sent) = bob.send_operation(&["alice"], "ssrf?", json!({})).await;
+        bob.wait_operation(&operation, "failed").await;
+        let (_, shown) = bob.get(&format!("/v1/notifications/{}", sent[0])).await;
+        let webhook = channel(&shown, "webhook");
+        assert_eq!(webhook["attempts"], 1, "a refusal is permanent: {webhook}");
+        assert!(
+            webhook["detail"]
+                .as_str()
+                .is_some_and(|d| d.contains("refused")),
+            "{webhook}"
+        );
+    }
+    assert!(
+        receiver.received().is_empty(),
+        "nothing reached the loopback receiver"
+    );
+}
+
+#[tokio::test]
+async fn a_redelivered_request_sends_no_second_email() {
+    let env = TestEnv::new().await;
+    let smtp = SmtpServer::start().await;
+    let server = server(&env, smtp.port, false).await;
+    let (alice, bob, _) = users(&env, &server).await;
+    alice
+        .set_preferences(json!({"channels": ["email"], "email": "alice@example.com"}))
+        .await;
+    let (operation, sent) = bob.send_operation(&["alice"], "once only", json!({})).await;
+    bob.wait_operation(&operation, "delivered").await;
+    smtp.wait_for(1).await;
+
+    let request: Value = sqlx::query_scalar("SELECT document::jsonb FROM events WHERE aggregate_id = $1 AND kind = 'delivery.requested'")
+        .bind(sent[0])
+        .fetch_one(&env.write)
+        .await
+        .expect("the request");
+    let body = serde_json::to_vec(&request).expect("json");
+    env.publish_raw("user.alice.delivery.requested", &body)
+        .await;
+    env.publish_raw("user.alice.delivery.requested", &body)
+        .await;
+    // A later e-mail is the marker: once it arrived, the duplicates were handled before it.
+    let (marker, _) = bob.send_operation(&["alice"], "marker", json!({})).await;
+    bob.wait_operation(&marker, "delivered").await;
+    let mails = smtp.wait_for(2).await;
+    assert_eq!(mails.len(), 2, "the redelivered request sent nothing");
+    let duplicates: i64 = sqlx::query_scalar("SELECT count(*) FROM effect_duplicates")
+        .fetch_one(&env.write)
+        .await
+        .expect("count");
+    assert_eq!(duplicates, 0);
+}
+
+#[tokio::test]
+async fn two_dispatchers_at_once_produce_one_outcome_per_channel() {
+    let env = TestEnv::new().await;
+    let smtp = SmtpServer::start().await;
+    let port = smtp.port.to_string();
+    let main = env
+        .start_server_with(
+            "api,relay,projector,email,webhook",
+            &[("NOTIFY_SERVER_SMTP__PORT", &port)],
+        )
+        .await;
+    let _first = env.start_server("dispatcher").await;
+    let _second = env.start_server("dispatcher").await;
+    let alice = Api::new(main.url(), &env.add_user("alice", "send,inbox").await);
+    alice
+        .set_preferences(json!({"channels": ["email"], "email": "alice@example.com"}))
+        .await;
+
+    let mut operations = Vec::new();
+    for i in 0..12 {
+        operations.push(
+            alice
+                .send_operation(&["alice"], &format!("n{i}"), json!({}))
+                .await
+                .0,
+        );
+    }
+    for operation in &operations {
+        alice.wait_operation(operation, "delivered").await;
+    }
+    assert_eq!(smtp.wait_for(12).await.len(), 12);
+    let per_kind: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT kind, count(*) FROM events WHERE kind IN ('delivery.requested', 'delivery.succeeded', 'notification.delivered') GROUP BY kind ORDER BY kind",
+    )
+    .fetch_all(&env.write)
+    .await
+    .expect("counts");
+    assert_eq!(
+        per_kind,
+        [
+            ("delivery.requested".to_owned(), 12),
+            ("delivery.succeeded".to_owned(), 12),
+            ("notification.delivered".to_owned(), 12)
+        ]
+    );
+}
