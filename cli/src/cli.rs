@@ -7,6 +7,7 @@
 
 mod inbox;
 mod outbox;
+mod prefs;
 mod values;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -16,7 +17,8 @@ use notify_shared::user_id::InvalidUserId;
 
 pub use inbox::{ListArgs, ReadArgs, ShowArgs, UnreadArgs};
 pub use outbox::{SentArgs, StatusArgs};
-pub use values::{PageArgs, StatusArg, WaitArgs};
+pub use prefs::{PrefsArgs, PrefsCommand, PrefsSetArgs};
+pub use values::{ChannelArg, PageArgs, StatusArg, WaitArgs, channels};
 
 const ABOUT: &str = "Send notifications and read your inbox from the terminal";
 
@@ -30,9 +32,11 @@ NOTIFY_SERVER and NOTIFY_TOKEN environment variables; --server overrides both.";
 const AFTER_HELP: &str = "\
 Examples:
   notify send --to alice \"Deploy of api finished\"
+  notify send --to alice --channel email --wait \"Deploy of api finished\"
   make 2>&1 | tail -n 20 | notify send --title \"build log\" -
   notify list --unread
   notify read --all --wait
+  notify prefs set --channels desktop,email --email me@example.com
   notify config show
 
 Exit codes: 0 success, 1 the operation failed, 2 usage or config error,
@@ -102,6 +106,9 @@ pub enum Command {
     /// Show what became of an operation; exits 1 if it failed
     #[command(long_about = outbox::STATUS_LONG_ABOUT, after_help = outbox::STATUS_AFTER_HELP)]
     Status(StatusArgs),
+    /// Show or change how notifications reach you (channels, e-mail, webhook)
+    #[command(long_about = prefs::PREFS_LONG_ABOUT, after_help = prefs::PREFS_AFTER_HELP)]
+    Prefs(PrefsArgs),
     /// Show or locate the configuration
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -112,8 +119,14 @@ Send a notification (to yourself unless --to names someone); prints the operatio
 
 The message is checked against the limits before anything is sent. The server stores the \
 request and answers at once; delivery (desktop popup, e-mail, webhook) follows on the \
-channels each recipient prefers. The operation id printed on stdout names this send; it is \
-also its idempotency key, so retries after a network error never send twice.";
+channels named with --channel, or else on those each recipient prefers (`notify prefs`). The \
+operation id printed on stdout names this send; it is also its idempotency key, so retries \
+after a network error never send twice.
+
+With --wait, the command stays until every channel of every recipient has succeeded or failed \
+for good, printing each outcome on stderr as it becomes known, and exits 0 only when all \
+succeeded. Otherwise it exits 1 (4 when --timeout runs out first); `notify show ID --events` \
+tells what happened. A scheduled send returns at once, saying when it goes out.";
 
 const SEND_AFTER_HELP: &str = "\
 Examples:
@@ -123,6 +136,8 @@ Examples:
   notify send --to alice,bob --priority high --tag standup \"standup in 5 minutes\"
   # The last lines of a log, read from stdin:
   long-job 2>&1 | tail -n 5 | notify send --title \"long-job\" -
+  # Only by e-mail, and wait until it is delivered:
+  notify send --to alice --channel email --wait --timeout 2m \"backup done\"
   # Keep the operation id for later:
   op=$(notify send \"done\")";
 
@@ -141,6 +156,17 @@ pub struct SendArgs {
     /// Tag for filtering; repeat or separate with commas
     #[arg(long = "tag", value_name = "TAG", value_delimiter = ',')]
     pub tags: Vec<String>,
+    /// Deliver on this channel; repeat or separate with commas. Default: each recipient's own
+    #[arg(
+        long = "channel",
+        value_enum,
+        value_name = "CHANNEL",
+        value_delimiter = ','
+    )]
+    pub channels: Vec<ChannelArg>,
+    /// Waiting.
+    #[command(flatten)]
+    pub wait: WaitArgs,
     /// The message, or - to read it from stdin (one trailing newline is dropped)
     #[arg(value_name = "MESSAGE")]
     pub message: String,
@@ -250,6 +276,29 @@ mod tests {
     }
 
     #[test]
+    fn channels_split_on_commas_and_wait_takes_a_timeout() {
+        use notify_shared::api::Channel;
+        let args = send(&[
+            "send",
+            "--channel",
+            "email,webhook",
+            "--channel",
+            "email",
+            "hi",
+        ]);
+        assert_eq!(channels(&args.channels), [Channel::Email, Channel::Webhook]);
+        assert!(!args.wait.wait);
+        let args = send(&["send", "--wait", "--timeout", "2m", "hi"]);
+        assert!(args.wait.wait && args.channels.is_empty());
+        assert_eq!(args.wait.timeout, std::time::Duration::from_secs(120));
+        assert_eq!(
+            usage_error(&["send", "--channel", "sms", "hi"]),
+            ErrorKind::InvalidValue
+        );
+        usage_error(&["send", "--timeout", "5s", "hi"]);
+    }
+
+    #[test]
     fn global_flags_go_anywhere() {
         let cli = parse(&["send", "--json", "hi", "--server", "http://h:1"]).expect("valid");
         assert!(cli.globals.json);
@@ -327,5 +376,16 @@ mod tests {
             panic!("not a sent");
         };
         assert_eq!(sent.status, Some(StatusArg::Failed));
+        usage_error(&["sent", "--channel", "sms"]);
+        usage_error(&["sent", "--address", " "]);
+        let Command::Sent(sent) =
+            parse(&["sent", "--channel", "webhook", "--address", "https://h/x"])
+                .expect("valid")
+                .command
+        else {
+            panic!("not a sent");
+        };
+        assert_eq!(sent.channel, Some(ChannelArg::Webhook));
+        assert_eq!(sent.address.as_deref(), Some("https://h/x"));
     }
 }

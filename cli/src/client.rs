@@ -2,7 +2,7 @@
 //! idempotency key, problem documents, and the classification of failures into [`Error`]s.
 //!
 //! It knows HTTP and nothing about terminals: it never prints except `-v` notes on stderr.
-//! Only commands that are safe to repeat are retried: GETs, and POSTs that carry an
+//! Only commands that are safe to repeat are retried: GETs, and POSTs and PUTs that carry an
 //! `Idempotency-Key` (the server answers a repeat with the first answer).
 
 use std::hash::{BuildHasher, Hasher};
@@ -174,16 +174,8 @@ impl Client {
         operation: Uuid,
         request: &SendRequest,
     ) -> Result<SendResponse, Error> {
-        let body = serde_json::to_vec(request)
-            .map_err(|e| Error::Internal(format!("cannot encode the request: {e}")))?;
-        self.call(
-            Method::POST,
-            "/v1/notifications",
-            Some(operation),
-            Some(&body),
-            self.retry,
-        )
-        .await
+        self.command_with(Method::POST, "/v1/notifications", operation, request)
+            .await
     }
 
     /// `GET path` with `query` as its query string, retried like a command: a GET is safe to
@@ -215,6 +207,31 @@ impl Client {
     async fn command<T: DeserializeOwned>(&self, path: &str, operation: Uuid) -> Result<T, Error> {
         self.call(Method::POST, path, Some(operation), None, self.retry)
             .await
+    }
+
+    /// `method path` with `body` as JSON and `operation` as the idempotency key. The body is
+    /// encoded once, so every retry sends the same bytes with the same key.
+    async fn command_with<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        operation: Uuid,
+        body: &impl Serialize,
+    ) -> Result<T, Error> {
+        let body = serde_json::to_vec(body)
+            .map_err(|e| Error::Internal(format!("cannot encode the request: {e}")))?;
+        self.call(method, path, Some(operation), Some(&body), self.retry)
+            .await
+    }
+
+    /// `PUT path` with `body` as JSON, as operation `operation` (see [`Self::command_with`]).
+    async fn put<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        operation: Uuid,
+        body: &impl Serialize,
+    ) -> Result<T, Error> {
+        self.command_with(Method::PUT, path, operation, body).await
     }
 
     async fn call<T: DeserializeOwned>(
@@ -367,10 +384,15 @@ pub fn reason(error: &reqwest::Error) -> String {
     while let Some(next) = cause.source() {
         cause = next;
     }
-    let text = cause.to_string();
+    phrase(&cause.to_string())
+}
+
+/// An error message as a phrase to go after a colon: without the `(os error 2)` that the
+/// standard library appends, and starting lowercase.
+pub fn phrase(text: &str) -> String {
     let text = match text.rfind(" (os error ") {
         Some(at) if text.ends_with(')') => &text[..at],
-        _ => &text,
+        _ => text,
     };
     lowercase_first(text)
 }
@@ -467,5 +489,9 @@ mod tests {
         assert_eq!(lowercase_first("Connection refused"), "connection refused");
         assert_eq!(lowercase_first("DNS error"), "DNS error");
         assert_eq!(lowercase_first(""), "");
+        assert_eq!(
+            phrase("No such file or directory (os error 2)"),
+            "no such file or directory"
+        );
     }
 }

@@ -73,6 +73,17 @@ pub enum Error {
     /// The message on stdin is not UTF-8.
     #[error("the message on stdin is not valid UTF-8")]
     StdinNotUtf8,
+    /// Flags that each make sense but not together (`--channels email --no-email`).
+    #[error("{0}")]
+    Conflict(String),
+    /// The webhook secret could not be read from the file (or stdin) named.
+    #[error("cannot read the webhook secret from {from}: {reason}")]
+    Secret {
+        /// The path given, or `stdin`.
+        from: String,
+        /// What went wrong, lowercase.
+        reason: String,
+    },
     /// The server refused the request (a 4xx other than 401).
     #[error("{problem}")]
     Refused {
@@ -159,7 +170,9 @@ impl Error {
             | Self::Invalid(_)
             | Self::StdinIsTerminal
             | Self::Stdin(_)
-            | Self::StdinNotUtf8 => Exit::Usage,
+            | Self::StdinNotUtf8
+            | Self::Conflict(_)
+            | Self::Secret { .. } => Exit::Usage,
             Self::Refused { .. }
             | Self::NoNotification(_)
             | Self::NoOperation(_)
@@ -211,6 +224,10 @@ impl Error {
                 "pipe the message in (echo hi | notify send -) or pass it as an argument".into()
             }
             Self::Stdin(_) | Self::StdinNotUtf8 => "pass the message as an argument instead".into(),
+            Self::Conflict(_) => "drop one of the two; nothing was changed".into(),
+            Self::Secret { .. } => "put the secret (whsec_...) alone in a file only you can read \
+                 (chmod 600) and pass its path, or pipe it in with --webhook-secret-file -"
+                .into(),
             Self::Refused { problem } => refused_hint(problem),
             Self::NoNotification(_) => {
                 "`notify list` shows the ids in your inbox, `notify sent` those you sent".into()
@@ -315,6 +332,14 @@ mod tests {
             (Error::Invalid(vec![]), Exit::Usage),
             (Error::StdinIsTerminal, Exit::Usage),
             (Error::StdinNotUtf8, Exit::Usage),
+            (Error::Conflict("x".into()), Exit::Usage),
+            (
+                Error::Secret {
+                    from: "stdin".into(),
+                    reason: "it is empty".into(),
+                },
+                Exit::Usage,
+            ),
             (
                 Error::Refused {
                     problem: problem(403),

@@ -8,8 +8,10 @@
 pub mod cli;
 pub mod client;
 pub mod commands;
+pub mod deliveries;
 pub mod duration;
 pub mod error;
+pub mod follow;
 pub mod listing;
 pub mod output;
 pub mod render;
@@ -47,6 +49,7 @@ pub async fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Error> {
         Command::Count => commands::count::run(&globals, out).await,
         Command::Sent(args) => commands::sent::run(args, &globals, out).await,
         Command::Status(args) => commands::status::run(args, &globals, out).await,
+        Command::Prefs(args) => commands::prefs::run(args, &globals, out).await,
         Command::Config(ConfigCommand::Show) => commands::config::show(&globals, out).await,
         Command::Config(ConfigCommand::Path) => commands::config::path(&globals, out),
     }

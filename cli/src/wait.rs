@@ -1,9 +1,13 @@
 //! `--wait`: follow operations until they settle, by polling `GET /v1/operations/{id}`.
 //!
 //! There is no daemon yet, so this always polls (and says so once). It never prints on stdout;
-//! the spinner and the notice go to stderr, and `--quiet` silences both. What counts as
-//! success is decided by [`outcome`], not here.
+//! the spinner, the notice and progress lines go to stderr, and `--quiet` silences them all.
+//! What counts as success is decided by [`outcome`], not here. [`Waiting`] is one wait's
+//! clock, spinner and polling; [`wait`] uses it for plain operations, `follow` for a send
+//! whose deliveries it reports.
 
+use std::fmt::Display;
+use std::future::Future;
 use std::io::IsTerminal;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -61,15 +65,29 @@ pub fn poll_delay(round: u32) -> Duration {
 /// Whether a settled operation succeeded: a failed, cancelled or partially delivered one is an
 /// error (exit 1); anything else, including states that are not final, is not.
 pub fn outcome(view: &OperationView) -> Result<(), Error> {
+    outcome_at(view, view.notifications.first().copied())
+}
+
+/// [`outcome`], with the hint pointing at `notification` (one whose history tells what went
+/// wrong) rather than at the operation's first.
+pub fn outcome_at(view: &OperationView, notification: Option<Uuid>) -> Result<(), Error> {
     match view.status {
         OperationStatus::Failed
         | OperationStatus::Cancelled
         | OperationStatus::PartiallyDelivered => Err(Error::OperationEnded {
             id: view.id,
             status: view.status,
-            notification: view.notifications.first().copied(),
+            notification,
         }),
         _ => Ok(()),
+    }
+}
+
+/// `waiting for ID`, or `waiting for ID: dispatched`, for the spinner.
+pub fn waiting_for(id: Uuid, status: Option<OperationStatus>) -> String {
+    match status {
+        Some(status) => format!("waiting for {id}: {}", name(&status)),
+        None => format!("waiting for {id}"),
     }
 }
 
@@ -82,12 +100,7 @@ pub async fn wait(
     timeout: Duration,
     quiet: bool,
 ) -> Result<Vec<OperationView>, Error> {
-    if !quiet && !NOTICE_GIVEN.swap(true, Ordering::Relaxed) {
-        tell(POLLING_NOTICE);
-    }
-    let started = Instant::now();
-    let deadline = started + timeout;
-    let spinner = Spinner::new(!quiet);
+    let mut waiting = Waiting::start(timeout, quiet);
     let mut settled: Vec<Option<OperationView>> = vec![None; ids.len()];
     let mut last: Vec<Option<OperationStatus>> = vec![None; ids.len()];
     let timed_out = |settled: &[Option<OperationView>], last: &[Option<OperationStatus>]| {
@@ -100,34 +113,110 @@ pub async fn wait(
             others: pending.len().saturating_sub(1),
         }
     };
-    for round in 0.. {
+    loop {
         for (i, id) in ids.iter().enumerate() {
             if settled[i].is_some() {
                 continue;
             }
-            spinner.show(*id, last[i]);
-            let remaining = deadline.saturating_duration_since(Instant::now());
-            match tokio::time::timeout(remaining, client.operation(*id)).await {
-                Err(_) => return Err(timed_out(&settled, &last)),
-                Ok(Ok(view)) if until.reached(view.status) => settled[i] = Some(view),
-                Ok(Ok(view)) => last[i] = Some(view.status),
-                Ok(Err(Error::NoOperation(_))) if started.elapsed() < NOT_YET_VISIBLE => {}
-                Ok(Err(error)) => return Err(error),
+            waiting.show(waiting_for(*id, last[i]));
+            match waiting.poll(client, *id).await? {
+                Polled::OutOfTime => return Err(timed_out(&settled, &last)),
+                Polled::NotYetVisible => {}
+                Polled::Seen(view) if until.reached(view.status) => settled[i] = Some(view),
+                Polled::Seen(view) => last[i] = Some(view.status),
             }
         }
         if settled.iter().all(Option::is_some) {
             return Ok(settled.into_iter().flatten().collect());
         }
-        let remaining = deadline.saturating_duration_since(Instant::now());
-        if remaining.is_zero() {
+        if !waiting.pause().await {
             return Err(timed_out(&settled, &last));
         }
-        tokio::time::sleep(poll_delay(round).min(remaining)).await;
     }
-    unreachable!("the loop returns when done or out of time")
+}
+
+/// What one poll of an operation found.
+#[derive(Debug)]
+pub enum Polled {
+    /// Its current view.
+    Seen(OperationView),
+    /// A 404 just after it was accepted: the read model has not caught up yet.
+    NotYetVisible,
+    /// The time ran out before the server answered.
+    OutOfTime,
+}
+
+/// One wait: its deadline, its spinner, and the growing pause between rounds of polls.
+#[derive(Debug)]
+pub struct Waiting {
+    started: Instant,
+    deadline: Instant,
+    spinner: Spinner,
+    round: u32,
+}
+
+impl Waiting {
+    /// Starts the clock and the spinner, and says once per process that it polls.
+    pub fn start(timeout: Duration, quiet: bool) -> Self {
+        if !quiet && !NOTICE_GIVEN.swap(true, Ordering::Relaxed) {
+            tell(POLLING_NOTICE);
+        }
+        let started = Instant::now();
+        Self {
+            started,
+            deadline: started + timeout,
+            spinner: Spinner::new(!quiet),
+            round: 0,
+        }
+    }
+
+    /// `GET /v1/operations/{id}` once, within the time left.
+    pub async fn poll(&self, client: &Client, id: Uuid) -> Result<Polled, Error> {
+        match self.within(client.operation(id)).await {
+            None => Ok(Polled::OutOfTime),
+            Some(Ok(view)) => Ok(Polled::Seen(view)),
+            Some(Err(Error::NoOperation(_))) if self.started.elapsed() < NOT_YET_VISIBLE => {
+                Ok(Polled::NotYetVisible)
+            }
+            Some(Err(error)) => Err(error),
+        }
+    }
+
+    /// `request`'s answer, or `None` if the time runs out first.
+    pub async fn within<T>(&self, request: impl Future<Output = T>) -> Option<T> {
+        let remaining = self.deadline.saturating_duration_since(Instant::now());
+        tokio::time::timeout(remaining, request).await.ok()
+    }
+
+    /// Sleeps until the next round of polls; `false` (at once) when the time is up.
+    pub async fn pause(&mut self) -> bool {
+        let remaining = self.deadline.saturating_duration_since(Instant::now());
+        if remaining.is_zero() {
+            return false;
+        }
+        tokio::time::sleep(poll_delay(self.round).min(remaining)).await;
+        self.round = self.round.saturating_add(1);
+        true
+    }
+
+    /// Sets the spinner's message.
+    pub fn show(&self, message: String) {
+        if let Some(bar) = &self.spinner.0 {
+            bar.set_message(message);
+        }
+    }
+
+    /// Prints one line on stderr, above the spinner when there is one.
+    pub fn tell(&self, line: impl Display) {
+        match &self.spinner.0 {
+            Some(bar) => bar.suspend(|| tell(line)),
+            None => tell(line),
+        }
+    }
 }
 
 /// A spinner on stderr, only when stderr is a terminal and the user did not ask for quiet.
+#[derive(Debug)]
 struct Spinner(Option<ProgressBar>);
 
 impl Spinner {
@@ -137,15 +226,6 @@ impl Spinner {
             bar.enable_steady_tick(Duration::from_millis(100));
             bar
         }))
-    }
-
-    fn show(&self, id: Uuid, status: Option<OperationStatus>) {
-        if let Some(bar) = &self.0 {
-            bar.set_message(match status {
-                Some(status) => format!("waiting for {id}: {}", name(&status)),
-                None => format!("waiting for {id}"),
-            });
-        }
     }
 }
 
@@ -207,5 +287,22 @@ mod tests {
                 Error::OperationEnded { notification: Some(n), .. } if n == Uuid::max()
             ));
         }
+        let error = outcome_at(&view(Failed), Some(Uuid::nil())).expect_err("fails");
+        assert!(matches!(
+            error,
+            Error::OperationEnded { notification: Some(n), .. } if n.is_nil()
+        ));
+    }
+
+    #[test]
+    fn the_spinner_says_what_it_waits_for() {
+        assert_eq!(
+            waiting_for(Uuid::nil(), Some(OperationStatus::Dispatched)),
+            "waiting for 00000000-0000-0000-0000-000000000000: dispatched"
+        );
+        assert_eq!(
+            waiting_for(Uuid::nil(), None),
+            "waiting for 00000000-0000-0000-0000-000000000000"
+        );
     }
 }

@@ -233,7 +233,7 @@ fn bad_query_values_are_usage_errors_and_send_nothing() {
     // Port 1 would be exit 3 if anything were sent.
     let id = "0190f3a2-7c41-7d3e-9a5b-2f1e4c8d6b10";
     let long_search = "x".repeat(201);
-    let cases: [&[&str]; 9] = [
+    let cases: [&[&str]; 17] = [
         &["list", "--limit", "0"],
         &["list", "--limit", "201"],
         &["sent", "--limit", "0"],
@@ -243,6 +243,19 @@ fn bad_query_values_are_usage_errors_and_send_nothing() {
         &["unread"],
         &["show", "not-an-id"],
         &["status", id, "--timeout", "5s"],
+        &["send", "--channel", "sms", "hi"],
+        &["sent", "--channel", "pager"],
+        &["sent", "--address", ""],
+        &["prefs", "set"],
+        &["prefs", "set", "--webhook-url", "ftp://h/x"],
+        &["prefs", "set", "--email", "a@b.c", "--no-email"],
+        &[
+            "prefs",
+            "set",
+            "--webhook-secret-file",
+            "/nonexistent/notify-secret",
+        ],
+        &["prefs", "set", "--channels", "desktop,email", "--no-email"],
     ];
     for args in cases {
         let mut all = vec!["--server", "http://127.0.0.1:1"];
@@ -255,10 +268,24 @@ fn bad_query_values_are_usage_errors_and_send_nothing() {
 
 #[test]
 fn every_new_verb_has_help_with_examples() {
-    for verb in ["list", "show", "read", "unread", "count", "sent", "status"] {
-        let output = notify(&[verb, "--help"], None, "");
-        assert_eq!(output.status.code(), Some(0), "{verb}");
+    let verbs: [&[&str]; 11] = [
+        &["send"],
+        &["list"],
+        &["show"],
+        &["read"],
+        &["unread"],
+        &["count"],
+        &["sent"],
+        &["status"],
+        &["prefs"],
+        &["prefs", "show"],
+        &["prefs", "set"],
+    ];
+    for verb in verbs {
+        let verb = [verb, &["--help"]].concat();
+        let output = notify(&verb, None, "");
+        assert_eq!(output.status.code(), Some(0), "{verb:?}");
         let help = text(&output.stdout);
-        assert!(help.contains("\nExamples:\n"), "{verb}: {help}");
+        assert!(help.contains("\nExamples:\n"), "{verb:?}: {help}");
     }
 }

@@ -44,9 +44,11 @@ pub(super) const SHOW_LONG_ABOUT: &str = "\
 Show one notification, and with --events its history.
 
 Prints who sent it to whom, where it stands, when it was requested, dispatched and read, its \
-title, and its message after a blank line. With --events, also every event recorded for it, \
-oldest first: when, its sequence number, its kind, the part of the service that recorded it, \
-and for deliveries the channel and what happened.";
+title, how each channel fared (under `channels`: the channel, the address, pending, succeeded \
+or failed, the attempts so far, and what happened last), and its message after a blank line. \
+With --events, also every event recorded for it, oldest first: when, its sequence number, its \
+kind, the part of the service that recorded it, and for deliveries the channel and what \
+happened.";
 
 pub(super) const SHOW_AFTER_HELP: &str = "\
 Examples:

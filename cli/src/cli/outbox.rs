@@ -5,7 +5,7 @@ use notify_shared::UserId;
 use uuid::Uuid;
 
 use super::parse_user;
-use super::values::{PageArgs, StatusArg, WaitArgs, parse_id};
+use super::values::{ChannelArg, PageArgs, StatusArg, WaitArgs, parse_address, parse_id};
 
 pub(super) const STATUS_LONG_ABOUT: &str = "\
 Show what became of an operation: a send, a read, an unread or a read-all.
@@ -39,14 +39,19 @@ pub(super) const SENT_LONG_ABOUT: &str = "\
 List what you sent and what became of it, newest first.
 
 One line per notification (a send to three people is three lines): its id, when it went out, \
-the recipient, where it stands (scheduled, dispatched, delivered, failed, cancelled), and its \
-title. Paging works as in `notify list`.";
+the recipient, where it stands (scheduled, dispatched, delivered, failed, cancelled), how each \
+channel fared, and its title. In the channels column, ✓ marks a channel that succeeded, ✗ one \
+that failed for good, and … one still trying; `notify show ID` has the details. Filters \
+combine; paging works as in `notify list`.";
 
 pub(super) const SENT_AFTER_HELP: &str = "\
 Examples:
   notify sent
   notify sent --status failed
-  notify sent --to alice --limit 5";
+  notify sent --to alice --limit 5
+  # Every e-mail sent to one address:
+  notify sent --channel email --address alice@example.com
+  notify sent --channel webhook --status failed";
 
 /// Arguments of `notify sent`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Args)]
@@ -57,6 +62,12 @@ pub struct SentArgs {
     /// Only notifications in this state
     #[arg(long, value_enum, value_name = "STATUS")]
     pub status: Option<StatusArg>,
+    /// Only notifications that went out on this channel
+    #[arg(long, value_enum, value_name = "CHANNEL")]
+    pub channel: Option<ChannelArg>,
+    /// Only notifications delivered to this e-mail address or webhook URL
+    #[arg(long, value_name = "ADDRESS", value_parser = parse_address)]
+    pub address: Option<String>,
     /// Page size and position.
     #[command(flatten)]
     pub page: PageArgs,

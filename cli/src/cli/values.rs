@@ -6,6 +6,7 @@
 use std::time::Duration;
 
 use clap::{Args, ValueEnum};
+use notify_shared::api::Channel;
 use notify_shared::limits::MAX_TAG_CHARS;
 use notify_shared::views::{MAX_PAGE, MAX_SEARCH_CHARS, NotificationStatus};
 use uuid::Uuid;
@@ -59,6 +60,48 @@ impl From<StatusArg> for NotificationStatus {
             StatusArg::Cancelled => Self::Cancelled,
         }
     }
+}
+
+/// `--channel` and `--channels` values; the contract's [`Channel`] stays free of clap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ChannelArg {
+    /// A popup on each of the recipient's machines
+    Desktop,
+    /// An e-mail to the recipient's address
+    Email,
+    /// An HTTP POST to the recipient's webhook
+    Webhook,
+}
+
+impl From<ChannelArg> for Channel {
+    fn from(channel: ChannelArg) -> Self {
+        match channel {
+            ChannelArg::Desktop => Self::Desktop,
+            ChannelArg::Email => Self::Email,
+            ChannelArg::Webhook => Self::Webhook,
+        }
+    }
+}
+
+/// The channels named, in the order first named, each once: `--channel email,email` is a
+/// slip, not a request for two e-mails.
+pub fn channels(args: &[ChannelArg]) -> Vec<Channel> {
+    let mut channels: Vec<Channel> = Vec::with_capacity(args.len());
+    for channel in args.iter().copied().map(Channel::from) {
+        if !channels.contains(&channel) {
+            channels.push(channel);
+        }
+    }
+    channels
+}
+
+/// An `--address` filter: an e-mail address or a webhook URL, blanks around it forgiven.
+pub fn parse_address(s: &str) -> Result<String, String> {
+    let address = s.trim();
+    if address.is_empty() {
+        return Err("the address is empty: give an e-mail address or a webhook URL".into());
+    }
+    Ok(address.to_owned())
 }
 
 /// A notification or operation id.
@@ -121,5 +164,17 @@ mod tests {
         assert!(parse_tag("").is_err());
         assert!(parse_tag(&"x".repeat(MAX_TAG_CHARS + 1)).is_err());
         assert!(parse_cursor(" ").is_err());
+        assert_eq!(parse_address(" a@b.c ").as_deref(), Ok("a@b.c"));
+        assert!(parse_address(" ").is_err());
+    }
+
+    #[test]
+    fn channels_keep_their_first_order_once() {
+        use ChannelArg::*;
+        assert_eq!(
+            channels(&[Webhook, Email, Webhook, Desktop, Email]),
+            [Channel::Webhook, Channel::Email, Channel::Desktop]
+        );
+        assert!(channels(&[]).is_empty());
     }
 }

@@ -1,12 +1,12 @@
-//! The inbox, operation and sent routes of the v1 api, one typed method each.
+//! The inbox, operation, sent and preferences routes of the v1 api, one typed method each.
 //!
 //! A 404 on a route that names an id becomes [`Error::NoNotification`] or
 //! [`Error::NoOperation`]: the server answers 404 both for an unknown id and for someone
 //! else's, and says no more than that on purpose.
 
 use notify_shared::views::{
-    CommandAccepted, InboxQuery, NotificationPage, NotificationView, OperationView, SentQuery,
-    Timeline, UnreadCount,
+    CommandAccepted, InboxQuery, NotificationPage, NotificationView, OperationView, Preferences,
+    PreferencesAccepted, PreferencesUpdate, SentQuery, Timeline, UnreadCount,
 };
 use uuid::Uuid;
 
@@ -81,6 +81,22 @@ impl Client {
     /// `GET /v1/inbox/count`.
     pub async fn unread_count(&self) -> Result<UnreadCount, Error> {
         self.get("/v1/inbox/count", NO_QUERY).await
+    }
+
+    /// `GET /v1/preferences`: the caller's channels, addresses, and whether a webhook secret
+    /// is stored.
+    pub async fn preferences(&self) -> Result<Preferences, Error> {
+        self.get("/v1/preferences", NO_QUERY).await
+    }
+
+    /// `PUT /v1/preferences`: replaces the caller's preferences with `update`, as operation
+    /// `operation`.
+    pub async fn set_preferences(
+        &self,
+        operation: Uuid,
+        update: &PreferencesUpdate,
+    ) -> Result<PreferencesAccepted, Error> {
+        self.put("/v1/preferences", operation, update).await
     }
 
     /// `GET /v1/operations/{id}`.

@@ -4,6 +4,7 @@
 pub mod config;
 pub mod count;
 pub mod list;
+pub mod prefs;
 pub mod read;
 pub mod send;
 pub mod sent;

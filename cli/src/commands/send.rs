@@ -2,17 +2,24 @@
 //! (retries reuse the operation id as idempotency key).
 //!
 //! Stdout gets the operation id, the whole answer with `--json`, or nothing with `-q`; nothing
-//! is sent when the input breaks a limit.
+//! is sent when the input breaks a limit. With `--wait`, [`crate::follow`] reports each
+//! channel's outcome on stderr, `--json` prints the final operation instead of the answer, and
+//! the exit code says whether everything was delivered.
 
 use std::io::{self, IsTerminal, Read, Write};
 
-use notify_shared::api::{SendRequest, SendResponse};
+use chrono::Utc;
+use notify_shared::api::{OperationStatus, SendRequest, SendResponse};
 use notify_shared::limits::check_send;
 use uuid::Uuid;
 
-use crate::cli::{Globals, SendArgs};
+use crate::cli::{Globals, SendArgs, WaitArgs, channels};
+use crate::client::Client;
+use crate::commands::status::{deliver_at, scheduled_note};
 use crate::error::Error;
-use crate::output::{Mode, note, write_json, write_line};
+use crate::follow::follow;
+use crate::output::{Mode, note, tell, write_json, write_line};
+use crate::wait::outcome_at;
 
 /// The message argument that means "read stdin".
 pub const FROM_STDIN: &str = "-";
@@ -21,6 +28,7 @@ pub const FROM_STDIN: &str = "-";
 pub async fn run(args: SendArgs, globals: &Globals, out: &mut dyn Write) -> Result<(), Error> {
     let stdin = io::stdin();
     let body = read_message(&args.message, stdin.is_terminal(), &mut stdin.lock())?;
+    let wait = args.wait;
     let request = build_request(args, body);
     let violations = check_send(&request);
     if !violations.is_empty() {
@@ -37,7 +45,37 @@ pub async fn run(args: SendArgs, globals: &Globals, out: &mut dyn Write) -> Resu
             format_args!("notification {} for {}", sent.id, sent.recipient),
         );
     }
-    render(&response, Mode::of(globals), out)
+    let mode = Mode::of(globals);
+    if !wait.wait {
+        return render(&response, mode, out);
+    }
+    if mode == Mode::Human {
+        // The id first, so that a script or a person has it however long the wait.
+        render(&response, mode, out)?;
+        out.flush().map_err(Error::Output)?;
+    }
+    wait_for(&client, &response, wait, globals, out).await
+}
+
+/// `--wait`: follows the send, says when a scheduled one goes out, prints the final operation
+/// with `--json`, and fails unless everything was delivered.
+async fn wait_for(
+    client: &Client,
+    response: &SendResponse,
+    wait: WaitArgs,
+    globals: &Globals,
+    out: &mut dyn Write,
+) -> Result<(), Error> {
+    let followed = follow(client, response, wait.timeout, globals.quiet).await?;
+    let view = &followed.view;
+    if view.status == OperationStatus::Scheduled && !globals.quiet {
+        let when = deliver_at(client, view).await;
+        tell(scheduled_note(view.id, when, Utc::now()));
+    }
+    if Mode::of(globals) == Mode::Json {
+        write_json(out, view)?;
+    }
+    outcome_at(view, followed.notification)
 }
 
 /// The message: `arg` itself, or stdin when `arg` is `-`, without one trailing newline
@@ -73,7 +111,7 @@ pub fn build_request(args: SendArgs, body: String) -> SendRequest {
         body,
         priority: args.priority.into(),
         tags: args.tags,
-        channels: Vec::new(),
+        channels: channels(&args.channels),
         thread: None,
         deliver_at: None,
     }
@@ -132,6 +170,22 @@ mod tests {
             read("-", false, b"\xff\n"),
             Err(Error::StdinNotUtf8)
         ));
+    }
+
+    #[test]
+    fn named_channels_go_into_the_request_once_each() {
+        use crate::cli::{Cli, Command};
+        use clap::Parser;
+        use notify_shared::api::Channel;
+        let cli =
+            Cli::try_parse_from(["notify", "send", "--channel", "webhook,email,webhook", "hi"])
+                .expect("valid");
+        let Command::Send(args) = cli.command else {
+            panic!("not a send");
+        };
+        let request = build_request(args, "hi".into());
+        assert_eq!(request.channels, [Channel::Webhook, Channel::Email]);
+        assert!(check_send(&request).is_empty());
     }
 
     fn response() -> SendResponse {

@@ -1,14 +1,17 @@
 //! `notify sent`: one page of what the caller sent, newest first, and where each stands.
 //!
 //! A row is: the id, how long ago it went out (or `in 3h` while scheduled), the recipient, its
-//! status, and the headline. Paging, the empty case and `--json` are in [`crate::listing`].
+//! status, its channels (`email✓ webhook✗`), and the headline. Paging, the empty case and
+//! `--json` are in [`crate::listing`].
 
 use std::io::Write;
 
 use chrono::{DateTime, Local, Utc};
+use notify_shared::api::Channel;
 use notify_shared::views::{NotificationStatus, NotificationView, SentQuery};
 
 use crate::cli::{Globals, SentArgs};
+use crate::deliveries::compact;
 use crate::error::Error;
 use crate::listing::{self, Listing};
 use crate::output::Mode;
@@ -38,8 +41,8 @@ pub fn query(args: &SentArgs) -> SentQuery {
     SentQuery {
         to: args.to.clone(),
         status: args.status.map(Into::into),
-        channel: None,
-        address: None,
+        channel: args.channel.map(Into::into),
+        address: args.address.clone(),
         before: args.page.before.clone(),
         limit: args.page.limit,
     }
@@ -53,6 +56,7 @@ pub fn row(view: &NotificationView, now: DateTime<Utc>) -> Row {
             relative(listing::when(view), now, &Local),
             view.recipient.to_string(),
             name(&view.status),
+            compact(&view.deliveries),
         ],
         text: headline(view.title.as_deref(), &view.body),
     }
@@ -67,27 +71,45 @@ fn again(args: &SentArgs, globals: &Globals) -> Vec<String> {
     if let Some(status) = args.status {
         words.extend(["--status".into(), name(&NotificationStatus::from(status))]);
     }
+    if let Some(channel) = args.channel {
+        words.extend(["--channel".into(), name(&Channel::from(channel))]);
+    }
+    if let Some(address) = &args.address {
+        words.extend(["--address".into(), address.clone()]);
+    }
     words
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cli::StatusArg;
+    use crate::cli::{ChannelArg, StatusArg};
     use crate::commands::list::tests::view;
+    use crate::deliveries::tests::delivery;
     use chrono::Duration;
     use notify_shared::UserId;
+    use notify_shared::views::DeliveryStatus;
 
     #[test]
-    fn a_row_has_id_age_recipient_status_and_headline() {
+    fn a_row_has_id_age_recipient_status_channels_and_headline() {
         let now = Utc::now();
         let sent = NotificationView {
             status: NotificationStatus::Failed,
+            deliveries: vec![
+                delivery(
+                    Channel::Webhook,
+                    "https://h/x",
+                    DeliveryStatus::Failed,
+                    4,
+                    None,
+                ),
+                delivery(Channel::Email, "bob@x", DeliveryStatus::Succeeded, 1, None),
+            ],
             ..view(now - Duration::days(2))
         };
         assert_eq!(
             row(&sent, now).cells[1..],
-            ["2d ago", "bob", "failed"].map(String::from)
+            ["2d ago", "bob", "failed", "email✓ webhook✗"].map(String::from)
         );
         let scheduled = NotificationView {
             status: NotificationStatus::Scheduled,
@@ -103,18 +125,22 @@ mod tests {
         let args = SentArgs {
             to: Some(UserId::parse("alice").expect("valid")),
             status: Some(StatusArg::Failed),
+            channel: Some(ChannelArg::Email),
+            address: Some("a b@x".into()),
             ..SentArgs::default()
         };
         let query = query(&args);
         assert_eq!(query.status, Some(NotificationStatus::Failed));
         assert_eq!(query.to.as_ref().map(UserId::as_str), Some("alice"));
+        assert_eq!(query.channel, Some(Channel::Email));
+        assert_eq!(query.address.as_deref(), Some("a b@x"));
         let listing = Listing {
             empty: "",
             again: again(&args, &Globals::default()),
         };
         assert_eq!(
             listing.more("c1"),
-            "more: notify sent --to alice --status failed --before c1"
+            "more: notify sent --to alice --status failed --channel email --address 'a b@x' --before c1"
         );
     }
 }

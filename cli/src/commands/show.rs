@@ -1,5 +1,5 @@
-//! `notify show ID [--events]`: one notification as `key  value` lines, its message, and with
-//! `--events` its history as a table.
+//! `notify show ID [--events]`: one notification as `key  value` lines (its deliveries under
+//! `channels`, one per line), its message, and with `--events` its history as a table.
 //!
 //! Text from the sender (title, body, event details) is cleaned before it reaches a terminal;
 //! `--json` carries it unchanged.
@@ -7,10 +7,11 @@
 use std::io::Write;
 
 use chrono::{DateTime, Utc};
-use notify_shared::views::{NotificationView, TimelineEntry};
+use notify_shared::views::{DeliveryView, NotificationView, TimelineEntry};
 use serde_json::{Value, json};
 
 use crate::cli::{Globals, ShowArgs};
+use crate::deliveries;
 use crate::error::Error;
 use crate::output::{Mode, write_json};
 use crate::render::{clean_line, clean_text, name, timestamp, timestamp_and_relative};
@@ -28,10 +29,11 @@ pub async fn run(args: ShowArgs, globals: &Globals, out: &mut dyn Write) -> Resu
     };
     match Mode::of(globals) {
         Mode::Human => {
-            let mut text = fields(&view, Utc::now());
+            let width = stdout_width();
+            let mut text = fields(&view, Utc::now(), width);
             if let Some(events) = &events {
                 text.push_str("\nevents\n");
-                text.push_str(&history(events, stdout_width()));
+                text.push_str(&history(events, width));
             }
             out.write_all(text.as_bytes()).map_err(Error::Output)
         }
@@ -43,8 +45,12 @@ pub async fn run(args: ShowArgs, globals: &Globals, out: &mut dyn Write) -> Resu
     }
 }
 
-/// The notification as `key  value` lines, then a blank line and the message.
-pub fn fields(view: &NotificationView, now: DateTime<Utc>) -> String {
+/// The width of the key column.
+const KEY_WIDTH: usize = 12;
+
+/// The notification as `key  value` lines and its deliveries, then a blank line and the
+/// message; the deliveries' details are cut to `width`.
+pub fn fields(view: &NotificationView, now: DateTime<Utc>, width: Option<usize>) -> String {
     let time = |t: Option<DateTime<Utc>>, none: &str| {
         t.map_or_else(|| none.to_owned(), |t| timestamp_and_relative(t, now))
     };
@@ -75,12 +81,28 @@ pub fn fields(view: &NotificationView, now: DateTime<Utc>) -> String {
     ]);
     let mut text: String = rows
         .iter()
-        .map(|(key, value)| format!("{key:<12}{value}\n"))
+        .map(|(key, value)| format!("{key:<KEY_WIDTH$}{value}\n"))
         .collect();
+    text.push_str(&channels(&view.deliveries, width));
     text.push('\n');
     text.push_str(&clean_text(&view.body));
     text.push('\n');
     text
+}
+
+/// The deliveries as a table under the key `channels` (channel, address, status, attempts,
+/// detail), or nothing when there are none.
+pub fn channels(deliveries: &[DeliveryView], width: Option<usize>) -> String {
+    let rows = deliveries::rows(deliveries);
+    let table = table::render(&rows, width.map(|w| w.saturating_sub(KEY_WIDTH)));
+    table
+        .lines()
+        .enumerate()
+        .map(|(i, line)| {
+            let key = if i == 0 { "channels" } else { "" };
+            format!("{key:<KEY_WIDTH$}{line}\n")
+        })
+        .collect()
 }
 
 /// The history, one row per event: time, `#sequence`, kind, source, and a detail.
@@ -157,7 +179,7 @@ mod tests {
             ..view(now - Duration::minutes(5))
         };
         assert_eq!(
-            fields(&view, now),
+            fields(&view, now, None),
             "\
 id          ffffffff-ffff-ffff-ffff-ffffffffffff
 operation   00000000-0000-0000-0000-000000000000
@@ -188,7 +210,7 @@ see the log
             body: "line\r\n\x1b]0;pwned\x07".into(),
             ..view(now)
         };
-        let text = fields(&view, now);
+        let text = fields(&view, now, Some(80));
         assert!(
             text.contains("deliver at  2026-11-02T16:08:07Z (in 2h)\ndispatched  -\n"),
             "{text}"
@@ -201,6 +223,48 @@ see the log
             text.ends_with("\nline\n\u{fffd}]0;pwned\u{fffd}\n"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn deliveries_are_listed_under_channels_before_the_body() {
+        use crate::deliveries::tests::delivery;
+        use notify_shared::api::Channel;
+        use notify_shared::views::DeliveryStatus;
+        let now = at("2026-11-02T14:08:07Z");
+        let view = NotificationView {
+            deliveries: vec![
+                delivery(
+                    Channel::Webhook,
+                    "https://hooks.example.com/n",
+                    DeliveryStatus::Failed,
+                    4,
+                    Some("HTTP 500 Internal Server Error"),
+                ),
+                delivery(
+                    Channel::Email,
+                    "bob@example.com",
+                    DeliveryStatus::Succeeded,
+                    1,
+                    Some("250 2.0.0 Ok: queued as 4F1A2"),
+                ),
+            ],
+            ..view(now)
+        };
+        let text = fields(&view, now, Some(80));
+        assert!(
+            text.ends_with(
+                "\
+title       Deploy of api finished
+channels    email    bob@example.com              succeeded  1 attempt   250 2.0.0 O…
+            webhook  https://hooks.example.com/n  failed     4 attempts  HTTP 500 In…
+
+all green
+see the log
+"
+            ),
+            "{text}"
+        );
+        assert_eq!(channels(&[], Some(80)), "");
     }
 
     fn event(sequence: u64, kind: &str, source: &str, data: Value) -> TimelineEntry {

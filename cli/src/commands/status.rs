@@ -9,6 +9,7 @@ use std::io::Write;
 use chrono::{DateTime, Utc};
 use notify_shared::api::OperationStatus;
 use notify_shared::views::OperationView;
+use uuid::Uuid;
 
 use crate::cli::{Globals, StatusArgs};
 use crate::client::Client;
@@ -43,13 +44,7 @@ pub async fn run(args: StatusArgs, globals: &Globals, out: &mut dyn Write) -> Re
     };
     let now = Utc::now();
     if args.wait.wait && view.status == OperationStatus::Scheduled && !globals.quiet {
-        let when = deliver_at.map_or_else(
-            || "later".to_owned(),
-            |t| format!("at {}", timestamp_and_relative(t, now)),
-        );
-        tell(format_args!(
-            "notify: operation {id} is scheduled to go out {when}; not waiting for it"
-        ));
+        tell(scheduled_note(id, deliver_at, now));
     }
     match Mode::of(globals) {
         Mode::Human => out
@@ -61,9 +56,23 @@ pub async fn run(args: StatusArgs, globals: &Globals, out: &mut dyn Write) -> Re
     outcome(&view)
 }
 
+/// Why `--wait` returned on a scheduled send: `notify: operation ID is scheduled to go out at
+/// TIME (in 3h); not waiting for it`.
+pub(crate) fn scheduled_note(
+    id: Uuid,
+    deliver_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> String {
+    let when = deliver_at.map_or_else(
+        || "later".to_owned(),
+        |t| format!("at {}", timestamp_and_relative(t, now)),
+    );
+    format!("notify: operation {id} is scheduled to go out {when}; not waiting for it")
+}
+
 /// When a scheduled send goes out. The operation does not say, so this asks its first
 /// notification; any failure only means the time is not shown.
-async fn deliver_at(client: &Client, view: &OperationView) -> Option<DateTime<Utc>> {
+pub(crate) async fn deliver_at(client: &Client, view: &OperationView) -> Option<DateTime<Utc>> {
     let first = *view.notifications.first()?;
     client.notification(first).await.ok()?.deliver_at
 }
@@ -100,7 +109,6 @@ mod tests {
     use super::*;
     use chrono::Duration;
     use notify_shared::views::OperationKind;
-    use uuid::Uuid;
 
     #[test]
     fn status_kind_and_one_line_per_notification() {
@@ -148,5 +156,8 @@ resolved       {resolved} (just now)
         let text = text(&scheduled, Some(now + Duration::hours(3)), now);
         assert!(text.contains("\ndeliver at     "), "{text}");
         assert!(text.ends_with("(in 3h)\n"), "{text}");
+        assert!(
+            scheduled_note(Uuid::nil(), None, now).ends_with("go out later; not waiting for it")
+        );
     }
 }
