@@ -2,6 +2,7 @@
 
 mod api_errors;
 mod cli_config;
+mod cli_delivery;
 mod cli_inbox;
 mod delivery;
 mod idempotency;

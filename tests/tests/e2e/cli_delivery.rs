@@ -1,0 +1,149 @@
+//! Delivery from the terminal: `notify prefs`, `notify send --wait` following every channel,
+//! and `notify sent` filters, against the real server, SMTP server and webhook receiver.
+
+use notify_tests::TestEnv;
+use notify_tests::cli::{notify, run, stderr, stdout};
+use notify_tests::smtp::SmtpServer;
+use notify_tests::webhook::Receiver;
+use serde_json::Value;
+
+async fn server(env: &TestEnv, smtp: &SmtpServer) -> notify_tests::server::Server {
+    let port = smtp.port.to_string();
+    env.start_server_with(
+        "api,relay,projector,dispatcher,email,webhook",
+        &[
+            ("NOTIFY_SERVER_SMTP__PORT", &port),
+            ("NOTIFY_SERVER_WEBHOOK__ALLOW_PRIVATE", "true"),
+            ("NOTIFY_SERVER_DELIVERY__RETRY_BASE_MS", "100"),
+            ("NOTIFY_SERVER_DELIVERY__MAX_ATTEMPTS", "2"),
+            ("NOTIFY_SERVER_DELIVERY__SWEEP_MS", "100"),
+        ],
+    )
+    .await
+}
+
+#[tokio::test]
+async fn prefs_then_send_wait_follows_the_email_to_delivered() {
+    let env = TestEnv::new().await;
+    let smtp = SmtpServer::start().await;
+    let server = server(&env, &smtp).await;
+    let token = env.add_user("alice", "send,inbox").await;
+
+    let set = run(
+        notify(server.url(), &token),
+        &[
+            "prefs",
+            "set",
+            "--channels",
+            "email",
+            "--email",
+            "alice@example.com",
+            "--wait",
+        ],
+    )
+    .await;
+    assert!(set.status.success(), "{}", stderr(&set));
+    let shown = run(notify(server.url(), &token), &["--json", "prefs"]).await;
+    let prefs: Value = serde_json::from_str(&stdout(&shown)).expect("--json prefs");
+    assert_eq!(prefs["channels"], serde_json::json!(["email"]));
+    assert_eq!(prefs["email"], "alice@example.com");
+
+    let sent = run(
+        notify(server.url(), &token),
+        &["send", "--wait", "--title", "Deploy", "Deploy finished"],
+    )
+    .await;
+    assert_eq!(
+        sent.status.code(),
+        Some(0),
+        "delivered exits 0: {}",
+        stderr(&sent)
+    );
+    assert!(
+        uuid::Uuid::try_parse(stdout(&sent).trim()).is_ok(),
+        "stdout is the operation id: {}",
+        stdout(&sent)
+    );
+    let progress = stderr(&sent);
+    assert!(
+        progress
+            .lines()
+            .any(|l| l.contains("alice") && l.contains("email") && l.contains("succeeded")),
+        "{progress}"
+    );
+    assert_eq!(smtp.received().len(), 1);
+
+    let listed = run(
+        notify(server.url(), &token),
+        &[
+            "sent",
+            "--channel",
+            "email",
+            "--address",
+            "alice@example.com",
+        ],
+    )
+    .await;
+    assert!(stdout(&listed).contains("Deploy"), "{}", stdout(&listed));
+    let other = run(
+        notify(server.url(), &token),
+        &["sent", "--address", "nobody@example.com"],
+    )
+    .await;
+    assert!(stdout(&other).is_empty(), "{}", stdout(&other));
+}
+
+#[tokio::test]
+async fn send_wait_exits_1_when_a_channel_fails_and_a_generated_secret_is_shown_once() {
+    let env = TestEnv::new().await;
+    let smtp = SmtpServer::start().await;
+    let receiver = Receiver::start(500).await;
+    let server = server(&env, &smtp).await;
+    let token = env.add_user("bob", "send,inbox").await;
+
+    let set = run(
+        notify(server.url(), &token),
+        &[
+            "prefs",
+            "set",
+            "--channels",
+            "webhook",
+            "--webhook-url",
+            &receiver.url,
+            "--wait",
+        ],
+    )
+    .await;
+    assert!(set.status.success(), "{}", stderr(&set));
+    assert!(
+        stdout(&set).contains("whsec_"),
+        "the generated secret is printed: {}",
+        stdout(&set)
+    );
+    assert!(stderr(&set).contains("only this once"), "{}", stderr(&set));
+    let again = run(notify(server.url(), &token), &["prefs"]).await;
+    assert!(
+        !stdout(&again).contains("whsec_") && stdout(&again).contains("set"),
+        "{}",
+        stdout(&again)
+    );
+
+    let sent = run(
+        notify(server.url(), &token),
+        &["send", "--wait", "will fail"],
+    )
+    .await;
+    assert_eq!(sent.status.code(), Some(1), "{}", stderr(&sent));
+    let progress = stderr(&sent);
+    assert!(
+        progress
+            .lines()
+            .any(|l| l.contains("webhook") && l.contains("failed") && l.contains("500")),
+        "{progress}"
+    );
+    assert!(
+        progress.contains("notify show"),
+        "hints at the history: {progress}"
+    );
+    assert_eq!(receiver.received().len(), 2, "max_attempts tries");
+}
