@@ -64,6 +64,18 @@ impl Attempt {
     }
 }
 
+/// `text` with its first letter lowercased, as details are written ("Connection refused" becomes
+/// "connection refused"), unless it starts an acronym such as "STARTTLS".
+pub(super) fn lowercase_first(text: &str) -> String {
+    let mut chars = text.chars();
+    match (chars.next(), chars.clone().next()) {
+        (Some(first), next) if !next.is_some_and(char::is_uppercase) => {
+            first.to_lowercase().chain(chars).collect()
+        }
+        _ => text.to_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -74,5 +86,16 @@ mod tests {
         assert!(!Attempt::transient("timed out").is_permanent());
         assert!(Attempt::permanent("HTTP 404").is_permanent());
         assert_eq!(Attempt::permanent("HTTP 404").detail(), "HTTP 404");
+    }
+
+    #[test]
+    fn details_are_lowercase_led_but_acronyms_stay() {
+        assert_eq!(lowercase_first("Connection refused"), "connection refused");
+        assert_eq!(
+            lowercase_first("STARTTLS is not supported"),
+            "STARTTLS is not supported"
+        );
+        assert_eq!(lowercase_first("É"), "é");
+        assert_eq!(lowercase_first(""), "");
     }
 }

@@ -1,6 +1,11 @@
 //! The e-mail channel: turns one notification into one plain-text mail and hands it to the
 //! configured SMTP server (lettre, rustls), then says what came of it as an [`Attempt`].
 //!
+//! Each mail gets its own connection, bounded as a whole by `smtp.timeout_ms`. lettre's pooled
+//! `AsyncSmtpTransport` is not used on purpose: its timeout only covers the TCP connect, and a
+//! send cancelled by an outer timeout hands its half-finished session back to the pool, where the
+//! next mail would read the previous one's replies (and could take a stale 5xx as permanent).
+//!
 //! It must not decide about retries or record events (the consumer loop and the dispatcher do),
 //! must never put a header value containing CR or LF on the wire, and must not log the SMTP
 //! password or put the recipient's address into a detail (the sender reads details).
@@ -8,24 +13,28 @@
 use std::error::Error as _;
 use std::time::Duration;
 
+use lettre::Message;
 use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{Mailbox, SinglePart};
 use lettre::transport::smtp::Error as SmtpError;
-use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::authentication::{Credentials, DEFAULT_MECHANISMS};
+use lettre::transport::smtp::client::{AsyncSmtpConnection, TlsParameters};
+use lettre::transport::smtp::extension::ClientId;
 use lettre::transport::smtp::response::Response;
-use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use notify_shared::api::Priority;
 use notify_shared::event::NotificationRequested;
 use secrecy::ExposeSecret;
 use uuid::Uuid;
 
-use super::attempt::Attempt;
+use super::attempt::{Attempt, lowercase_first};
 use crate::config::{SmtpConfig, SmtpTls};
 
 /// Longest subject taken from the body, in characters (RFC 5322's recommended line length).
 const SUBJECT_CHARS: usize = 78;
 /// Longest detail kept from an SMTP reply, in characters: details are for people, not logs.
 const DETAIL_CHARS: usize = 200;
+/// How long to wait for the reply to QUIT once the mail is accepted; it changes nothing.
+const QUIT_WAIT: Duration = Duration::from_secs(2);
 
 /// Why a [`Mailer`] cannot be built from its configuration.
 #[derive(Debug, thiserror::Error)]
@@ -53,18 +62,40 @@ pub enum MailerError {
     },
 }
 
-/// Sends notification e-mails through one SMTP server; cheap to clone (the connection pool is
-/// shared).
-#[derive(Debug, Clone)]
+/// Sends notification e-mails through one SMTP server, one connection per mail.
+#[derive(Clone)]
 pub struct Mailer {
-    /// The pooled transport to the configured server.
-    transport: AsyncSmtpTransport<Tokio1Executor>,
+    /// SMTP server host.
+    host: String,
+    /// SMTP server port.
+    port: u16,
+    /// The configured transport security.
+    tls: SmtpTls,
+    /// Certificate checks for `host`, unless `tls` is `None`.
+    tls_parameters: Option<TlsParameters>,
+    /// The name given in EHLO (this machine's host name).
+    hello: ClientId,
+    /// For SMTP AUTH, when a username is configured.
+    credentials: Option<Credentials>,
     /// The From of every mail, parsed once.
     from: Mailbox,
     /// `host:port`, for details.
     server: String,
-    /// Bound on one whole send, connect to final reply.
+    /// Bound on one whole exchange, connect to the reply after the data.
     timeout: Duration,
+}
+
+impl std::fmt::Debug for Mailer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // lettre's TLS parameters have no Debug; credentials are reduced to their presence.
+        f.debug_struct("Mailer")
+            .field("server", &self.server)
+            .field("tls", &self.tls)
+            .field("auth", &self.credentials.is_some())
+            .field("from", &self.from)
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
+    }
 }
 
 /// One e-mail to send.
@@ -94,40 +125,40 @@ impl Mailer {
         }
         let from: Mailbox = config.from.parse().map_err(|e| bad_from(format!("{e}")))?;
 
-        let tls_error = |source| MailerError::Tls {
-            host: config.host.clone(),
-            source,
-        };
-        let builder = match config.tls {
-            SmtpTls::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&config.host),
-            SmtpTls::Starttls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&config.host)
-                .map_err(tls_error)?,
-            SmtpTls::Tls => {
-                AsyncSmtpTransport::<Tokio1Executor>::relay(&config.host).map_err(tls_error)?
+        let tls_parameters = match config.tls {
+            SmtpTls::None => None,
+            SmtpTls::Starttls | SmtpTls::Tls => {
+                Some(TlsParameters::new(config.host.clone()).map_err(|source| {
+                    MailerError::Tls {
+                        host: config.host.clone(),
+                        source,
+                    }
+                })?)
             }
         };
-        let timeout = Duration::from_millis(config.timeout_ms);
-        // `relay` and `starttls_relay` pick 465 and 587; the configured port wins.
-        let mut builder = builder.port(config.port).timeout(Some(timeout));
-        match (&config.username, &config.password) {
+        let credentials = match (&config.username, &config.password) {
             (Some(user), password) => {
                 let password = password.as_ref().map(|p| p.expose_secret().to_owned());
-                builder = builder
-                    .credentials(Credentials::new(user.clone(), password.unwrap_or_default()));
+                Some(Credentials::new(user.clone(), password.unwrap_or_default()))
             }
             (None, Some(_)) => return Err(MailerError::PasswordWithoutUsername),
-            (None, None) => {}
-        }
+            (None, None) => None,
+        };
         let server = if config.host.contains(':') {
             format!("[{}]:{}", config.host, config.port)
         } else {
             format!("{}:{}", config.host, config.port)
         };
         Ok(Self {
-            transport: builder.build(),
+            host: config.host.clone(),
+            port: config.port,
+            tls: config.tls,
+            tls_parameters,
+            hello: ClientId::default(),
+            credentials,
             from,
             server,
-            timeout,
+            timeout: Duration::from_millis(config.timeout_ms),
         })
     }
 
@@ -138,11 +169,16 @@ impl Mailer {
             Ok(message) => message,
             Err(refused) => return refused,
         };
-        // lettre's own timeout only bounds the TCP connect on tokio: a server that accepts and
-        // then stays silent would hold the worker forever, so the whole exchange is bounded here.
-        let outcome = tokio::time::timeout(self.timeout, self.transport.send(message)).await;
+        // lettre's own timeout only bounds the TCP connect: a server that accepts and then stays
+        // silent would hold the worker forever, so the whole exchange is bounded here. Timing
+        // out drops the connection, which closes it; nothing else holds on to it.
+        let outcome = tokio::time::timeout(self.timeout, self.transaction(&message)).await;
         let attempt = match outcome {
-            Ok(Ok(response)) => Attempt::delivered(reply_detail(&response)),
+            Ok(Ok((response, mut connection))) => {
+                // Outside the bound above: the mail is accepted whatever QUIT comes to.
+                let _ = tokio::time::timeout(QUIT_WAIT, connection.quit()).await;
+                Attempt::delivered(reply_detail(&response))
+            }
             Ok(Err(error)) => failure(&error, &self.server),
             Err(_) => Attempt::transient(format!(
                 "smtp {} did not answer within {} ms",
@@ -152,6 +188,38 @@ impl Mailer {
         };
         tracing::debug!(?attempt, "smtp attempt");
         attempt
+    }
+
+    /// Connects, secures, authenticates and sends; returns the reply to the data and the
+    /// connection, still open, so that QUIT is not part of the timed exchange.
+    async fn transaction(
+        &self,
+        message: &Message,
+    ) -> Result<(Response, AsyncSmtpConnection), SmtpError> {
+        let implicit_tls = match self.tls {
+            SmtpTls::Tls => self.tls_parameters.clone(),
+            SmtpTls::None | SmtpTls::Starttls => None,
+        };
+        let address = (self.host.as_str(), self.port);
+        let mut connection = AsyncSmtpConnection::connect_tokio1(
+            address,
+            Some(self.timeout),
+            &self.hello,
+            implicit_tls,
+            None,
+        )
+        .await?;
+        if let (SmtpTls::Starttls, Some(parameters)) = (self.tls, &self.tls_parameters) {
+            // Required, not opportunistic: lettre fails when the server does not offer it.
+            connection.starttls(parameters.clone(), &self.hello).await?;
+        }
+        if let Some(credentials) = &self.credentials {
+            connection.auth(DEFAULT_MECHANISMS, credentials).await?;
+        }
+        let response = connection
+            .send(message.envelope(), &message.formatted())
+            .await?;
+        Ok((response, connection))
     }
 
     /// Builds the mail without sending it; `Err` is the (permanent) failure to report instead.
@@ -300,14 +368,6 @@ fn root_cause(error: &SmtpError) -> String {
         source = next;
     }
     lowercase_first(&source.to_string())
-}
-
-fn lowercase_first(text: &str) -> String {
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => first.to_lowercase().chain(chars).collect(),
-        None => String::new(),
-    }
 }
 
 fn clip(text: &str) -> String {
@@ -507,6 +567,37 @@ mod tests {
         assert_eq!(
             attempt,
             Attempt::transient("smtp 451 4.3.0 try again later")
+        );
+    }
+
+    #[tokio::test]
+    async fn tls_modes_refuse_a_plain_server() {
+        let n = notification(None, "hello", Priority::Normal);
+        let port = scripted_server("250 would have sent").await;
+        let starttls = SmtpConfig {
+            tls: SmtpTls::Starttls,
+            ..config(port, 5_000)
+        };
+        let attempt = Mailer::new(&starttls)
+            .expect("valid")
+            .send(&mail("a@example.com", &n))
+            .await;
+        let detail = format!("smtp 127.0.0.1:{port}: STARTTLS is not supported on this server");
+        assert_eq!(attempt, Attempt::transient(detail));
+
+        let port = scripted_server("250 would have sent").await;
+        let tls = SmtpConfig {
+            tls: SmtpTls::Tls,
+            ..config(port, 5_000)
+        };
+        let attempt = Mailer::new(&tls)
+            .expect("valid")
+            .send(&mail("a@example.com", &n))
+            .await;
+        let prefix = format!("cannot connect to 127.0.0.1:{port}: ");
+        assert!(
+            !attempt.is_permanent() && attempt.detail().starts_with(&prefix),
+            "{attempt:?}"
         );
     }
 

@@ -21,7 +21,7 @@ use reqwest::{StatusCode, Url, redirect};
 use sha2::Sha256;
 use uuid::Uuid;
 
-use super::attempt::Attempt;
+use super::attempt::{Attempt, lowercase_first};
 use crate::config::WebhookConfig;
 
 /// The prefix of a Standard Webhooks secret.
@@ -61,7 +61,13 @@ impl std::fmt::Debug for Hook<'_> {
         f.debug_struct("Hook")
             .field("delivery_id", &self.delivery_id)
             .field("notification_id", &self.notification_id)
-            .field("url", &self.url)
+            // Only the host: a URL may carry credentials or tokens.
+            .field(
+                "host",
+                &Url::parse(self.url)
+                    .ok()
+                    .and_then(|u| u.host_str().map(str::to_owned)),
+            )
             .field("secret", &"<redacted>")
             .field("notification", &self.notification)
             .finish()
@@ -75,8 +81,10 @@ pub enum SecretError {
     #[error("a webhook secret starts with whsec_ followed by standard base64")]
     Prefix,
     /// What follows `whsec_` is not standard (padded) base64.
-    #[error("a webhook secret is whsec_ followed by standard base64: {0}")]
-    Base64(String),
+    #[error(
+        "a webhook secret is whsec_ followed by standard base64 (A-Z a-z 0-9 + / and = padding)"
+    )]
+    Base64,
     /// The key is too short or too long.
     #[error("a webhook secret's key must be 24 to 64 bytes, not {0}")]
     Length(usize),
@@ -163,8 +171,10 @@ impl Webhooks {
 
     /// Classifies a request that got no response.
     fn failure(&self, error: &reqwest::Error, host: &str) -> Attempt {
-        let mut source: Option<&dyn std::error::Error> = Some(error);
-        let mut cause = error.to_string();
+        // reqwest's own message names the whole URL, which may carry credentials; the causes
+        // below it do not.
+        let mut source = std::error::Error::source(error);
+        let mut cause = String::from("no further detail");
         while let Some(current) = source {
             if let Some(refused) = current.downcast_ref::<PrivateAddress>() {
                 return Attempt::permanent(refused.to_string());
@@ -267,9 +277,7 @@ fn secret_key(secret: &str) -> Result<Vec<u8>, SecretError> {
     let encoded = secret
         .strip_prefix(SECRET_PREFIX)
         .ok_or(SecretError::Prefix)?;
-    let key = BASE64
-        .decode(encoded)
-        .map_err(|e| SecretError::Base64(lowercase_first(&e.to_string())))?;
+    let key = BASE64.decode(encoded).map_err(|_| SecretError::Base64)?;
     if SECRET_BYTES.contains(&key.len()) {
         Ok(key)
     } else {
@@ -296,11 +304,21 @@ impl Resolve for PublicOnly {
         Box::pin(async move {
             let addrs: Vec<SocketAddr> =
                 tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
-            if let Some(bad) = addrs.iter().find(|addr| !is_public(addr.ip())) {
-                return Err(Box::new(PrivateAddress { host, ip: bad.ip() }) as _);
-            }
+            // `?` boxes the error itself, so `failure` can find it again by downcasting.
+            all_public(&host, &addrs)?;
             Ok(Box::new(addrs.into_iter()) as Addrs)
         })
+    }
+}
+
+/// Fails on the first address of `host` that is not public.
+fn all_public(host: &str, addrs: &[SocketAddr]) -> Result<(), PrivateAddress> {
+    match addrs.iter().find(|addr| !is_public(addr.ip())) {
+        Some(bad) => Err(PrivateAddress {
+            host: host.to_owned(),
+            ip: bad.ip(),
+        }),
+        None => Ok(()),
     }
 }
 
@@ -362,10 +380,348 @@ fn embedded_v4(ip: Ipv6Addr) -> Option<Ipv4Addr> {
     }
 }
 
-fn lowercase_first(text: &str) -> String {
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => first.to_lowercase().chain(chars).collect(),
-        None => String::new(),
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use axum::Router;
+    use axum::body::Bytes;
+    use axum::extract::State;
+    use axum::http::{HeaderMap, StatusCode as Status, header};
+    use axum::routing::{get, post};
+    use notify_shared::UserId;
+    use notify_shared::api::Priority;
+
+    use super::*;
+
+    /// The spec's own test vector (the Rust reference library's `test_sign`, standard-webhooks
+    /// repository, libraries/rust/src/lib.rs).
+    const SPEC_SECRET: &str = "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD";
+
+    fn notification() -> NotificationRequested {
+        NotificationRequested {
+            sender: UserId::parse("bob").expect("valid"),
+            recipient: UserId::parse("alice").expect("valid"),
+            title: Some("Deploy <!channel>".into()),
+            body: "finished & green".into(),
+            priority: Priority::High,
+            tags: vec!["ci".into()],
+            channels: vec![],
+            thread: Some("deploys".into()),
+            deliver_at: None,
+        }
+    }
+
+    fn hook<'a>(url: &'a str, notification: &'a NotificationRequested) -> Hook<'a> {
+        let delivery_id = Uuid::now_v7();
+        let notification_id = Uuid::now_v7();
+        Hook {
+            delivery_id,
+            notification_id,
+            url,
+            secret: SPEC_SECRET,
+            notification,
+        }
+    }
+
+    fn webhooks(allow_private: bool) -> Webhooks {
+        Webhooks::new(&WebhookConfig {
+            timeout_ms: 2_000,
+            allow_private,
+        })
+    }
+
+    #[test]
+    fn signature_matches_the_spec_and_an_independent_hmac() {
+        let body = br#"{"email":"test@example.com","username":"test_user"}"#;
+        let signature = sign(
+            SPEC_SECRET,
+            "msg_27UH4WbU6Z5A5EzD8u03UvzRbpk",
+            1649367553,
+            body,
+        );
+        assert_eq!(
+            signature.as_deref(),
+            Ok("v1,tZ1I4/hDygAJgO5TYxiSd6Sd0kDW6hPenDe+bTa3Kkw=")
+        );
+
+        let key = [7u8; 32];
+        let secret = format!("whsec_{}", BASE64.encode(key));
+        let mut mac = Hmac::<Sha256>::new_from_slice(&key).expect("any key length");
+        mac.update(b"delivery-1.1700000000.{\"text\":\"hi\"}");
+        let expected = format!("v1,{}", BASE64.encode(mac.finalize().into_bytes()));
+        let signature = sign(&secret, "delivery-1", 1_700_000_000, br#"{"text":"hi"}"#);
+        assert_eq!(signature, Ok(expected));
+    }
+
+    #[test]
+    fn secrets_are_whsec_and_base64_of_24_to_64_bytes() {
+        let secret = generate_secret();
+        assert!(
+            secret.starts_with("whsec_") && secret.len() == 6 + 44,
+            "{secret}"
+        );
+        assert_ne!(secret, generate_secret());
+        assert_eq!(check_secret(&secret), Ok(()));
+        assert_eq!(check_secret(SPEC_SECRET), Ok(()));
+        let of = |n: usize| format!("whsec_{}", BASE64.encode(vec![1u8; n]));
+        assert_eq!(check_secret(&of(24)), Ok(()));
+        assert_eq!(check_secret(&of(64)), Ok(()));
+        let expect_err = |secret: &str, part: &str| {
+            let err = check_secret(secret).expect_err(secret);
+            assert!(err.contains(part), "{secret}: {err}");
+        };
+        expect_err(&of(23), "24 to 64 bytes, not 23");
+        expect_err(&of(65), "24 to 64 bytes, not 65");
+        expect_err(&BASE64.encode([1u8; 32]), "starts with whsec_");
+        expect_err("whsec_not base64!", "standard base64");
+        expect_err(
+            "whsec_AAAA-_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+            "standard base64",
+        );
+    }
+
+    #[test]
+    fn only_public_addresses_are_public() {
+        // Neighbours of the refused ranges are in the public list on purpose.
+        let public = "93.184.216.34 1.1.1.1 172.32.0.1 100.128.0.1 198.20.0.1 11.0.0.1 \
+            2606:4700:4700::1111 ::ffff:93.184.216.34 2002:5db8:d822::1 2001:200::1";
+        let not_public = "0.0.0.0 0.1.2.3 127.0.0.1 127.255.0.9 10.1.2.3 172.16.0.1 \
+            172.31.255.255 192.168.1.1 100.64.0.1 100.127.255.254 169.254.169.254 192.0.0.170 \
+            192.0.2.1 198.18.0.1 198.51.100.1 203.0.113.1 224.0.0.1 240.0.0.1 255.255.255.255 \
+            :: ::1 ::127.0.0.1 fe80::1 fc00::1 fd00:ec2::254 fec0::1 ff02::1 2001:db8::1 3fff::1 \
+            2001::1 100::1 ::ffff:127.0.0.1 ::ffff:169.254.169.254 ::ffff:10.0.0.1 \
+            64:ff9b::a9fe:a9fe 64:ff9b:1::1 2002:c0a8:0101::1";
+        for (list, expected) in [(public, true), (not_public, false)] {
+            for ip in list.split_whitespace() {
+                assert_eq!(is_public(ip.parse().expect(ip)), expected, "{ip}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_name_with_any_private_address_is_refused() {
+        let addrs = |ips: &[&str]| -> Vec<SocketAddr> {
+            ips.iter()
+                .map(|ip| SocketAddr::new(ip.parse().expect(ip), 0))
+                .collect()
+        };
+        assert!(all_public("example.com", &addrs(&["93.184.216.34", "2606:2800::1"])).is_ok());
+        let mixed = all_public("mixed.example", &addrs(&["93.184.216.34", "10.0.0.7"]));
+        let detail = mixed.expect_err("refused").to_string();
+        assert_eq!(
+            detail,
+            "refused: mixed.example resolves to a private address 10.0.0.7"
+        );
+    }
+
+    #[tokio::test]
+    async fn other_schemes_and_literal_private_hosts_are_refused() {
+        let n = notification();
+        let webhooks = webhooks(false);
+        for (url, detail) in [
+            (
+                "ftp://example.com/hook",
+                "unsupported url scheme ftp: use http or https",
+            ),
+            (
+                "file:///etc/passwd",
+                "unsupported url scheme file: use http or https",
+            ),
+            (
+                "not a url",
+                "invalid webhook url: relative URL without a base",
+            ),
+            (
+                "http://127.0.0.1:9/hook",
+                "refused: 127.0.0.1 resolves to a private address 127.0.0.1",
+            ),
+            (
+                "http://0x7f.1/",
+                "refused: 127.0.0.1 resolves to a private address 127.0.0.1",
+            ),
+            (
+                "https://[::1]/",
+                "refused: [::1] resolves to a private address ::1",
+            ),
+            (
+                "http://169.254.169.254/latest/meta-data/",
+                "refused: 169.254.169.254 resolves to a private address 169.254.169.254",
+            ),
+            (
+                "http://[::ffff:a00:1]/",
+                "refused: [::ffff:a00:1] resolves to a private address ::ffff:10.0.0.1",
+            ),
+            (
+                "http://[fd00:ec2::254]/",
+                "refused: [fd00:ec2::254] resolves to a private address fd00:ec2::254",
+            ),
+        ] {
+            assert_eq!(
+                webhooks.post(&hook(url, &n)).await,
+                Attempt::permanent(detail),
+                "{url}"
+            );
+        }
+    }
+
+    /// What the test receiver saw.
+    #[derive(Default)]
+    struct Seen {
+        posts: Mutex<Vec<(HeaderMap, Bytes)>>,
+        redirected: AtomicUsize,
+    }
+
+    /// A receiver on a free loopback port: `/ok` records and says 200, `/missing` 404,
+    /// `/broken` 500, `/moved` redirects to `/target`, `/slow` answers after 5 s.
+    async fn receiver() -> (String, Arc<Seen>) {
+        async fn record(State(seen): State<Arc<Seen>>, headers: HeaderMap, body: Bytes) -> Status {
+            seen.posts
+                .lock()
+                .expect("not poisoned")
+                .push((headers, body));
+            Status::OK
+        }
+        async fn target(State(seen): State<Arc<Seen>>) -> Status {
+            seen.redirected.fetch_add(1, Ordering::SeqCst);
+            Status::OK
+        }
+        let seen = Arc::new(Seen::default());
+        let app = Router::new()
+            .route("/ok", post(record))
+            .route("/missing", post(|| async { Status::NOT_FOUND }))
+            .route("/broken", post(|| async { Status::INTERNAL_SERVER_ERROR }))
+            .route(
+                "/moved",
+                post(|| async { (Status::FOUND, [(header::LOCATION, "/target")]) }),
+            )
+            .route("/target", get(target).post(target))
+            .route(
+                "/slow",
+                post(|| async {
+                    tokio::time::sleep(Duration::from_secs(5)).await;
+                    Status::OK
+                }),
+            )
+            .with_state(Arc::clone(&seen));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("binds");
+        let port = listener.local_addr().expect("has an address").port();
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        (format!("127.0.0.1:{port}"), seen)
+    }
+
+    #[tokio::test]
+    async fn posts_signed_slack_compatible_json() {
+        let (addr, seen) = receiver().await;
+        let n = notification();
+        let url = format!("http://{addr}/ok");
+        let hook = hook(&url, &n);
+        let before = chrono::Utc::now().timestamp();
+        assert_eq!(
+            webhooks(true).post(&hook).await,
+            Attempt::delivered("HTTP 200")
+        );
+
+        let posts = seen.posts.lock().expect("not poisoned");
+        let [(headers, body)] = posts.as_slice() else {
+            panic!("{} posts", posts.len())
+        };
+        let header = |name: &str| headers[name].to_str().expect("ascii").to_owned();
+        assert_eq!(header("content-type"), "application/json");
+        assert_eq!(
+            header("user-agent"),
+            concat!("notify-webhook/", env!("CARGO_PKG_VERSION"))
+        );
+        assert_eq!(header("webhook-id"), hook.delivery_id.to_string());
+        let timestamp: i64 = header("webhook-timestamp").parse().expect("unix seconds");
+        assert!((before..=before + 5).contains(&timestamp), "{timestamp}");
+        let expected = sign(SPEC_SECRET, &hook.delivery_id.to_string(), timestamp, body);
+        assert_eq!(Ok(header("webhook-signature")), expected);
+
+        let json: serde_json::Value = serde_json::from_slice(body).expect("json");
+        assert_eq!(
+            json["text"],
+            "*Deploy &lt;!channel&gt;*\nfinished &amp; green"
+        );
+        let sent = &json["notification"];
+        assert_eq!(sent["id"], hook.notification_id.to_string());
+        assert_eq!(
+            (&sent["sender"], &sent["recipient"]),
+            (&"bob".into(), &"alice".into())
+        );
+        assert_eq!(
+            (&sent["title"], &sent["body"]),
+            (&"Deploy <!channel>".into(), &"finished & green".into())
+        );
+        assert_eq!(
+            (&sent["priority"], &sent["thread"]),
+            (&"high".into(), &"deploys".into())
+        );
+        assert_eq!(sent["tags"], serde_json::json!(["ci"]));
+    }
+
+    #[tokio::test]
+    async fn loopback_is_refused_without_a_request_unless_allowed() {
+        let (addr, seen) = receiver().await;
+        let n = notification();
+        let port = addr.rsplit(':').next().expect("a port");
+        // `localhost` goes through the resolver, `127.0.0.1` through the literal check.
+        for url in [
+            format!("http://localhost:{port}/ok"),
+            format!("http://{addr}/ok"),
+        ] {
+            let attempt = webhooks(false).post(&hook(&url, &n)).await;
+            let host = url
+                .split("//")
+                .nth(1)
+                .and_then(|s| s.split(':').next())
+                .expect("host");
+            let detail = format!("refused: {host} resolves to a private address ");
+            assert!(attempt.is_permanent(), "{url}: {attempt:?}");
+            assert!(attempt.detail().starts_with(&detail), "{url}: {attempt:?}");
+        }
+        assert!(seen.posts.lock().expect("not poisoned").is_empty());
+    }
+
+    #[tokio::test]
+    async fn statuses_and_errors_are_classified() {
+        let (addr, seen) = receiver().await;
+        let n = notification();
+        let webhooks = webhooks(true);
+        let post = |path: &str| format!("http://{addr}{path}");
+        let broken = webhooks.post(&hook(&post("/broken"), &n)).await;
+        assert_eq!(broken, Attempt::transient("HTTP 500"));
+        let missing = webhooks.post(&hook(&post("/missing"), &n)).await;
+        assert_eq!(missing, Attempt::permanent("HTTP 404"));
+        let moved = webhooks.post(&hook(&post("/moved"), &n)).await;
+        assert_eq!(
+            moved,
+            Attempt::permanent("HTTP 302 (redirects are not followed)")
+        );
+        assert_eq!(seen.redirected.load(Ordering::SeqCst), 0);
+
+        let slow = Webhooks::new(&WebhookConfig {
+            timeout_ms: 200,
+            allow_private: true,
+        });
+        let attempt = slow.post(&hook(&post("/slow"), &n)).await;
+        assert_eq!(
+            attempt,
+            Attempt::transient("127.0.0.1 did not answer within 200 ms")
+        );
+
+        let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("binds");
+        let port = closed.local_addr().expect("has an address").port();
+        drop(closed);
+        let attempt = webhooks
+            .post(&hook(&format!("http://127.0.0.1:{port}/"), &n))
+            .await;
+        assert_eq!(
+            attempt,
+            Attempt::transient("cannot connect to 127.0.0.1: connection refused")
+        );
     }
 }
