@@ -146,4 +146,33 @@ async fn send_wait_exits_1_when_a_channel_fails_and_a_generated_secret_is_shown_
         "hints at the history: {progress}"
     );
     assert_eq!(receiver.received().len(), 2, "max_attempts tries");
+
+    // The saga as a timeline: each attempt and its outcome, then the final state.
+    let operation = stdout(&sent).trim().to_owned();
+    let status = run(
+        notify(server.url(), &token),
+        &["--json", "status", &operation],
+    )
+    .await;
+    let status: Value = serde_json::from_str(&stdout(&status)).expect("--json status");
+    assert_eq!(status["status"], "failed");
+    let id = status["notifications"][0]
+        .as_str()
+        .expect("notification id")
+        .to_owned();
+    let shown = run(notify(server.url(), &token), &["show", &id, "--events"]).await;
+    let timeline = stdout(&shown);
+    let kinds: Vec<&str> = [
+        "notification.requested",
+        "notification.dispatched",
+        "delivery.requested",
+        "delivery.failed",
+        "notification.failed",
+    ]
+    .into_iter()
+    .filter(|kind| !timeline.contains(kind))
+    .collect();
+    assert!(kinds.is_empty(), "missing {kinds:?} in:\n{timeline}");
+    assert_eq!(timeline.matches("delivery.failed").count(), 2, "{timeline}");
+    assert!(timeline.contains("HTTP 500"), "{timeline}");
 }

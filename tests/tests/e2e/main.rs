@@ -10,3 +10,4 @@ mod inbox;
 mod projector;
 mod relay;
 mod send;
+mod topology;
