@@ -44,6 +44,44 @@ pub struct Config {
     /// The dispatcher's retries, deadlines and escalation (`[delivery]`).
     #[serde(default)]
     pub delivery: DeliveryConfig,
+    /// Device registration: broker accounts and device queues (`[devices]`).
+    #[serde(default)]
+    pub devices: DevicesConfig,
+}
+
+/// How the api creates broker accounts and device queues for daemons.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DevicesConfig {
+    /// The RabbitMQ management API.
+    pub management_url: String,
+    /// An administrator of the management API.
+    pub management_user: String,
+    /// Its password.
+    pub management_password: SecretString,
+    /// The AMQP URL daemons connect to, without credentials; derived from `amqp_url` when unset.
+    pub public_url: Option<String>,
+    /// A device queue nobody consumed for this long is deleted by the broker, in seconds.
+    pub queue_expires_s: u64,
+    /// Most messages a device queue keeps; the oldest are dropped beyond (the inbox keeps all).
+    pub queue_max_length: u64,
+    /// Broker account names are this prefix and the user id. Broker accounts are global to
+    /// the broker, so two deployments on one broker need different prefixes.
+    pub account_prefix: String,
+}
+
+impl Default for DevicesConfig {
+    fn default() -> Self {
+        Self {
+            management_url: "http://127.0.0.1:15672/api".into(),
+            management_user: "notify".into(),
+            management_password: SecretString::from("notify"),
+            public_url: None,
+            queue_expires_s: 30 * 86_400,
+            queue_max_length: 10_000,
+            account_prefix: "notify-user-".into(),
+        }
+    }
 }
 
 /// How the e-mail worker reaches its SMTP server.

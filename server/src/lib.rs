@@ -3,6 +3,7 @@
 //! `main.rs` only parses arguments and maps errors to exit codes; everything else is here so
 //! that tests can start the real thing.
 
+pub mod accounts;
 pub mod api;
 pub mod broker;
 pub mod cli;

@@ -11,6 +11,7 @@ use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
+use crate::accounts::Accounts;
 use crate::cli::Role;
 use crate::config::Config;
 use crate::consumer::Queue;
@@ -92,9 +93,12 @@ pub async fn serve(config: Config, roles: &[Role]) -> anyhow::Result<()> {
             .await
             .with_context(|| format!("cannot listen on {}", config.listen))?;
         let address = listener.local_addr()?;
+        let accounts = Accounts::new(&config.devices, &config.amqp_url)
+            .context("bad [devices] configuration")?;
         let state = api::AppState {
             write: write.clone(),
             read: read.clone(),
+            accounts,
         };
         let api_shutdown = shutdown.clone();
         tasks.spawn(async move {

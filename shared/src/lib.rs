@@ -9,6 +9,7 @@ pub mod api;
 pub mod config;
 pub mod event;
 pub mod limits;
+pub mod local;
 pub mod problem;
 pub mod routing;
 pub mod user_id;

@@ -316,3 +316,37 @@ pub struct Receipt {
     #[serde(default)]
     pub device: Option<String>,
 }
+
+/// Body of `POST /v1/devices`: register this machine.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DeviceRegistration {
+    /// The machine's name: 1 to 32 of a-z, 0-9, '_' and '-' (for example the host name).
+    pub name: String,
+}
+
+/// Body of the `201 Created` answer to `POST /v1/devices`: how this machine's daemon reaches
+/// its queue. Registering the same name again answers the same queue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DeviceCredentials {
+    /// The device name.
+    pub device: String,
+    /// The AMQP URL of the broker, with the vhost, without credentials.
+    pub broker_url: String,
+    /// The user's broker account.
+    pub username: String,
+    /// Its password (the same for every device of the user).
+    pub password: String,
+    /// The device queue to consume, `notify.user.<user>.<device>`.
+    pub queue: String,
+}
+
+/// Whether `name` is a valid device name.
+pub fn valid_device_name(name: &str) -> bool {
+    (1..=32).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+}

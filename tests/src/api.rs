@@ -36,6 +36,18 @@ impl Api {
         .await
     }
 
+    /// DELETE `path`.
+    pub async fn delete(&self, path: &str) -> (StatusCode, Value) {
+        answer(
+            self.http
+                .delete(format!("{}{path}", self.url))
+                .bearer_auth(&self.token)
+                .send()
+                .await,
+        )
+        .await
+    }
+
     /// POST `body` to `path` with a fresh idempotency key.
     pub async fn post(&self, path: &str, body: Option<&Value>) -> (StatusCode, Value) {
         self.post_with_key(path, Uuid::now_v7(), body).await

@@ -27,6 +27,10 @@ impl TestEnv {
             .env("NOTIFY_SERVER_AMQP_URL", &self.amqp_url)
             .env("NOTIFY_SERVER_LISTEN", "127.0.0.1:0")
             .env("NOTIFY_SERVER_RELAY_POLL_MS", "200")
+            .env(
+                "NOTIFY_SERVER_DEVICES__ACCOUNT_PREFIX",
+                format!("{}-", self.name),
+            )
             .env("NOTIFY_LOG", "info,notify_server=debug")
             .env_remove("NOTIFY_FAILPOINTS")
             .kill_on_drop(true);

@@ -108,6 +108,30 @@ async fn admin_pool(url: &str) -> PgPool {
         .unwrap_or_else(|e| panic!("connect to {url} (run scripts/services): {e}"))
 }
 
+/// Deletes the broker accounts the test's server created (named `<name>-<user>`).
+async fn delete_broker_users(name: &str) -> anyhow::Result<()> {
+    let http = reqwest::Client::new();
+    let users: Vec<serde_json::Value> = http
+        .get(format!("{MANAGEMENT_URL}/users"))
+        .basic_auth(MANAGEMENT_USER.0, Some(MANAGEMENT_USER.1))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let prefix = format!("{name}-");
+    for user in users
+        .iter()
+        .filter_map(|u| u["name"].as_str())
+        .filter(|u| u.starts_with(&prefix))
+    {
+        http.delete(format!("{MANAGEMENT_URL}/users/{user}"))
+            .basic_auth(MANAGEMENT_USER.0, Some(MANAGEMENT_USER.1))
+            .send()
+            .await?;
+    }
+    Ok(())
+}
+
 /// Drops `name` on the server of `admin_url`, and every database named `name_*` after it.
 async fn drop_databases(admin_url: &str, name: &str) -> anyhow::Result<()> {
     let admin = admin_pool(admin_url).await;
@@ -136,6 +160,7 @@ impl Drop for TestEnv {
             runtime.block_on(async {
                 drop_databases(WRITE_ADMIN_URL, &name).await?;
                 drop_databases(READ_ADMIN_URL, &name).await?;
+                delete_broker_users(&name).await?;
                 reqwest::Client::new()
                     .delete(format!("{MANAGEMENT_URL}/vhosts/{name}"))
                     .basic_auth(MANAGEMENT_USER.0, Some(MANAGEMENT_USER.1))

@@ -52,6 +52,9 @@ pub enum ApiError {
     /// The write DB cannot be reached.
     #[error("the database is unavailable")]
     Unavailable,
+    /// The broker's management API failed while setting up a device.
+    #[error("the broker is unavailable")]
+    BrokerUnavailable,
     /// The read DB cannot be reached (or the projector has not created it yet).
     #[error("the read database is unavailable")]
     ReadUnavailable,
@@ -126,6 +129,8 @@ impl ApiError {
                 .with_detail("another command changed this first; nothing was stored; retry with the same Idempotency-Key"),
             Self::Unavailable => Problem::new(503, "unavailable", "Service Unavailable")
                 .with_detail("the database is unavailable; nothing was stored; retry shortly"),
+            Self::BrokerUnavailable => Problem::new(503, "broker-unavailable", "Service Unavailable")
+                .with_detail("the message broker could not set up this device; retry shortly"),
             Self::ReadUnavailable => Problem::new(503, "read-unavailable", "Service Unavailable")
                 .with_detail("the read database is unavailable; commands are still accepted; retry the query shortly"),
             Self::Internal(_) => Problem::new(500, "internal", "Internal Server Error")
@@ -152,7 +157,11 @@ impl IntoResponse for ApiError {
             Self::Unauthorized => {
                 headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
             }
-            Self::Unavailable | Self::ReadUnavailable | Self::InFlight | Self::Conflict => {
+            Self::Unavailable
+            | Self::ReadUnavailable
+            | Self::BrokerUnavailable
+            | Self::InFlight
+            | Self::Conflict => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
             }
             _ => {}

@@ -3,6 +3,7 @@
 
 mod auth;
 mod command;
+mod devices;
 mod error;
 mod health;
 mod idempotency;
@@ -37,6 +38,8 @@ pub struct AppState {
     pub write: PgPool,
     /// The read DB: queries.
     pub read: PgPool,
+    /// The broker's management API, for devices.
+    pub accounts: crate::accounts::Accounts,
 }
 
 /// The api's routes.
@@ -62,6 +65,8 @@ pub fn router(state: AppState) -> Router {
             get(preferences::get).put(preferences::put),
         )
         .route("/v1/deliveries/{id}/receipt", post(receipts::receipt))
+        .route("/v1/devices", post(devices::register))
+        .route("/v1/devices/{name}", axum::routing::delete(devices::remove))
         .route("/v1/me", get(me::me))
         .route("/v1/openapi.json", get(openapi::document))
         .route("/healthz", get(health::healthz))

@@ -22,6 +22,8 @@ use utoipa::{Modify, OpenApi};
         super::preferences::get,
         super::preferences::put,
         super::receipts::receipt,
+        super::devices::register,
+        super::devices::remove,
         super::me::me,
         super::health::healthz,
         super::health::readyz,

@@ -5,6 +5,7 @@ mod cli_config;
 mod cli_delivery;
 mod cli_inbox;
 mod delivery;
+mod devices;
 mod idempotency;
 mod inbox;
 mod projector;
