@@ -4,6 +4,8 @@
 
 pub mod api;
 pub mod cli;
+pub mod daemon;
+pub mod desktop;
 pub mod proxy;
 pub mod server;
 pub mod services;
