@@ -1,0 +1,220 @@
+//! notifyd against everything real: the server, RabbitMQ, and dunst on a private D-Bus session
+//! under Xvfb. Popups, receipts, "Mark read", exactly-once after kill -9, reconnection, the
+//! summary popup, markup, and the local socket's protections.
+
+use std::time::Duration;
+
+use notify_tests::TestEnv;
+use notify_tests::api::Api;
+use notify_tests::cli::{run, stderr, stdout};
+use notify_tests::daemon::DaemonHome;
+use notify_tests::desktop::Desktop;
+use notify_tests::proxy::Proxy;
+use notify_tests::server::Server;
+use serde_json::{Value, json};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+
+async fn server(env: &TestEnv, extra: &[(&str, &str)]) -> Server {
+    let mut vars = vec![("NOTIFY_SERVER_DELIVERY__SWEEP_MS", "100")];
+    vars.extend_from_slice(extra);
+    env.start_server_with("api,relay,projector,dispatcher", &vars).await
+}
+
+/// Waits until dunst's history (after closing what is on screen) has `n` popups.
+async fn popups(desktop: &Desktop, n: usize) -> Vec<notify_tests::desktop::Popup> {
+    for _ in 0..200 {
+        desktop.close_all().await;
+        let popups = desktop.popups().await;
+        if popups.len() >= n {
+            return popups;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("only {:?} of {n} popups", desktop.popups().await);
+}
+
+#[tokio::test]
+async fn a_send_pops_up_once_and_send_wait_returns_delivered() {
+    let env = TestEnv::new().await;
+    let server = server(&env, &[]).await;
+    let token = env.add_user("alice", "send,inbox").await;
+    let desktop = Desktop::start().await;
+    let home = DaemonHome::new();
+    let _daemon = home.start(server.url(), &token, &desktop).await;
+
+    let sent = run(home.notify(server.url(), &token), &["send", "--wait", "--title", "Deploy", "--priority", "urgent", "Deploy of api finished"]).await;
+    assert_eq!(sent.status.code(), Some(0), "delivered once the popup is shown: {}", stderr(&sent));
+    assert!(!stderr(&sent).contains("no daemon running"), "the wait went through the daemon: {}", stderr(&sent));
+    assert_eq!(desktop.displayed().await, 1);
+    let shown = popups(&desktop, 1).await;
+    assert_eq!(shown.len(), 1, "one popup: {shown:?}");
+    assert_eq!((shown[0].summary.as_str(), shown[0].body.as_str()), ("Deploy", "Deploy of api finished"));
+    assert_eq!(shown[0].urgency, "CRITICAL");
+
+    let count = run(home.notify("http://127.0.0.1:9", &token), &["count"]).await;
+    assert_eq!(stdout(&count), "1\n", "the count comes from the daemon, not the (unreachable) server: {}", stderr(&count));
+}
+
+#[tokio::test]
+async fn mark_read_on_the_popup_reads_it_and_reading_it_elsewhere_closes_the_popup() {
+    let env = TestEnv::new().await;
+    let server = server(&env, &[]).await;
+    let token = env.add_user("alice", "send,inbox").await;
+    let alice = Api::new(server.url(), &token);
+    let desktop = Desktop::start().await;
+    let home = DaemonHome::new();
+    let _daemon = home.start(server.url(), &token, &desktop).await;
+
+    let first = alice.send(&["alice"], "click me", json!({"title": "First"})).await;
+    desktop.wait_displayed(1).await;
+    desktop.click().await;
+    alice.wait_for(&format!("/v1/notifications/{}", first[0]), "read through the popup", |n| n["read_at"].is_string()).await;
+
+    let second = alice.send(&["alice"], "read me elsewhere", json!({"title": "Second"})).await;
+    desktop.wait_displayed(1).await;
+    let read = run(home.notify(server.url(), &token), &["read", &second[0].to_string(), "--wait"]).await;
+    assert!(read.status.success(), "{}", stderr(&read));
+    for _ in 0..100 {
+        if desktop.displayed().await == 0 {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the popup stayed open after the notification was read elsewhere");
+}
+
+#[tokio::test]
+async fn a_daemon_killed_while_holding_deliveries_shows_each_once_after_restart() {
+    let env = TestEnv::new().await;
+    let server = server(&env, &[]).await;
+    let token = env.add_user("alice", "send,inbox").await;
+    let alice = Api::new(server.url(), &token);
+    let desktop = Desktop::start().await;
+    let home = DaemonHome::new();
+    let mut daemon = home.start(server.url(), &token, &desktop).await;
+
+    let mut operations = Vec::new();
+    for i in 0..4 {
+        operations.push(alice.send_operation(&["alice"], &format!("message {i}"), json!({"title": format!("N{i}")})).await.0);
+    }
+    daemon.wait_log("popup").await;
+    daemon.kill9().await;
+    let _restarted = home.start(server.url(), &token, &desktop).await;
+    for operation in &operations {
+        alice.wait_operation(operation, "delivered").await;
+    }
+    let shown = popups(&desktop, 4).await;
+    let mut titles: Vec<&str> = shown.iter().map(|p| p.summary.as_str()).collect();
+    titles.sort_unstable();
+    assert_eq!(titles, ["N0", "N1", "N2", "N3"], "each exactly once: {shown:?}");
+}
+
+#[tokio::test]
+async fn the_daemon_reconnects_after_losing_the_broker_and_shows_what_was_sent_meanwhile_once() {
+    let env = TestEnv::new().await;
+    let mut proxy = Proxy::start("127.0.0.1:5672").await;
+    let public = format!("amqp://127.0.0.1:{}/{}", proxy.address.port(), env.name);
+    let server = server(&env, &[("NOTIFY_SERVER_DEVICES__PUBLIC_URL", &public)]).await;
+    let token = env.add_user("alice", "send,inbox").await;
+    let alice = Api::new(server.url(), &token);
+    let desktop = Desktop::start().await;
+    let home = DaemonHome::new();
+    let daemon = home.start(server.url(), &token, &desktop).await;
+
+    alice.send(&["alice"], "before", json!({"title": "Before"})).await;
+    popups(&desktop, 1).await;
+    proxy.cut();
+    let mut operations = Vec::new();
+    for i in 0..3 {
+        operations.push(alice.send_operation(&["alice"], "meanwhile", json!({"title": format!("Meanwhile {i}")})).await.0);
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    proxy.restore().await;
+    for operation in &operations {
+        alice.wait_operation(operation, "delivered").await;
+    }
+    let shown = popups(&desktop, 4).await;
+    assert_eq!(shown.len(), 4, "each once: {shown:?}");
+    assert!(daemon.log().iter().filter(|l| l.contains("consuming")).count() >= 2, "it reconnected");
+}
+
+#[tokio::test]
+async fn fifty_notifications_queued_while_stopped_become_one_summary_popup() {
+    let env = TestEnv::new().await;
+    let server = server(&env, &[]).await;
+    let token = env.add_user("alice", "send,inbox").await;
+    let alice = Api::new(server.url(), &token);
+    let desktop = Desktop::start().await;
+    let home = DaemonHome::new();
+    let mut daemon = home.start(server.url(), &token, &desktop).await;
+    assert!(daemon.terminate().await.success(), "SIGTERM is a clean exit");
+
+    let mut last = String::new();
+    for i in 0..50 {
+        last = alice.send_operation(&["alice"], &format!("queued {i}"), json!({})).await.0;
+    }
+    // Wait until the dispatcher has requested the last desktop delivery, so all 50 wait in the queue.
+    alice.wait_operation(&last, "dispatched").await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let _daemon = home.start(server.url(), &token, &desktop).await;
+    alice.wait_operation(&last, "delivered").await;
+    let shown = popups(&desktop, 1).await;
+    assert_eq!(shown.len(), 1, "one summary popup, not a flood: {shown:?}");
+    assert!(shown[0].summary.contains("50"), "{shown:?}");
+}
+
+#[tokio::test]
+async fn markup_in_a_title_or_body_shows_as_text() {
+    let env = TestEnv::new().await;
+    let server = server(&env, &[]).await;
+    let token = env.add_user("alice", "send,inbox").await;
+    let alice = Api::new(server.url(), &token);
+    let desktop = Desktop::start().await;
+    let home = DaemonHome::new();
+    let _daemon = home.start(server.url(), &token, &desktop).await;
+
+    alice.send(&["alice"], "<i>not italic</i> & \u{202e}reversed", json!({"title": "<b>not bold</b> & co"})).await;
+    let shown = popups(&desktop, 1).await;
+    // The summary is plain text by the specification: sent as is, shown literally.
+    assert_eq!(shown[0].summary, "<b>not bold</b> & co");
+    // The body may hold markup, so it is escaped; the bidi override is gone.
+    assert_eq!(shown[0].body, "&lt;i&gt;not italic&lt;/i&gt; &amp; reversed");
+}
+
+#[tokio::test]
+async fn the_socket_refuses_another_uid_and_a_wrong_protocol_clearly() {
+    let env = TestEnv::new().await;
+    let server = server(&env, &[]).await;
+    let token = env.add_user("alice", "send,inbox").await;
+    let desktop = Desktop::start().await;
+    let home = DaemonHome::new();
+    let _daemon = home.start(server.url(), &token, &desktop).await;
+
+    let stream = tokio::net::UnixStream::connect(&home.socket).await.expect("connect");
+    let (read, mut write) = stream.into_split();
+    write.write_all(b"{\"type\":\"hello\",\"protocol\":999}\n").await.expect("write");
+    let mut lines = BufReader::new(read).lines();
+    let line = tokio::time::timeout(Duration::from_secs(5), lines.next_line()).await.expect("an answer, not a hang").expect("read");
+    let reply: Value = serde_json::from_str(&line.expect("a line")).expect("JSON");
+    assert_eq!((reply["type"].as_str(), reply["code"].as_str()), (Some("error"), Some("protocol_mismatch")), "{reply}");
+    assert!(reply["message"].as_str().is_some_and(|m| m.contains("999")), "{reply}");
+
+    // Open the directory and socket to everyone: the peer uid check still refuses nobody.
+    use std::os::unix::fs::PermissionsExt;
+    let run_dir = home.socket.parent().expect("dir").to_owned();
+    for (path, mode) in [(home.socket.parent().and_then(|p| p.parent()).expect("home"), 0o711), (run_dir.as_path(), 0o711), (home.socket.as_path(), 0o777)] {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).expect("chmod");
+    }
+    let script = format!(
+        "import socket,sys; s=socket.socket(socket.AF_UNIX); s.connect({:?}); s.sendall(b'{{\"type\":\"hello\",\"protocol\":1}}\\n'); sys.stdout.write(s.makefile().readline())",
+        home.socket.display().to_string()
+    );
+    let output = tokio::process::Command::new("runuser")
+        .args(["-u", "nobody", "--", "/usr/bin/python3", "-c", &script])
+        .output()
+        .await
+        .expect("run as nobody");
+    let answer = String::from_utf8_lossy(&output.stdout);
+    assert!(!answer.contains("\"hello\""), "another uid got a hello: {answer}");
+    assert!(answer.is_empty() || answer.contains("error"), "refused: {answer} {}", String::from_utf8_lossy(&output.stderr));
+}
