@@ -5,6 +5,7 @@
 //! command line shows in `ps`. The inbox and sender subcommands keep their arguments and help
 //! in `inbox` and `outbox`; flags several share are in `values`.
 
+mod daemon;
 mod inbox;
 mod outbox;
 mod prefs;
@@ -15,6 +16,7 @@ use notify_shared::UserId;
 use notify_shared::api::Priority;
 use notify_shared::user_id::InvalidUserId;
 
+pub use daemon::{DaemonCommand, DaemonInstallArgs, DaemonRunArgs, KINDS, WatchArgs};
 pub use inbox::{ListArgs, ReadArgs, ShowArgs, UnreadArgs};
 pub use outbox::{SentArgs, StatusArgs};
 pub use prefs::{PrefsArgs, PrefsCommand, PrefsSetArgs};
@@ -27,7 +29,11 @@ Send notifications and read your inbox from the terminal.
 
 notify talks to a notify-server over HTTP. It finds the server and your API token in \
 $XDG_CONFIG_HOME/notify/config.toml (or the file named by NOTIFY_CONFIG), overridden by the \
-NOTIFY_SERVER and NOTIFY_TOKEN environment variables; --server overrides both.";
+NOTIFY_SERVER and NOTIFY_TOKEN environment variables; --server overrides both.
+
+When notifyd, the per-user daemon, runs on this machine, `notify count` asks it instead of \
+the server, --wait learns from it the moment an operation resolves instead of polling, and \
+`notify watch` streams your events from it (`notify daemon --help`).";
 
 const AFTER_HELP: &str = "\
 Examples:
@@ -37,6 +43,9 @@ Examples:
   notify list --unread
   notify read --all --wait
   notify prefs set --channels desktop,email --email me@example.com
+  notify watch --kind notification.requested
+  notify daemon install && systemctl --user daemon-reload && systemctl --user enable --now notifyd
+  notify daemon status
   notify config show
 
 Exit codes: 0 success, 1 the operation failed, 2 usage or config error,
@@ -73,9 +82,13 @@ pub struct Globals {
 }
 
 impl Cli {
-    /// Whether the command talks to the server (and so needs an async runtime).
+    /// Whether the command talks to the server or the daemon (and so needs an async runtime).
     pub fn needs_network(&self) -> bool {
-        !matches!(self.command, Command::Config(ConfigCommand::Path))
+        !matches!(
+            self.command,
+            Command::Config(ConfigCommand::Path)
+                | Command::Daemon(DaemonCommand::Run(_) | DaemonCommand::Install(_))
+        )
     }
 }
 
@@ -109,6 +122,16 @@ pub enum Command {
     /// Show or change how notifications reach you (channels, e-mail, webhook)
     #[command(long_about = prefs::PREFS_LONG_ABOUT, after_help = prefs::PREFS_AFTER_HELP)]
     Prefs(PrefsArgs),
+    /// Print your events as they happen, through notifyd
+    #[command(long_about = daemon::WATCH_LONG_ABOUT, after_help = daemon::WATCH_AFTER_HELP)]
+    Watch(WatchArgs),
+    /// Run, inspect or install notifyd, the per-user daemon
+    #[command(
+        subcommand,
+        long_about = daemon::DAEMON_LONG_ABOUT,
+        after_help = daemon::DAEMON_AFTER_HELP
+    )]
+    Daemon(DaemonCommand),
     /// Show or locate the configuration
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -126,7 +149,8 @@ after a network error never send twice.
 With --wait, the command stays until every channel of every recipient has succeeded or failed \
 for good, printing each outcome on stderr as it becomes known, and exits 0 only when all \
 succeeded. Otherwise it exits 1 (4 when --timeout runs out first); `notify show ID --events` \
-tells what happened. A scheduled send returns at once, saying when it goes out.";
+tells what happened. A scheduled send returns at once, saying when it goes out. When notifyd \
+runs, it tells the moment the send resolves; without it, the server is polled.";
 
 const SEND_AFTER_HELP: &str = "\
 Examples:
@@ -307,7 +331,46 @@ mod tests {
     }
 
     #[test]
+    fn watch_kinds_are_checked_and_daemon_run_passes_the_rest_on() {
+        let Command::Watch(watch) =
+            parse(&["watch", "--kind", "delivery.failed,notification.read"])
+                .expect("valid")
+                .command
+        else {
+            panic!("not a watch");
+        };
+        assert_eq!(watch.kinds, ["delivery.failed", "notification.read"]);
+        assert_eq!(
+            usage_error(&["watch", "--kind", "delivery.exploded"]),
+            ErrorKind::InvalidValue
+        );
+        let Command::Daemon(DaemonCommand::Run(run)) =
+            parse(&["daemon", "run", "--", "--log", "debug"])
+                .expect("valid")
+                .command
+        else {
+            panic!("not a daemon run");
+        };
+        assert_eq!(run.args, ["--log", "debug"]);
+        usage_error(&["daemon", "run", "--log"]);
+        assert!(matches!(
+            parse(&["daemon", "install", "--force"])
+                .expect("valid")
+                .command,
+            Command::Daemon(DaemonCommand::Install(DaemonInstallArgs { force: true }))
+        ));
+    }
+
+    #[test]
     fn only_path_runs_without_network() {
+        assert!(!parse(&["daemon", "run"]).expect("valid").needs_network());
+        assert!(
+            !parse(&["daemon", "install"])
+                .expect("valid")
+                .needs_network()
+        );
+        assert!(parse(&["daemon", "status"]).expect("valid").needs_network());
+        assert!(parse(&["watch"]).expect("valid").needs_network());
         assert!(!parse(&["config", "path"]).expect("valid").needs_network());
         assert!(parse(&["config", "show"]).expect("valid").needs_network());
         assert!(parse(&["send", "hi"]).expect("valid").needs_network());

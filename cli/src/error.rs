@@ -12,6 +12,7 @@ use notify_shared::config::{ConfigError, ENV_CONFIG, ENV_SERVER, ENV_TOKEN};
 use notify_shared::problem::{Problem, Violation};
 use uuid::Uuid;
 
+use crate::daemon::DaemonError;
 use crate::duration::format_duration;
 use crate::render::name;
 
@@ -151,6 +152,37 @@ pub enum Error {
         /// What was unexpected.
         what: String,
     },
+    /// Talking to notifyd failed, where nothing can stand in for it.
+    #[error(transparent)]
+    Daemon(#[from] DaemonError),
+    /// No `notifyd` binary next to `notify` or in `PATH`.
+    #[error("cannot find notifyd next to notify{} or in PATH", beside.as_ref().map(|d| format!(" (in {})", d.display())).unwrap_or_default())]
+    NoNotifyd {
+        /// The directory of the running `notify`, if known.
+        beside: Option<PathBuf>,
+    },
+    /// `notifyd` was found but could not be started.
+    #[error("cannot run {}: {reason}", path.display())]
+    Exec {
+        /// The binary.
+        path: PathBuf,
+        /// What went wrong, lowercase.
+        reason: String,
+    },
+    /// A different unit file is already installed.
+    #[error("{} already exists and differs from the unit notify would write", path.display())]
+    UnitExists {
+        /// The unit file.
+        path: PathBuf,
+    },
+    /// The unit file could not be written.
+    #[error("cannot install {}: {reason}", path.display())]
+    Install {
+        /// The unit file (or its directory).
+        path: PathBuf,
+        /// What went wrong, lowercase.
+        reason: String,
+    },
     /// Writing to stdout failed (a broken pipe counts as success in `main`).
     #[error("cannot write the output: {0}")]
     Output(#[source] io::Error),
@@ -172,14 +204,19 @@ impl Error {
             | Self::Stdin(_)
             | Self::StdinNotUtf8
             | Self::Conflict(_)
-            | Self::Secret { .. } => Exit::Usage,
+            | Self::Secret { .. }
+            | Self::NoNotifyd { .. } => Exit::Usage,
             Self::Refused { .. }
             | Self::NoNotification(_)
             | Self::NoOperation(_)
             | Self::OperationEnded { .. }
             | Self::BadResponse { .. }
             | Self::Output(_)
+            | Self::Exec { .. }
+            | Self::UnitExists { .. }
+            | Self::Install { .. }
             | Self::Internal(_) => Exit::Failed,
+            Self::Daemon(error) => error.exit_code(),
             Self::Unreachable { .. } | Self::ServerFailed { .. } => Exit::Unreachable,
             Self::TimedOut { .. } => Exit::TimedOut,
         }
@@ -256,6 +293,15 @@ impl Error {
                 "check that the server is notify-server (`notify config show`), or report a bug"
                     .into()
             }
+            Self::Daemon(error) => error.hint(),
+            Self::NoNotifyd { .. } => "install notifyd in the same directory as notify \
+                 (cargo install --path daemon), or put it in PATH"
+                .into(),
+            Self::Exec { .. } => "check that notifyd is a program for this machine and that \
+                 you may run it"
+                .into(),
+            Self::UnitExists { .. } => "pass --force to replace it, or edit it yourself".into(),
+            Self::Install { .. } => "check that the directory exists and is writable by you".into(),
             Self::Output(_) => return None,
             Self::Internal(_) => "this is a bug in notify; please report it".into(),
         })
@@ -398,6 +444,31 @@ mod tests {
                     server: "s".into(),
                     problem: problem(503),
                 },
+                Exit::Unreachable,
+            ),
+            (Error::NoNotifyd { beside: None }, Exit::Usage),
+            (
+                Error::Exec {
+                    path: "/bin/notifyd".into(),
+                    reason: "r".into(),
+                },
+                Exit::Failed,
+            ),
+            (
+                Error::UnitExists {
+                    path: "/u/notifyd.service".into(),
+                },
+                Exit::Failed,
+            ),
+            (
+                Error::Install {
+                    path: "/u/notifyd.service".into(),
+                    reason: "r".into(),
+                },
+                Exit::Failed,
+            ),
+            (
+                Error::Daemon(DaemonError::Stopped { reason: None }),
                 Exit::Unreachable,
             ),
         ];

@@ -1,10 +1,12 @@
 //! `notify send --wait`: follow a send until it settles, reporting each channel's outcome on
 //! stderr as soon as it is known.
 //!
-//! Polls the operation like [`crate::wait`] does, and once it is dispatched also
-//! `GET /v1/notifications/{id}` for each recipient whose notification has not settled, to
-//! learn its deliveries. Each delivery's outcome is printed once. It never prints on stdout,
-//! and `--quiet` silences it; what exit code the result means is for the caller to decide.
+//! With notifyd, the daemon says when the send resolved and how; meanwhile
+//! `GET /v1/notifications/{id}` every half second for each recipient whose notification
+//! has not settled tells its deliveries. Without a daemon, the operation is polled like
+//! [`crate::wait`] does, and once it is dispatched its notifications too. Each delivery's
+//! outcome is printed once. It never prints on stdout, and `--quiet` silences it; what exit
+//! code the result means is for the caller to decide.
 
 use std::collections::{BTreeMap, HashSet};
 use std::time::Duration;
@@ -13,11 +15,17 @@ use notify_shared::api::{Channel, OperationStatus, SendResponse, SentNotificatio
 use notify_shared::views::{DeliveryStatus, NotificationStatus, NotificationView, OperationView};
 use uuid::Uuid;
 
+use crate::cli::Globals;
 use crate::client::Client;
+use crate::daemon::{Outcome, Waiter};
 use crate::deliveries::{outcome_line, rank, settled, sorted};
 use crate::error::Error;
 use crate::render::name;
-use crate::wait::{Polled, Until, Waiting, waiting_for};
+use crate::wait::{Polled, Until, Waiting, polling_notice, waiting_for};
+use crate::waits::{last_status, lost_daemon, settled_view};
+
+/// How often to ask for deliveries while notifyd waits for the outcome.
+const PROGRESS_EVERY: Duration = Duration::from_millis(500);
 
 /// Where a followed send ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,14 +36,17 @@ pub struct Followed {
     pub notification: Option<Uuid>,
 }
 
-/// Follows the send `response` answered for, for `timeout` in all. Stops on a final state or
+/// Follows the send `response` answered for, for `timeout` in all, through `waiter` (its wait
+/// registered with notifyd before the send) or else by polling. Stops on a final state or
 /// `scheduled`; gives up with [`Error::TimedOut`] (exit 4), saying what is still pending.
 pub async fn follow(
     client: &Client,
     response: &SendResponse,
     timeout: Duration,
-    quiet: bool,
+    waiter: Option<Waiter>,
+    globals: &Globals,
 ) -> Result<Followed, Error> {
+    let quiet = globals.quiet;
     let mut follower = Follower {
         client,
         response,
@@ -43,8 +54,18 @@ pub async fn follow(
         progress: Progress::new(&response.notifications),
         last: None,
         quiet,
+        verbose: globals.verbose,
     };
-    match follower.rounds().await? {
+    let followed = match waiter {
+        // A scheduled send resolves only once it goes out; the first poll says when that is.
+        Some(_) if response.status == OperationStatus::Scheduled => follower.rounds().await?,
+        Some(waiter) => follower.through_daemon(waiter).await?,
+        None => {
+            polling_notice(quiet);
+            follower.rounds().await?
+        }
+    };
+    match followed {
         Some(followed) => Ok(followed),
         None => {
             if let Some(note) = follower.progress.pending_note() {
@@ -69,9 +90,53 @@ struct Follower<'a> {
     /// The last state seen of the operation.
     last: Option<OperationStatus>,
     quiet: bool,
+    verbose: bool,
 }
 
 impl Follower<'_> {
+    /// Waits for notifyd's answer, reporting deliveries meanwhile; the outcome (`Some`) or
+    /// the time running out (`None`) is the daemon's word. Polls instead if the daemon goes
+    /// away.
+    async fn through_daemon(&mut self, mut waiter: Waiter) -> Result<Option<Followed>, Error> {
+        let id = self.response.operation_id;
+        let outcome = {
+            let answer = waiter.outcome();
+            tokio::pin!(answer);
+            loop {
+                self.waiting.show(self.progress.summary(id, self.last));
+                // A slow server must not hold up the daemon's answer: that cuts a round short.
+                let round = async {
+                    tokio::time::sleep(PROGRESS_EVERY).await;
+                    self.deliveries(true).await
+                };
+                tokio::select! {
+                    outcome = &mut answer => break outcome,
+                    progress = round => {
+                        progress?;
+                    }
+                }
+            }
+        };
+        match outcome {
+            Ok(Outcome::Resolved(status)) => {
+                self.last = Some(status);
+                // The outcomes not yet reported: the read model has them by now.
+                self.deliveries(true).await?;
+                let view = settled_view(self.client, id, status, self.verbose).await;
+                Ok(Some(self.followed(view)))
+            }
+            Ok(Outcome::TimedOut) => {
+                self.last = last_status(self.client, id).await;
+                Ok(None)
+            }
+            Err(error) if error.falls_back() => {
+                lost_daemon(&error, self.quiet);
+                self.rounds().await
+            }
+            Err(error) => Err(error.into()),
+        }
+    }
+
     /// Polls until the operation settles (`Some`) or the time runs out (`None`).
     async fn rounds(&mut self) -> Result<Option<Followed>, Error> {
         let id = self.response.operation_id;
@@ -89,11 +154,7 @@ impl Follower<'_> {
                     return Ok(None);
                 }
                 if done {
-                    let first = self.response.notifications.first().map(|n| n.id);
-                    return Ok(Some(Followed {
-                        notification: self.progress.failed.or(first),
-                        view,
-                    }));
+                    return Ok(Some(self.followed(view)));
                 }
             }
             if !self.waiting.pause().await {
@@ -102,10 +163,21 @@ impl Follower<'_> {
         }
     }
 
+    /// Where the send ended, with the notification to point the hint at: one that had a
+    /// channel fail, else the first.
+    fn followed(&self, view: OperationView) -> Followed {
+        let first = self.response.notifications.first().map(|n| n.id);
+        Followed {
+            notification: self.progress.failed.or(first),
+            view,
+        }
+    }
+
     /// Asks about each notification that has not settled and reports new outcomes; `false`
-    /// when the time runs out first. Once the operation is `done`, its outcome is what
-    /// matters: a failure here then only means fewer progress lines.
-    async fn deliveries(&mut self, done: bool) -> Result<bool, Error> {
+    /// when the time runs out first. When `lenient` (the operation is done, or notifyd will
+    /// say how it ends), the outcome comes from elsewhere: a failure here then only means
+    /// fewer progress lines.
+    async fn deliveries(&mut self, lenient: bool) -> Result<bool, Error> {
         let id = self.response.operation_id;
         for sent in self.progress.unsettled(&self.response.notifications) {
             self.waiting.show(self.progress.summary(id, self.last));
@@ -117,7 +189,7 @@ impl Follower<'_> {
                 }
                 // Not in the read model yet; the next round asks again.
                 Some(Err(Error::NoNotification(_))) => {}
-                Some(Err(_)) | None if done => break,
+                Some(Err(_)) | None if lenient => break,
                 Some(Err(error)) => return Err(error),
                 None => return Ok(false),
             }

@@ -1,4 +1,5 @@
-//! The `notify` command-line client: argument definitions, subcommands and the HTTP client.
+//! The `notify` command-line client: argument definitions, subcommands, the HTTP client and
+//! the client of the local daemon, notifyd.
 //!
 //! `main.rs` only parses arguments, picks a runtime and turns an [`Error`] into an exit code;
 //! everything else lives here so tests can run a command in-process. Commands write data to
@@ -8,6 +9,7 @@
 pub mod cli;
 pub mod client;
 pub mod commands;
+pub mod daemon;
 pub mod deliveries;
 pub mod duration;
 pub mod error;
@@ -17,13 +19,14 @@ pub mod output;
 pub mod render;
 pub mod table;
 pub mod wait;
+pub mod waits;
 
 use std::io::Write;
 
 pub use cli::Cli;
 pub use error::{Error, Exit};
 
-use cli::{Command, ConfigCommand};
+use cli::{Command, ConfigCommand, DaemonCommand};
 
 /// Runs `cli` when it needs neither the network nor an async runtime; `None` when it does
 /// (then call [`run`] inside a runtime).
@@ -31,8 +34,15 @@ pub fn run_local(cli: &Cli, out: &mut dyn Write) -> Option<Result<(), Error>> {
     if cli.needs_network() {
         return None;
     }
+    let globals = &cli.globals;
     match &cli.command {
-        Command::Config(ConfigCommand::Path) => Some(commands::config::path(&cli.globals, out)),
+        Command::Config(ConfigCommand::Path) => Some(commands::config::path(globals, out)),
+        Command::Daemon(DaemonCommand::Run(args)) => {
+            Some(commands::daemon::run(args.clone(), globals))
+        }
+        Command::Daemon(DaemonCommand::Install(args)) => {
+            Some(commands::daemon::install(*args, globals, out))
+        }
         _ => None,
     }
 }
@@ -50,6 +60,12 @@ pub async fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Error> {
         Command::Sent(args) => commands::sent::run(args, &globals, out).await,
         Command::Status(args) => commands::status::run(args, &globals, out).await,
         Command::Prefs(args) => commands::prefs::run(args, &globals, out).await,
+        Command::Watch(args) => commands::watch::run(args, &globals, out).await,
+        Command::Daemon(DaemonCommand::Status) => commands::daemon::status(&globals, out).await,
+        Command::Daemon(DaemonCommand::Run(args)) => commands::daemon::run(args, &globals),
+        Command::Daemon(DaemonCommand::Install(args)) => {
+            commands::daemon::install(args, &globals, out)
+        }
         Command::Config(ConfigCommand::Show) => commands::config::show(&globals, out).await,
         Command::Config(ConfigCommand::Path) => commands::config::path(&globals, out),
     }

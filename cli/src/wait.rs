@@ -1,10 +1,11 @@
-//! `--wait`: follow operations until they settle, by polling `GET /v1/operations/{id}`.
+//! `--wait` without a daemon: follow operations until they settle, by polling
+//! `GET /v1/operations/{id}`.
 //!
-//! There is no daemon yet, so this always polls (and says so once). It never prints on stdout;
-//! the spinner, the notice and progress lines go to stderr, and `--quiet` silences them all.
-//! What counts as success is decided by [`outcome`], not here. [`Waiting`] is one wait's
-//! clock, spinner and polling; [`wait`] uses it for plain operations, `follow` for a send
-//! whose deliveries it reports.
+//! `waits` asks notifyd first and comes here only when there is none (then
+//! [`polling_notice`] says so once). Nothing here prints on stdout; the spinner, the notice
+//! and progress lines go to stderr, and `--quiet` silences them all. What counts as success is
+//! decided by [`outcome`], not here. [`Waiting`] is one wait's clock, spinner and polling;
+//! [`wait`] uses it for plain operations, `follow` for a send whose deliveries it reports.
 
 use std::fmt::Display;
 use std::future::Future;
@@ -31,10 +32,17 @@ const MAX_DELAY: Duration = Duration::from_secs(1);
 /// such operation": the command was accepted a moment ago and the projector may lag.
 const NOT_YET_VISIBLE: Duration = Duration::from_secs(2);
 
-/// Said once per process, the first time something waits.
+/// Said once per process, the first time something polls for want of a daemon.
 const POLLING_NOTICE: &str =
     "notify: no daemon running; polling the server (notifyd makes --wait instant)";
 static NOTICE_GIVEN: AtomicBool = AtomicBool::new(false);
+
+/// Says once per process, unless `quiet`, that waiting polls because no daemon runs.
+pub fn polling_notice(quiet: bool) {
+    if !quiet && !NOTICE_GIVEN.swap(true, Ordering::Relaxed) {
+        tell(POLLING_NOTICE);
+    }
+}
 
 /// Where waiting stops.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -92,7 +100,8 @@ pub fn waiting_for(id: Uuid, status: Option<OperationStatus>) -> String {
 }
 
 /// Polls each of `ids` until it reaches `until`, for `timeout` in all, and returns their views
-/// in the order of `ids`. Gives up with [`Error::TimedOut`] (exit 4).
+/// in the order of `ids`. Gives up with [`Error::TimedOut`] (exit 4). The caller says why it
+/// polls ([`polling_notice`]).
 pub async fn wait(
     client: &Client,
     ids: &[Uuid],
@@ -156,11 +165,8 @@ pub struct Waiting {
 }
 
 impl Waiting {
-    /// Starts the clock and the spinner, and says once per process that it polls.
+    /// Starts the clock and the spinner.
     pub fn start(timeout: Duration, quiet: bool) -> Self {
-        if !quiet && !NOTICE_GIVEN.swap(true, Ordering::Relaxed) {
-            tell(POLLING_NOTICE);
-        }
         let started = Instant::now();
         Self {
             started,

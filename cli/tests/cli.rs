@@ -6,7 +6,7 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::thread::JoinHandle;
@@ -96,16 +96,24 @@ fn scratch() -> PathBuf {
     dir
 }
 
-/// Runs `notify` with a token (unless `token` is `None`), no config file, and `stdin`.
+/// Runs `notify` with a token (unless `token` is `None`), no config file, no daemon, and
+/// `stdin`.
 fn notify(args: &[&str], token: Option<&str>, stdin: &str) -> Output {
+    notify_at(args, token, stdin, None)
+}
+
+/// [`notify`], with the daemon's socket at `socket` (else in a directory that does not exist).
+fn notify_at(args: &[&str], token: Option<&str>, stdin: &str, socket: Option<&Path>) -> Output {
     let dir = scratch();
     let config = dir.join("config.toml");
+    let socket = socket.map_or_else(|| dir.join("run/notifyd.sock"), Path::to_owned);
     let mut command = Command::new(env!("CARGO_BIN_EXE_notify"));
     command
         .args(args)
         .env_remove("NOTIFY_SERVER")
         .env_remove("NOTIFY_TOKEN")
         .env("NOTIFY_CONFIG", &config)
+        .env("NOTIFYD_SOCKET", &socket)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -268,7 +276,12 @@ fn bad_query_values_are_usage_errors_and_send_nothing() {
 
 #[test]
 fn every_new_verb_has_help_with_examples() {
-    let verbs: [&[&str]; 11] = [
+    let verbs: [&[&str]; 16] = [
+        &["watch"],
+        &["daemon"],
+        &["daemon", "run"],
+        &["daemon", "status"],
+        &["daemon", "install"],
         &["send"],
         &["list"],
         &["show"],
@@ -288,4 +301,76 @@ fn every_new_verb_has_help_with_examples() {
         let help = text(&output.stdout);
         assert!(help.contains("\nExamples:\n"), "{verb:?}: {help}");
     }
+}
+
+const POLLING: &str =
+    "notify: no daemon running; polling the server (notifyd makes --wait instant)";
+
+#[test]
+fn without_a_daemon_count_asks_the_server_silently() {
+    let (url, server) = serve(vec![(200, "", r#"{"unread":7}"#.to_owned())]);
+    let output = notify(&["--server", &url, "count"], Some("tok"), "");
+    let seen = server.join().expect("server");
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_eq!(text(&output.stdout), "7\n");
+    assert_eq!(text(&output.stderr), "");
+    assert_eq!(seen[0].line, "GET /v1/inbox/count HTTP/1.1");
+}
+
+#[test]
+fn an_unsafe_socket_directory_is_an_error_not_a_fallback() {
+    // The scratch directory is 0755: anyone may enter it. Port 1: nothing may be asked.
+    let dir = scratch();
+    let socket = dir.join("notifyd.sock");
+    let output = notify_at(
+        &["--server", "http://127.0.0.1:1", "count"],
+        Some("tok"),
+        "",
+        Some(&socket),
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.starts_with("notify: refusing to use the notifyd socket: "),
+        "{stderr}"
+    );
+    assert!(stderr.contains("chmod 700"), "{stderr}");
+}
+
+#[test]
+fn watch_and_daemon_status_need_the_daemon() {
+    for args in [&["watch"][..], &["daemon", "status"]] {
+        let output = notify(args, None, "");
+        assert_eq!(output.status.code(), Some(3), "{args:?}");
+        assert_eq!(text(&output.stdout), "", "{args:?}");
+        let stderr = text(&output.stderr);
+        assert!(
+            stderr.starts_with("notify: no daemon is running at "),
+            "{stderr}"
+        );
+        assert!(
+            stderr.ends_with(
+                "\nhint: start it: notify daemon run, or systemctl --user start notifyd\n"
+            ),
+            "{stderr}"
+        );
+    }
+}
+
+#[test]
+fn only_a_wait_without_daemon_says_it_polls() {
+    let id = "0190f3a2-7c41-7d3e-9a5b-2f1e4c8d6b10";
+    let applied = format!(
+        r#"{{"id":"{id}","kind":"read","status":"applied","notifications":[],"resolved_at":null}}"#
+    );
+    let (url, server) = serve(vec![(200, "", applied.clone()), (200, "", applied)]);
+    let waited = notify(&["--server", &url, "status", id, "--wait"], Some("tok"), "");
+    let plain = notify(&["--server", &url, "status", id], Some("tok"), "");
+    server.join().expect("server");
+    assert_eq!(waited.status.code(), Some(0), "{}", text(&waited.stderr));
+    assert_eq!(text(&waited.stderr), format!("{POLLING}\n"));
+    assert!(text(&waited.stdout).starts_with("status         applied\n"));
+    assert_eq!(plain.status.code(), Some(0), "{}", text(&plain.stderr));
+    assert_eq!(text(&plain.stderr), "");
 }

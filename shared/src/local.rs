@@ -80,8 +80,11 @@ pub enum Reply {
         /// The operation.
         operation_id: Uuid,
     },
-    /// One event, for [`Request::Watch`].
-    Event(Box<Envelope>),
+    /// One event, for [`Request::Watch`] (a field, since the envelope has a `type` of its own).
+    Event {
+        /// The event.
+        event: Box<Envelope>,
+    },
     /// The request failed; the daemon closes the connection after it.
     Error {
         /// What kind of failure.
@@ -130,7 +133,7 @@ pub struct DaemonStatus {
 /// `/tmp/notify-<uid>/notifyd.sock` (a directory only the user may enter; checked by
 /// [`check_dir`] before use).
 pub fn socket_path() -> PathBuf {
-    if let Some(path) = std::env::var_os(ENV_SOCKET) {
+    if let Some(path) = std::env::var_os(ENV_SOCKET).filter(|path| !path.is_empty()) {
         return PathBuf::from(path);
     }
     match std::env::var_os("XDG_RUNTIME_DIR").filter(|dir| !dir.is_empty()) {
@@ -206,6 +209,20 @@ mod tests {
         ));
         let count = serde_json::to_string(&Reply::Count { unread: 3 }).expect("json");
         assert_eq!(count, r#"{"type":"count","unread":3}"#);
+        let alice = UserId::parse("alice").expect("valid");
+        let read = crate::event::Event::NotificationRead(crate::event::NotificationRead {});
+        let envelope = Envelope::new("/t", Uuid::now_v7(), Uuid::now_v7(), alice, 3, read);
+        let line = serde_json::to_string(&Reply::Event {
+            event: Box::new(envelope.clone()),
+        })
+        .expect("json");
+        let back: Reply = serde_json::from_str(&line).expect("an event reply reads back");
+        assert_eq!(
+            back,
+            Reply::Event {
+                event: Box::new(envelope)
+            }
+        );
         assert!(serde_json::from_str::<Request>(r#"{"type":"launch_missiles"}"#).is_err());
     }
 

@@ -121,7 +121,8 @@ pub struct UnreadArgs {
 pub(super) const COUNT_LONG_ABOUT: &str = "\
 Print the number of unread notifications, and nothing else.
 
-Meant for shell prompts and status bars. It asks the server; a failure prints nothing on \
+Meant for shell prompts and status bars. It asks notifyd, which keeps the count, so there is \
+no network round trip; without a daemon it asks the server. A failure prints nothing on \
 stdout and exits non-zero, so a prompt can hide it with 2>/dev/null.";
 
 pub(super) const COUNT_AFTER_HELP: &str = "\

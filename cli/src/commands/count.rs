@@ -1,17 +1,25 @@
 //! `notify count`: the number of unread notifications and nothing else, for prompts and status
 //! bars.
 //!
-//! For now it asks the server; once notifyd runs, it will ask the daemon first.
+//! notifyd keeps the count, so it is asked first: no network round trip. Without a daemon the
+//! server answers (`GET /v1/inbox/count`), silently; the output is the same either way.
 
 use std::io::Write;
 
+use notify_shared::views::UnreadCount;
+
 use crate::cli::Globals;
+use crate::daemon::{Daemon, or_fallback};
 use crate::error::Error;
 use crate::output::{Mode, write_json, write_line};
 
 /// Runs `notify count`.
 pub async fn run(globals: &Globals, out: &mut dyn Write) -> Result<(), Error> {
-    let count = super::connect(globals)?.unread_count().await?;
+    let daemon = Daemon::local(globals.verbose).count().await;
+    let count = match or_fallback(daemon, globals.verbose)? {
+        Some(unread) => UnreadCount { unread },
+        None => super::connect(globals)?.unread_count().await?,
+    };
     match Mode::of(globals) {
         Mode::Human => write_line(out, count.unread),
         Mode::Json => write_json(out, &count),

@@ -3,6 +3,7 @@
 
 pub mod config;
 pub mod count;
+pub mod daemon;
 pub mod list;
 pub mod prefs;
 pub mod read;
@@ -10,6 +11,7 @@ pub mod send;
 pub mod sent;
 pub mod show;
 pub mod status;
+pub mod watch;
 
 use notify_shared::config::ClientConfig;
 

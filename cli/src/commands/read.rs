@@ -4,7 +4,8 @@
 //! Stdout gets each operation id as it is accepted (a JSON array of the answers with `--json`).
 //! An id the server refuses does not stop the others; the refusals are reported at the end and
 //! the command exits 1. A failure to reach the server stops at once: the next id would fail
-//! the same way. `--wait` follows every accepted operation until it is applied.
+//! the same way. `--wait` follows every accepted operation until it is applied, registering
+//! each wait with notifyd before its command is sent ([`Waits`]).
 
 use std::io::{self, Write};
 
@@ -15,7 +16,8 @@ use crate::cli::{Globals, ReadArgs, UnreadArgs, WaitArgs};
 use crate::client::{Client, Mark};
 use crate::error::{Error, Exit};
 use crate::output::{Mode, note, write_json, write_line};
-use crate::wait::{Until, outcome, wait};
+use crate::wait::{Until, outcome};
+use crate::waits::Waits;
 
 /// What to mark.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,30 +57,28 @@ async fn run(
 ) -> Result<(), Error> {
     let client = super::connect(globals)?;
     let mode = Mode::of(globals);
-    let (accepted, refused) = submit(&client, target, globals.verbose, mode, out).await?;
+    let mut waits = wait_args
+        .wait
+        .then(|| Waits::new(wait_args.timeout, globals));
+    let (accepted, refused) =
+        submit(&client, target, &mut waits, globals.verbose, mode, out).await?;
     if mode == Mode::Json {
         write_json(out, &accepted)?;
     }
-    if wait_args.wait && !accepted.is_empty() {
+    if let Some(waits) = waits.filter(|_| !accepted.is_empty()) {
         out.flush().map_err(Error::Output)?;
-        let ids: Vec<Uuid> = accepted.iter().map(|a| a.operation_id).collect();
-        let views = wait(
-            &client,
-            &ids,
-            Until::Final,
-            wait_args.timeout,
-            globals.quiet,
-        )
-        .await?;
+        let views = waits.finish(&client, Until::Final).await?;
         views.iter().try_for_each(outcome)?;
     }
     last_error(refused, &mut io::stderr().lock())
 }
 
-/// Sends the commands; returns what was accepted and what was refused.
+/// Sends the commands, each after registering its wait (with `--wait`); returns what was
+/// accepted and what was refused.
 async fn submit(
     client: &Client,
     target: Target,
+    waits: &mut Option<Waits>,
     verbose: bool,
     mode: Mode,
     out: &mut dyn Write,
@@ -97,6 +97,9 @@ async fn submit(
         Target::All => {
             let operation = Uuid::now_v7();
             note(verbose, format_args!("operation {operation}: read all"));
+            if let Some(waits) = waits {
+                waits.register(operation).await?;
+            }
             take(client.read_all(operation).await?, out)?;
         }
         Target::Each(ids, mark) => {
@@ -106,9 +109,17 @@ async fn submit(
                     verbose,
                     format_args!("operation {operation}: {} {id}", mark.as_str()),
                 );
+                if let Some(waits) = waits.as_mut() {
+                    waits.register(operation).await?;
+                }
                 match client.mark(id, mark, operation).await {
                     Ok(answer) => take(answer, out)?,
-                    Err(error) if error.exit_code() == Exit::Failed => refused.push(error),
+                    Err(error) if error.exit_code() == Exit::Failed => {
+                        if let Some(waits) = waits.as_mut() {
+                            waits.cancel(operation);
+                        }
+                        refused.push(error);
+                    }
                     Err(error) => return Err(error),
                 }
             }

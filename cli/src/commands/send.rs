@@ -2,9 +2,10 @@
 //! (retries reuse the operation id as idempotency key).
 //!
 //! Stdout gets the operation id, the whole answer with `--json`, or nothing with `-q`; nothing
-//! is sent when the input breaks a limit. With `--wait`, [`crate::follow`] reports each
-//! channel's outcome on stderr, `--json` prints the final operation instead of the answer, and
-//! the exit code says whether everything was delivered.
+//! is sent when the input breaks a limit. With `--wait`, the wait is registered with notifyd
+//! (when it runs) before the send, [`crate::follow`] reports each channel's outcome on
+//! stderr, `--json` prints the final operation instead of the answer, and the exit code says
+//! whether everything was delivered.
 
 use std::io::{self, IsTerminal, Read, Write};
 
@@ -16,6 +17,7 @@ use uuid::Uuid;
 use crate::cli::{Globals, SendArgs, WaitArgs, channels};
 use crate::client::Client;
 use crate::commands::status::{deliver_at, scheduled_note};
+use crate::daemon::{Daemon, Waiter, or_fallback};
 use crate::error::Error;
 use crate::follow::follow;
 use crate::output::{Mode, note, tell, write_json, write_line};
@@ -38,6 +40,13 @@ pub async fn run(args: SendArgs, globals: &Globals, out: &mut dyn Write) -> Resu
     let client = super::connect(globals)?;
     let operation = Uuid::now_v7();
     note(globals.verbose, format_args!("operation {operation}"));
+    // The wait goes to notifyd before the send, so that no resolution can slip past it.
+    let waiter = if wait.wait {
+        let daemon = Daemon::local(globals.verbose);
+        or_fallback(daemon.wait(operation, wait.timeout).await, globals.verbose)?
+    } else {
+        None
+    };
     let response = client.send(operation, &request).await?;
     for sent in &response.notifications {
         note(
@@ -54,19 +63,21 @@ pub async fn run(args: SendArgs, globals: &Globals, out: &mut dyn Write) -> Resu
         render(&response, mode, out)?;
         out.flush().map_err(Error::Output)?;
     }
-    wait_for(&client, &response, wait, globals, out).await
+    wait_for(&client, &response, wait, waiter, globals, out).await
 }
 
-/// `--wait`: follows the send, says when a scheduled one goes out, prints the final operation
-/// with `--json`, and fails unless everything was delivered.
+/// `--wait`: follows the send (through `waiter` when notifyd took the wait), says when a
+/// scheduled one goes out, prints the final operation with `--json`, and fails unless
+/// everything was delivered.
 async fn wait_for(
     client: &Client,
     response: &SendResponse,
     wait: WaitArgs,
+    waiter: Option<Waiter>,
     globals: &Globals,
     out: &mut dyn Write,
 ) -> Result<(), Error> {
-    let followed = follow(client, response, wait.timeout, globals.quiet).await?;
+    let followed = follow(client, response, wait.timeout, waiter, globals).await?;
     let view = &followed.view;
     if view.status == OperationStatus::Scheduled && !globals.quiet {
         let when = deliver_at(client, view).await;

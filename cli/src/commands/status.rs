@@ -5,6 +5,7 @@
 //! stops on a final state or on `scheduled`, and then says when the send goes out.
 
 use std::io::Write;
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use notify_shared::api::OperationStatus;
@@ -16,25 +17,15 @@ use crate::client::Client;
 use crate::error::Error;
 use crate::output::{Mode, tell, write_json};
 use crate::render::{name, timestamp_and_relative};
-use crate::wait::{Until, outcome, wait};
+use crate::wait::{Until, outcome};
+use crate::waits::Waits;
 
 /// Runs `notify status`.
 pub async fn run(args: StatusArgs, globals: &Globals, out: &mut dyn Write) -> Result<(), Error> {
     let client = super::connect(globals)?;
     let id = args.operation;
     let view = if args.wait.wait {
-        let views = wait(
-            &client,
-            &[id],
-            Until::FinalOrScheduled,
-            args.wait.timeout,
-            globals.quiet,
-        )
-        .await?;
-        views
-            .into_iter()
-            .next()
-            .ok_or_else(|| Error::Internal("waiting returned no operation".into()))?
+        wait_for(&client, id, args.wait.timeout, globals).await?
     } else {
         client.operation(id).await?
     };
@@ -54,6 +45,34 @@ pub async fn run(args: StatusArgs, globals: &Globals, out: &mut dyn Write) -> Re
         Mode::Quiet => {}
     }
     outcome(&view)
+}
+
+/// `--wait`: until the operation is final or scheduled. notifyd only hears of resolutions
+/// from now on (and keeps recent ones), so the server is asked once after registering: it
+/// knows one that settled long ago, one that is scheduled (which resolves only later), and
+/// one that does not exist.
+async fn wait_for(
+    client: &Client,
+    id: Uuid,
+    timeout: Duration,
+    globals: &Globals,
+) -> Result<OperationView, Error> {
+    let mut waits = Waits::new(timeout, globals);
+    waits.register(id).await?;
+    if waits.through_daemon() {
+        match client.operation(id).await {
+            Ok(view) if Until::FinalOrScheduled.reached(view.status) => return Ok(view),
+            Ok(_) => {}
+            // Not in the read model yet, or never: polling tells the two apart.
+            Err(Error::NoOperation(_)) => waits.poll_instead(),
+            Err(error) => return Err(error),
+        }
+    }
+    waits
+        .finish(client, Until::FinalOrScheduled)
+        .await?
+        .pop()
+        .ok_or_else(|| Error::Internal("waiting returned no operation".into()))
 }
 
 /// Why `--wait` returned on a scheduled send: `notify: operation ID is scheduled to go out at

@@ -1,0 +1,172 @@
+//! One connection to notifyd: the socket directory check, the hello, and NDJSON lines both ways.
+
+use std::io::ErrorKind;
+use std::path::{Path, PathBuf};
+
+use notify_shared::local::{Hello, MAX_LINE, PROTOCOL, Reply, Request, UnsafeDir, check_dir};
+use serde::Serialize;
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::UnixStream;
+
+use super::HANDSHAKE_TIMEOUT;
+use super::error::DaemonError;
+use crate::client::phrase;
+
+/// A connection past the hello.
+#[derive(Debug)]
+pub struct Connection {
+    stream: BufReader<UnixStream>,
+    socket: PathBuf,
+    /// The daemon's version, as its hello said.
+    pub version: String,
+}
+
+impl Connection {
+    /// Checks the socket's directory, connects and says hello, all within
+    /// [`HANDSHAKE_TIMEOUT`].
+    pub async fn open(socket: &Path) -> Result<Self, DaemonError> {
+        check_parent(socket)?;
+        tokio::time::timeout(HANDSHAKE_TIMEOUT, Self::handshake(socket))
+            .await
+            .unwrap_or_else(|_| {
+                Err(DaemonError::Hung {
+                    socket: socket.to_owned(),
+                    after: HANDSHAKE_TIMEOUT,
+                })
+            })
+    }
+
+    async fn handshake(socket: &Path) -> Result<Self, DaemonError> {
+        let stream = UnixStream::connect(socket)
+            .await
+            .map_err(|e| connect_error(socket, &e))?;
+        let mut connection = Self {
+            stream: BufReader::new(stream),
+            socket: socket.to_owned(),
+            version: String::new(),
+        };
+        connection.write(&Hello { protocol: PROTOCOL }).await?;
+        match connection.next().await? {
+            Reply::Hello { protocol, version } if protocol == PROTOCOL => {
+                connection.version = version;
+                Ok(connection)
+            }
+            Reply::Hello { protocol, version } => Err(DaemonError::Mismatch {
+                message: format!(
+                    "notifyd {version} speaks protocol {protocol}, this notify speaks {PROTOCOL}"
+                ),
+            }),
+            other => Err(connection.unexpected(&other, "a hello")),
+        }
+    }
+
+    /// Sends one request.
+    pub async fn send(&mut self, request: &Request) -> Result<(), DaemonError> {
+        self.write(request).await
+    }
+
+    /// The next reply; an error reply becomes the error it names, and a hang-up
+    /// [`DaemonError::Stopped`].
+    pub async fn next(&mut self) -> Result<Reply, DaemonError> {
+        let mut line = Vec::new();
+        // One byte over the limit tells a line that is too long from one that fits.
+        let read = (&mut self.stream)
+            .take(MAX_LINE as u64 + 1)
+            .read_until(b'\n', &mut line)
+            .await
+            .map_err(stopped)?;
+        if read == 0 {
+            return Err(DaemonError::Stopped { reason: None });
+        }
+        if line.last() != Some(&b'\n') {
+            return Err(if line.len() > MAX_LINE {
+                self.malformed(format!("a line longer than {MAX_LINE} bytes"))
+            } else {
+                DaemonError::Stopped {
+                    reason: Some("it hung up in the middle of a line".into()),
+                }
+            });
+        }
+        match serde_json::from_slice(&line) {
+            Ok(Reply::Error { code, message }) => Err(refusal(code, message)),
+            Ok(reply) => Ok(reply),
+            Err(e) => Err(self.malformed(format!("a line that is not a reply ({e})"))),
+        }
+    }
+
+    /// [`DaemonError::Malformed`] for a reply that is not the one expected.
+    pub fn unexpected(&self, reply: &Reply, expected: &str) -> DaemonError {
+        let kind = serde_json::to_value(reply)
+            .ok()
+            .and_then(|v| v.get("type")?.as_str().map(str::to_owned))
+            .unwrap_or_else(|| "?".into());
+        self.malformed(format!("a {kind} reply where {expected} was due"))
+    }
+
+    fn malformed(&self, what: String) -> DaemonError {
+        DaemonError::Malformed {
+            socket: self.socket.clone(),
+            what,
+        }
+    }
+
+    async fn write(&mut self, message: &impl Serialize) -> Result<(), DaemonError> {
+        let mut line = serde_json::to_vec(message).map_err(|e| self.malformed(e.to_string()))?;
+        line.push(b'\n');
+        let stream = self.stream.get_mut();
+        stream.write_all(&line).await.map_err(stopped)?;
+        stream.flush().await.map_err(stopped)
+    }
+}
+
+/// The socket's directory must be safe; a missing one only means no daemon.
+fn check_parent(socket: &Path) -> Result<(), DaemonError> {
+    let dir = match socket.parent() {
+        Some(dir) if dir.as_os_str().is_empty() => Path::new("."),
+        Some(dir) => dir,
+        None => {
+            return Err(DaemonError::NotRunning {
+                socket: socket.to_owned(),
+                reason: "that is no socket path".into(),
+            });
+        }
+    };
+    match check_dir(dir) {
+        Ok(()) => Ok(()),
+        Err(UnsafeDir::Io(_, e)) if e.kind() == ErrorKind::NotFound => {
+            Err(DaemonError::NotRunning {
+                socket: socket.to_owned(),
+                reason: format!("{} does not exist", dir.display()),
+            })
+        }
+        Err(unsafe_dir) => Err(DaemonError::Unsafe(unsafe_dir)),
+    }
+}
+
+/// No socket file or nobody listening: not running. Anything else is worth a word.
+fn connect_error(socket: &Path, error: &std::io::Error) -> DaemonError {
+    let reason = phrase(&error.to_string());
+    match error.kind() {
+        ErrorKind::NotFound | ErrorKind::ConnectionRefused => DaemonError::NotRunning {
+            socket: socket.to_owned(),
+            reason,
+        },
+        _ => DaemonError::Connect {
+            socket: socket.to_owned(),
+            reason,
+        },
+    }
+}
+
+fn stopped(error: std::io::Error) -> DaemonError {
+    DaemonError::Stopped {
+        reason: Some(phrase(&error.to_string())),
+    }
+}
+
+fn refusal(code: notify_shared::local::ErrorCode, message: String) -> DaemonError {
+    match code {
+        notify_shared::local::ErrorCode::ProtocolMismatch => DaemonError::Mismatch { message },
+        code => DaemonError::Refused { code, message },
+    }
+}
