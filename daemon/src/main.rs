@@ -1,15 +1,32 @@
-//! `notifyd`, the per-user daemon. For now it only answers `--help` and `--version`; the
-//! broker subscription, popups and the local socket come with the daemon issue.
+//! `notifyd`: parses the command line, starts logging and the runtime, and turns errors into
+//! an exit code (2 for configuration errors retrying cannot fix; see `daemon::Exit`).
 
 use clap::Parser;
-
-/// The per-user daemon of notify: desktop popups, the unread count, and waits for the CLI.
-#[derive(Debug, Parser)]
-#[command(version)]
-struct Args {}
+use notifyd::cli::Args;
+use notifyd::{daemon, telemetry};
 
 fn main() {
-    Args::parse();
-    eprintln!("notifyd: not implemented yet; notify works without it");
-    std::process::exit(2);
+    let args = Args::parse();
+    telemetry::init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("notifyd: cannot start the runtime: {error}");
+            std::process::exit(1);
+        }
+    };
+    let code = match runtime.block_on(daemon::run(args)) {
+        Ok(()) => 0,
+        Err(error) => {
+            tracing::error!("{error:#}");
+            daemon::exit_code(&error)
+        }
+    };
+    // Leave the popup thread and blocking tasks behind rather than wait for them.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(500));
+    std::process::exit(code);
 }

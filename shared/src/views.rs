@@ -327,8 +327,9 @@ pub struct DeviceRegistration {
 }
 
 /// Body of the `201 Created` answer to `POST /v1/devices`: how this machine's daemon reaches
-/// its queue. Registering the same name again answers the same queue.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// its queue. Registering the same name again answers the same queue. `Debug` hides the
+/// password.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DeviceCredentials {
     /// The device name.
@@ -341,6 +342,18 @@ pub struct DeviceCredentials {
     pub password: String,
     /// The device queue to consume, `notify.user.<user>.<device>`.
     pub queue: String,
+}
+
+impl std::fmt::Debug for DeviceCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DeviceCredentials")
+            .field("device", &self.device)
+            .field("broker_url", &self.broker_url)
+            .field("username", &self.username)
+            .field("password", &"<redacted>")
+            .field("queue", &self.queue)
+            .finish()
+    }
 }
 
 /// Whether `name` is a valid device name.

@@ -38,9 +38,14 @@ impl DaemonHome {
         let run = dir.join("run");
         std::fs::create_dir_all(&run).expect("daemon dirs");
         for path in [&dir, &run] {
-            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700)).expect("chmod 700");
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700))
+                .expect("chmod 700");
         }
-        Self { socket: run.join("notifyd.sock"), state: dir.join("state"), dir }
+        Self {
+            socket: run.join("notifyd.sock"),
+            state: dir.join("state"),
+            dir,
+        }
     }
 
     /// Starts notifyd for `token` on `server` showing popups on `desktop`, and waits until it
@@ -108,7 +113,10 @@ impl Daemon {
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        panic!("notifyd never logged {text:?}; its log:\n{}", self.log().join("\n"));
+        panic!(
+            "notifyd never logged {text:?}; its log:\n{}",
+            self.log().join("\n")
+        );
     }
 
     /// The log so far.
@@ -124,7 +132,11 @@ impl Daemon {
     /// Sends SIGTERM and returns its exit status.
     pub async fn terminate(&mut self) -> std::process::ExitStatus {
         let pid = self.child.id().expect("running").to_string();
-        Command::new("kill").args(["-TERM", &pid]).status().await.expect("kill -TERM");
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .await
+            .expect("kill -TERM");
         tokio::time::timeout(Duration::from_secs(15), self.child.wait())
             .await
             .expect("notifyd stopped within 15 s of SIGTERM")

@@ -16,7 +16,7 @@ pub struct Popup {
     pub summary: String,
     /// The body as sent.
     pub body: String,
-    /// `LOW`, `NORMAL` or `CRITICAL`.
+    /// `LOW`, `NORMAL` or `CRITICAL` (read from the per-urgency timeout of the test's dunstrc).
     pub urgency: String,
     /// The sending application.
     pub appname: String,
@@ -42,7 +42,15 @@ impl Desktop {
 
         // Xvfb picks a free display itself and writes its number to the fd we give it.
         let mut xvfb = Command::new("Xvfb")
-            .args(["-displayfd", "1", "-nolisten", "tcp", "-screen", "0", "800x600x24"])
+            .args([
+                "-displayfd",
+                "1",
+                "-nolisten",
+                "tcp",
+                "-screen",
+                "0",
+                "800x600x24",
+            ])
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .kill_on_drop(true)
@@ -65,8 +73,9 @@ impl Desktop {
         children.push(dbus);
 
         let config = dir.join("dunstrc");
-        // Popups stay until closed, so tests see them displayed; history keeps everything.
-        std::fs::write(&config, "[global]\n    history_length = 500\n    sticky_history = yes\n[urgency_low]\n    timeout = 0\n[urgency_normal]\n    timeout = 0\n[urgency_critical]\n    timeout = 0\n")
+        // Popups stay far longer than a test (so tests see them displayed), and each urgency gets
+        // its own timeout: dunst's history does not record the urgency, but it records that.
+        std::fs::write(&config, "[global]\n    history_length = 500\n    sticky_history = yes\n[urgency_low]\n    timeout = 1001\n[urgency_normal]\n    timeout = 1002\n[urgency_critical]\n    timeout = 1003\n")
             .expect("dunstrc");
         let dunst = Command::new("dunst")
             .arg("-config")
@@ -79,7 +88,12 @@ impl Desktop {
             .spawn()
             .expect("start dunst");
         children.push(dunst);
-        let desktop = Self { bus, display, dir, children };
+        let desktop = Self {
+            bus,
+            display,
+            dir,
+            children,
+        };
         for _ in 0..100 {
             if desktop.dunstctl(&["count", "displayed"]).await.is_some() {
                 return desktop;
@@ -96,18 +110,26 @@ impl Desktop {
             .output()
             .await
             .ok()?;
-        output.status.success().then(|| String::from_utf8_lossy(&output.stdout).into_owned())
+        output
+            .status
+            .success()
+            .then(|| String::from_utf8_lossy(&output.stdout).into_owned())
     }
 
     /// How many popups are on screen.
     pub async fn displayed(&self) -> usize {
-        self.dunstctl(&["count", "displayed"]).await.and_then(|c| c.trim().parse().ok()).unwrap_or(0)
+        self.dunstctl(&["count", "displayed"])
+            .await
+            .and_then(|c| c.trim().parse().ok())
+            .unwrap_or(0)
     }
 
     /// The popups closed so far (dunst's history), oldest first; call [`Desktop::close_all`]
     /// first to include the ones on screen.
     pub async fn popups(&self) -> Vec<Popup> {
-        let Some(json) = self.dunstctl(&["history"]).await else { return Vec::new() };
+        let Some(json) = self.dunstctl(&["history"]).await else {
+            return Vec::new();
+        };
         let history: Value = serde_json::from_str(&json).unwrap_or(Value::Null);
         let mut popups: Vec<(i64, Popup)> = history["data"][0]
             .as_array()
@@ -115,9 +137,23 @@ impl Desktop {
                 items
                     .iter()
                     .map(|n| {
-                        let text = |key: &str| n[key]["data"].as_str().unwrap_or_default().to_owned();
+                        let text =
+                            |key: &str| n[key]["data"].as_str().unwrap_or_default().to_owned();
                         let id = n["id"]["data"].as_i64().unwrap_or_default();
-                        (id, Popup { summary: text("summary"), body: text("body"), urgency: text("urgency"), appname: text("appname") })
+                        let urgency =
+                            match n["timeout"]["data"].as_i64().unwrap_or_default() / 1_000_000 {
+                                1001 => "LOW",
+                                1002 => "NORMAL",
+                                1003 => "CRITICAL",
+                                _ => "UNKNOWN (the sender set its own timeout)",
+                            };
+                        let popup = Popup {
+                            summary: text("summary"),
+                            body: text("body"),
+                            urgency: urgency.to_owned(),
+                            appname: text("appname"),
+                        };
+                        (id, popup)
                     })
                     .collect()
             })
@@ -133,7 +169,9 @@ impl Desktop {
 
     /// Invokes the action of the popup on top, as a click would.
     pub async fn click(&self) {
-        self.dunstctl(&["action", "0"]).await.expect("dunstctl action");
+        self.dunstctl(&["action", "0"])
+            .await
+            .expect("dunstctl action");
     }
 
     /// Waits until `n` popups are on screen (panics after 20 s).
@@ -144,7 +182,10 @@ impl Desktop {
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        panic!("only {} of {n} popups were displayed", self.displayed().await);
+        panic!(
+            "only {} of {n} popups were displayed",
+            self.displayed().await
+        );
     }
 }
 

@@ -17,7 +17,8 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 async fn server(env: &TestEnv, extra: &[(&str, &str)]) -> Server {
     let mut vars = vec![("NOTIFY_SERVER_DELIVERY__SWEEP_MS", "100")];
     vars.extend_from_slice(extra);
-    env.start_server_with("api,relay,projector,dispatcher", &vars).await
+    env.start_server_with("api,relay,projector,dispatcher", &vars)
+        .await
 }
 
 /// Waits until dunst's history (after closing what is on screen) has `n` popups.
@@ -42,17 +43,46 @@ async fn a_send_pops_up_once_and_send_wait_returns_delivered() {
     let home = DaemonHome::new();
     let _daemon = home.start(server.url(), &token, &desktop).await;
 
-    let sent = run(home.notify(server.url(), &token), &["send", "--wait", "--title", "Deploy", "--priority", "urgent", "Deploy of api finished"]).await;
-    assert_eq!(sent.status.code(), Some(0), "delivered once the popup is shown: {}", stderr(&sent));
-    assert!(!stderr(&sent).contains("no daemon running"), "the wait went through the daemon: {}", stderr(&sent));
+    let sent = run(
+        home.notify(server.url(), &token),
+        &[
+            "send",
+            "--wait",
+            "--title",
+            "Deploy",
+            "--priority",
+            "urgent",
+            "Deploy of api finished",
+        ],
+    )
+    .await;
+    assert_eq!(
+        sent.status.code(),
+        Some(0),
+        "delivered once the popup is shown: {}",
+        stderr(&sent)
+    );
+    assert!(
+        !stderr(&sent).contains("no daemon running"),
+        "the wait went through the daemon: {}",
+        stderr(&sent)
+    );
     assert_eq!(desktop.displayed().await, 1);
     let shown = popups(&desktop, 1).await;
     assert_eq!(shown.len(), 1, "one popup: {shown:?}");
-    assert_eq!((shown[0].summary.as_str(), shown[0].body.as_str()), ("Deploy", "Deploy of api finished"));
+    assert_eq!(
+        (shown[0].summary.as_str(), shown[0].body.as_str()),
+        ("Deploy", "Deploy of api finished")
+    );
     assert_eq!(shown[0].urgency, "CRITICAL");
 
     let count = run(home.notify("http://127.0.0.1:9", &token), &["count"]).await;
-    assert_eq!(stdout(&count), "1\n", "the count comes from the daemon, not the (unreachable) server: {}", stderr(&count));
+    assert_eq!(
+        stdout(&count),
+        "1\n",
+        "the count comes from the daemon, not the (unreachable) server: {}",
+        stderr(&count)
+    );
 }
 
 #[tokio::test]
@@ -65,14 +95,28 @@ async fn mark_read_on_the_popup_reads_it_and_reading_it_elsewhere_closes_the_pop
     let home = DaemonHome::new();
     let _daemon = home.start(server.url(), &token, &desktop).await;
 
-    let first = alice.send(&["alice"], "click me", json!({"title": "First"})).await;
+    let first = alice
+        .send(&["alice"], "click me", json!({"title": "First"}))
+        .await;
     desktop.wait_displayed(1).await;
     desktop.click().await;
-    alice.wait_for(&format!("/v1/notifications/{}", first[0]), "read through the popup", |n| n["read_at"].is_string()).await;
+    alice
+        .wait_for(
+            &format!("/v1/notifications/{}", first[0]),
+            "read through the popup",
+            |n| n["read_at"].is_string(),
+        )
+        .await;
 
-    let second = alice.send(&["alice"], "read me elsewhere", json!({"title": "Second"})).await;
+    let second = alice
+        .send(&["alice"], "read me elsewhere", json!({"title": "Second"}))
+        .await;
     desktop.wait_displayed(1).await;
-    let read = run(home.notify(server.url(), &token), &["read", &second[0].to_string(), "--wait"]).await;
+    let read = run(
+        home.notify(server.url(), &token),
+        &["read", &second[0].to_string(), "--wait"],
+    )
+    .await;
     assert!(read.status.success(), "{}", stderr(&read));
     for _ in 0..100 {
         if desktop.displayed().await == 0 {
@@ -95,7 +139,16 @@ async fn a_daemon_killed_while_holding_deliveries_shows_each_once_after_restart(
 
     let mut operations = Vec::new();
     for i in 0..4 {
-        operations.push(alice.send_operation(&["alice"], &format!("message {i}"), json!({"title": format!("N{i}")})).await.0);
+        operations.push(
+            alice
+                .send_operation(
+                    &["alice"],
+                    &format!("message {i}"),
+                    json!({"title": format!("N{i}")}),
+                )
+                .await
+                .0,
+        );
     }
     daemon.wait_log("popup").await;
     daemon.kill9().await;
@@ -106,7 +159,11 @@ async fn a_daemon_killed_while_holding_deliveries_shows_each_once_after_restart(
     let shown = popups(&desktop, 4).await;
     let mut titles: Vec<&str> = shown.iter().map(|p| p.summary.as_str()).collect();
     titles.sort_unstable();
-    assert_eq!(titles, ["N0", "N1", "N2", "N3"], "each exactly once: {shown:?}");
+    assert_eq!(
+        titles,
+        ["N0", "N1", "N2", "N3"],
+        "each exactly once: {shown:?}"
+    );
 }
 
 #[tokio::test]
@@ -121,12 +178,23 @@ async fn the_daemon_reconnects_after_losing_the_broker_and_shows_what_was_sent_m
     let home = DaemonHome::new();
     let daemon = home.start(server.url(), &token, &desktop).await;
 
-    alice.send(&["alice"], "before", json!({"title": "Before"})).await;
+    alice
+        .send(&["alice"], "before", json!({"title": "Before"}))
+        .await;
     popups(&desktop, 1).await;
     proxy.cut();
     let mut operations = Vec::new();
     for i in 0..3 {
-        operations.push(alice.send_operation(&["alice"], "meanwhile", json!({"title": format!("Meanwhile {i}")})).await.0);
+        operations.push(
+            alice
+                .send_operation(
+                    &["alice"],
+                    "meanwhile",
+                    json!({"title": format!("Meanwhile {i}")}),
+                )
+                .await
+                .0,
+        );
     }
     tokio::time::sleep(Duration::from_millis(500)).await;
     proxy.restore().await;
@@ -135,7 +203,15 @@ async fn the_daemon_reconnects_after_losing_the_broker_and_shows_what_was_sent_m
     }
     let shown = popups(&desktop, 4).await;
     assert_eq!(shown.len(), 4, "each once: {shown:?}");
-    assert!(daemon.log().iter().filter(|l| l.contains("consuming")).count() >= 2, "it reconnected");
+    assert!(
+        daemon
+            .log()
+            .iter()
+            .filter(|l| l.contains("consuming"))
+            .count()
+            >= 2,
+        "it reconnected"
+    );
 }
 
 #[tokio::test]
@@ -147,11 +223,17 @@ async fn fifty_notifications_queued_while_stopped_become_one_summary_popup() {
     let desktop = Desktop::start().await;
     let home = DaemonHome::new();
     let mut daemon = home.start(server.url(), &token, &desktop).await;
-    assert!(daemon.terminate().await.success(), "SIGTERM is a clean exit");
+    assert!(
+        daemon.terminate().await.success(),
+        "SIGTERM is a clean exit"
+    );
 
     let mut last = String::new();
     for i in 0..50 {
-        last = alice.send_operation(&["alice"], &format!("queued {i}"), json!({})).await.0;
+        last = alice
+            .send_operation(&["alice"], &format!("queued {i}"), json!({}))
+            .await
+            .0;
     }
     // Wait until the dispatcher has requested the last desktop delivery, so all 50 wait in the queue.
     alice.wait_operation(&last, "dispatched").await;
@@ -173,12 +255,21 @@ async fn markup_in_a_title_or_body_shows_as_text() {
     let home = DaemonHome::new();
     let _daemon = home.start(server.url(), &token, &desktop).await;
 
-    alice.send(&["alice"], "<i>not italic</i> & \u{202e}reversed", json!({"title": "<b>not bold</b> & co"})).await;
+    alice
+        .send(
+            &["alice"],
+            "<i>not italic</i> & \u{202e}reversed",
+            json!({"title": "<b>not bold</b> & co"}),
+        )
+        .await;
     let shown = popups(&desktop, 1).await;
     // The summary is plain text by the specification: sent as is, shown literally.
     assert_eq!(shown[0].summary, "<b>not bold</b> & co");
     // The body may hold markup, so it is escaped; the bidi override is gone.
-    assert_eq!(shown[0].body, "&lt;i&gt;not italic&lt;/i&gt; &amp; reversed");
+    assert_eq!(
+        shown[0].body,
+        "&lt;i&gt;not italic&lt;/i&gt; &amp; reversed"
+    );
 }
 
 #[tokio::test]
@@ -190,19 +281,41 @@ async fn the_socket_refuses_another_uid_and_a_wrong_protocol_clearly() {
     let home = DaemonHome::new();
     let _daemon = home.start(server.url(), &token, &desktop).await;
 
-    let stream = tokio::net::UnixStream::connect(&home.socket).await.expect("connect");
+    let stream = tokio::net::UnixStream::connect(&home.socket)
+        .await
+        .expect("connect");
     let (read, mut write) = stream.into_split();
-    write.write_all(b"{\"type\":\"hello\",\"protocol\":999}\n").await.expect("write");
+    write
+        .write_all(b"{\"type\":\"hello\",\"protocol\":999}\n")
+        .await
+        .expect("write");
     let mut lines = BufReader::new(read).lines();
-    let line = tokio::time::timeout(Duration::from_secs(5), lines.next_line()).await.expect("an answer, not a hang").expect("read");
+    let line = tokio::time::timeout(Duration::from_secs(5), lines.next_line())
+        .await
+        .expect("an answer, not a hang")
+        .expect("read");
     let reply: Value = serde_json::from_str(&line.expect("a line")).expect("JSON");
-    assert_eq!((reply["type"].as_str(), reply["code"].as_str()), (Some("error"), Some("protocol_mismatch")), "{reply}");
-    assert!(reply["message"].as_str().is_some_and(|m| m.contains("999")), "{reply}");
+    assert_eq!(
+        (reply["type"].as_str(), reply["code"].as_str()),
+        (Some("error"), Some("protocol_mismatch")),
+        "{reply}"
+    );
+    assert!(
+        reply["message"].as_str().is_some_and(|m| m.contains("999")),
+        "{reply}"
+    );
 
     // Open the directory and socket to everyone: the peer uid check still refuses nobody.
     use std::os::unix::fs::PermissionsExt;
     let run_dir = home.socket.parent().expect("dir").to_owned();
-    for (path, mode) in [(home.socket.parent().and_then(|p| p.parent()).expect("home"), 0o711), (run_dir.as_path(), 0o711), (home.socket.as_path(), 0o777)] {
+    for (path, mode) in [
+        (
+            home.socket.parent().and_then(|p| p.parent()).expect("home"),
+            0o711,
+        ),
+        (run_dir.as_path(), 0o711),
+        (home.socket.as_path(), 0o777),
+    ] {
         std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).expect("chmod");
     }
     let script = format!(
@@ -215,6 +328,13 @@ async fn the_socket_refuses_another_uid_and_a_wrong_protocol_clearly() {
         .await
         .expect("run as nobody");
     let answer = String::from_utf8_lossy(&output.stdout);
-    assert!(!answer.contains("\"hello\""), "another uid got a hello: {answer}");
-    assert!(answer.is_empty() || answer.contains("error"), "refused: {answer} {}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        !answer.contains("\"hello\""),
+        "another uid got a hello: {answer}"
+    );
+    assert!(
+        answer.is_empty() || answer.contains("error"),
+        "refused: {answer} {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 }

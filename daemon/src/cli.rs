@@ -1,0 +1,53 @@
+//! The command line of `notifyd`.
+//!
+//! Only parsing and validation of arguments; `daemon::run` does the work.
+
+use clap::Parser;
+use notify_shared::views::valid_device_name;
+
+use crate::device;
+
+/// The per-user daemon of notify: desktop popups, the unread count, and instant `--wait` for
+/// the CLI. Usually run by systemd (`notify daemon install`).
+///
+/// Reads the server URL and token like `notify` does ($NOTIFY_CONFIG, else
+/// $XDG_CONFIG_HOME/notify/config.toml; NOTIFY_SERVER and NOTIFY_TOKEN override), keeps its
+/// state in $NOTIFYD_STATE_DIR (else $XDG_STATE_HOME/notify), listens on $NOTIFYD_SOCKET
+/// (else $XDG_RUNTIME_DIR/notify/notifyd.sock), and logs to stderr (filter: NOTIFY_LOG).
+#[derive(Debug, Parser)]
+#[command(name = "notifyd", version)]
+pub struct Args {
+    /// This machine's device name: 1 to 32 of a-z, 0-9, '_' and '-' (default: the host name).
+    #[arg(long, value_name = "NAME", env = device::ENV_DEVICE, value_parser = parse_device)]
+    pub device: Option<String>,
+}
+
+impl Args {
+    /// The device name: the flag, else the sanitised host name.
+    pub fn device_name(&self) -> String {
+        self.device.clone().unwrap_or_else(device::default_name)
+    }
+}
+
+fn parse_device(name: &str) -> Result<String, String> {
+    if valid_device_name(name) {
+        Ok(name.to_owned())
+    } else {
+        Err("use 1 to 32 of a-z, 0-9, '_' and '-'".into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    #[test]
+    fn the_device_flag_is_checked() {
+        Args::command().debug_assert();
+        let args = Args::try_parse_from(["notifyd", "--device", "desk-2"]).expect("valid");
+        assert_eq!(args.device_name(), "desk-2");
+        assert!(Args::try_parse_from(["notifyd", "--device", "Desk.2"]).is_err());
+    }
+}
