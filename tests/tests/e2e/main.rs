@@ -5,6 +5,7 @@ mod cli_config;
 mod cli_delivery;
 mod cli_inbox;
 mod daemon;
+mod daemon_cli;
 mod delivery;
 mod devices;
 mod idempotency;
