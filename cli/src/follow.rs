@@ -22,7 +22,7 @@ use crate::deliveries::{outcome_line, rank, settled, sorted};
 use crate::error::Error;
 use crate::render::name;
 use crate::wait::{Polled, Until, Waiting, polling_notice, waiting_for};
-use crate::waits::{last_status, lost_daemon, settled_view};
+use crate::waits::{last_status, lost_daemon, server_settles, settled_view};
 
 /// How often to ask for deliveries while notifyd waits for the outcome.
 const PROGRESS_EVERY: Duration = Duration::from_millis(500);
@@ -102,6 +102,9 @@ impl Follower<'_> {
         let outcome = {
             let answer = waiter.outcome();
             tokio::pin!(answer);
+            let client = self.client;
+            let safety = server_settles(client, id);
+            tokio::pin!(safety);
             loop {
                 self.waiting.show(self.progress.summary(id, self.last));
                 // A slow server must not hold up the daemon's answer: that cuts a round short.
@@ -111,6 +114,7 @@ impl Follower<'_> {
                 };
                 tokio::select! {
                     outcome = &mut answer => break outcome,
+                    status = &mut safety => break Ok(Outcome::Resolved(status)),
                     progress = round => {
                         progress?;
                     }

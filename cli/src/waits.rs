@@ -24,6 +24,8 @@ use crate::wait::{Until, Waiting, polling_notice, wait, waiting_for};
 
 /// How long to ask the server for the last state of an operation that timed out.
 const LAST_STATUS_TIMEOUT: Duration = Duration::from_secs(2);
+/// How often a wait through the daemon also asks the server, as a safety net.
+const SAFETY_POLL: Duration = Duration::from_secs(2);
 
 /// The waits of one command.
 #[derive(Debug)]
@@ -105,7 +107,11 @@ impl Waits {
             while let Some(mut waiter) = waiters.next() {
                 let id = waiter.operation();
                 waiting.show(waiting_for(id, None));
-                match waiter.outcome().await {
+                let outcome = tokio::select! {
+                    outcome = waiter.outcome() => outcome,
+                    status = server_settles(client, id) => Ok(Outcome::Resolved(status)),
+                };
+                match outcome {
                     Ok(Outcome::Resolved(status)) => {
                         views.push(settled_view(client, id, status, self.verbose).await);
                     }
@@ -177,6 +183,18 @@ pub(crate) async fn settled_view(
 
 /// The state the server last knew of `id`, for a timeout message; `None` if it cannot say
 /// quickly.
+/// Asks the server every few seconds until `id` has a final state. A safety net beside the
+/// daemon's answer: a daemon that serves another server or account (a different `--server`,
+/// another token) would never resolve this operation.
+pub(crate) async fn server_settles(client: &Client, id: Uuid) -> OperationStatus {
+    loop {
+        tokio::time::sleep(SAFETY_POLL).await;
+        if let Some(status) = last_status(client, id).await.filter(|s| s.is_final()) {
+            return status;
+        }
+    }
+}
+
 pub(crate) async fn last_status(client: &Client, id: Uuid) -> Option<OperationStatus> {
     tokio::time::timeout(LAST_STATUS_TIMEOUT, client.operation(id))
         .await

@@ -15,6 +15,12 @@ pub fn notify(server: &str, token: &str) -> Command {
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("HOME", std::env::temp_dir())
         .env("NOTIFY_CONFIG", missing_config())
+        // Never a daemon of someone else's (a developer's own notifyd): tests that want one
+        // point this at their own.
+        .env(
+            "NOTIFYD_SOCKET",
+            std::env::temp_dir().join(format!("notify-test-{}/no.sock", uuid::Uuid::now_v7())),
+        )
         .env("NOTIFY_SERVER", server)
         .env("NOTIFY_TOKEN", token);
     command

@@ -132,3 +132,34 @@ async fn daemon_install_writes_a_unit_that_systemd_accepts() {
     );
     std::fs::remove_dir_all(&config).expect("clean up");
 }
+
+#[tokio::test]
+async fn a_wait_through_a_daemon_of_another_account_still_ends_when_the_operation_does() {
+    let env = TestEnv::new().await;
+    let server = env
+        .start_server_with("api,relay,projector,dispatcher", &[])
+        .await;
+    let alice_token = env.add_user("alice", "send,inbox").await;
+    let bob_token = env.add_user("bob", "send,inbox").await;
+    let bob = Api::new(server.url(), &bob_token);
+    let desktop = Desktop::start().await;
+    let home = DaemonHome::new();
+    let _alices_daemon = home.start(server.url(), &alice_token, &desktop).await;
+    let sent = bob.send(&["bob"], "for bob", json!({})).await;
+    bob.wait_for("/v1/inbox/count", "projected", |c| c["unread"] == 1)
+        .await;
+
+    // bob's CLI finds alice's daemon on the socket: it never hears of bob's operation.
+    let started = std::time::Instant::now();
+    let read = run(
+        home.notify(server.url(), &bob_token),
+        &["read", &sent[0].to_string(), "--wait", "--timeout", "20s"],
+    )
+    .await;
+    assert!(read.status.success(), "{}", stderr(&read));
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "the server settled it, not the timeout: {:?}",
+        started.elapsed()
+    );
+}
