@@ -21,6 +21,34 @@ async fn server(env: &TestEnv, extra: &[(&str, &str)]) -> Server {
         .await
 }
 
+/// One test's world: a server, user `alice` with her token and api client, a desktop and a
+/// home for her daemon (each test starts the daemon itself). Keep `env` alive to the end.
+struct Scene {
+    env: TestEnv,
+    server: Server,
+    token: String,
+    alice: Api,
+    desktop: Desktop,
+    home: DaemonHome,
+}
+
+impl Scene {
+    async fn new(extra: &[(&str, &str)]) -> Self {
+        let env = TestEnv::new().await;
+        let server = server(&env, extra).await;
+        let token = env.add_user("alice", "send,inbox").await;
+        let alice = Api::new(server.url(), &token);
+        Self {
+            env,
+            server,
+            token,
+            alice,
+            desktop: Desktop::start().await,
+            home: DaemonHome::new(),
+        }
+    }
+}
+
 /// Waits until dunst's history (after closing what is on screen) has `n` popups.
 async fn popups(desktop: &Desktop, n: usize) -> Vec<notify_tests::desktop::Popup> {
     for _ in 0..200 {
@@ -36,11 +64,14 @@ async fn popups(desktop: &Desktop, n: usize) -> Vec<notify_tests::desktop::Popup
 
 #[tokio::test]
 async fn a_send_pops_up_once_and_send_wait_returns_delivered() {
-    let env = TestEnv::new().await;
-    let server = server(&env, &[]).await;
-    let token = env.add_user("alice", "send,inbox").await;
-    let desktop = Desktop::start().await;
-    let home = DaemonHome::new();
+    let Scene {
+        env: _env,
+        server,
+        token,
+        alice: _,
+        desktop,
+        home,
+    } = Scene::new(&[]).await;
     let _daemon = home.start(server.url(), &token, &desktop).await;
 
     let sent = run(
@@ -87,12 +118,14 @@ async fn a_send_pops_up_once_and_send_wait_returns_delivered() {
 
 #[tokio::test]
 async fn mark_read_on_the_popup_reads_it_and_reading_it_elsewhere_closes_the_popup() {
-    let env = TestEnv::new().await;
-    let server = server(&env, &[]).await;
-    let token = env.add_user("alice", "send,inbox").await;
-    let alice = Api::new(server.url(), &token);
-    let desktop = Desktop::start().await;
-    let home = DaemonHome::new();
+    let Scene {
+        env: _env,
+        server,
+        token,
+        alice,
+        desktop,
+        home,
+    } = Scene::new(&[]).await;
     let _daemon = home.start(server.url(), &token, &desktop).await;
 
     let first = alice
@@ -129,12 +162,14 @@ async fn mark_read_on_the_popup_reads_it_and_reading_it_elsewhere_closes_the_pop
 
 #[tokio::test]
 async fn a_daemon_killed_while_holding_deliveries_shows_each_once_after_restart() {
-    let env = TestEnv::new().await;
-    let server = server(&env, &[]).await;
-    let token = env.add_user("alice", "send,inbox").await;
-    let alice = Api::new(server.url(), &token);
-    let desktop = Desktop::start().await;
-    let home = DaemonHome::new();
+    let Scene {
+        env: _env,
+        server,
+        token,
+        alice,
+        desktop,
+        home,
+    } = Scene::new(&[]).await;
     let mut daemon = home.start(server.url(), &token, &desktop).await;
 
     let mut operations = Vec::new();
@@ -216,12 +251,14 @@ async fn the_daemon_reconnects_after_losing_the_broker_and_shows_what_was_sent_m
 
 #[tokio::test]
 async fn fifty_notifications_queued_while_stopped_become_one_summary_popup() {
-    let env = TestEnv::new().await;
-    let server = server(&env, &[]).await;
-    let token = env.add_user("alice", "send,inbox").await;
-    let alice = Api::new(server.url(), &token);
-    let desktop = Desktop::start().await;
-    let home = DaemonHome::new();
+    let Scene {
+        env: _env,
+        server,
+        token,
+        alice,
+        desktop,
+        home,
+    } = Scene::new(&[]).await;
     let mut daemon = home.start(server.url(), &token, &desktop).await;
     assert!(
         daemon.terminate().await.success(),
@@ -247,12 +284,14 @@ async fn fifty_notifications_queued_while_stopped_become_one_summary_popup() {
 
 #[tokio::test]
 async fn markup_in_a_title_or_body_shows_as_text() {
-    let env = TestEnv::new().await;
-    let server = server(&env, &[]).await;
-    let token = env.add_user("alice", "send,inbox").await;
-    let alice = Api::new(server.url(), &token);
-    let desktop = Desktop::start().await;
-    let home = DaemonHome::new();
+    let Scene {
+        env: _env,
+        server,
+        token,
+        alice,
+        desktop,
+        home,
+    } = Scene::new(&[]).await;
     let _daemon = home.start(server.url(), &token, &desktop).await;
 
     alice
@@ -274,11 +313,14 @@ async fn markup_in_a_title_or_body_shows_as_text() {
 
 #[tokio::test]
 async fn the_socket_refuses_another_uid_and_a_wrong_protocol_clearly() {
-    let env = TestEnv::new().await;
-    let server = server(&env, &[]).await;
-    let token = env.add_user("alice", "send,inbox").await;
-    let desktop = Desktop::start().await;
-    let home = DaemonHome::new();
+    let Scene {
+        env: _env,
+        server,
+        token,
+        alice: _,
+        desktop,
+        home,
+    } = Scene::new(&[]).await;
     let _daemon = home.start(server.url(), &token, &desktop).await;
 
     let stream = tokio::net::UnixStream::connect(&home.socket)
