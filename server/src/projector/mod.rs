@@ -21,14 +21,11 @@ use lapin::options::{
 };
 use lapin::types::{FieldTable, ShortString};
 use lapin::{BasicProperties, Channel, Consumer};
-use notify_shared::event::{
-    CONTENT_TYPE, DataContentType, Envelope, Event, OperationResolved, SpecVersion,
-};
+use notify_shared::event::{CONTENT_TYPE, Envelope, Event, OperationResolved};
 use notify_shared::routing::{EVENTS_EXCHANGE, PROJECTOR_QUEUE, routing_key};
 use secrecy::SecretString;
 use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
-use uuid::Uuid;
 
 use crate::{broker, db};
 use apply::Resolved;
@@ -221,20 +218,18 @@ pub async fn apply_batch(read: &PgPool, events: &[Envelope]) -> Result<Vec<Resol
 /// it still finds the state with `GET /v1/operations/{id}`.
 async fn publish_resolved(channel: &Channel, resolved: &[Resolved]) {
     for done in resolved {
-        let envelope = Envelope {
-            specversion: SpecVersion::V1_0,
-            id: Uuid::now_v7(),
-            source: "/notify-server/projector".into(),
-            subject: done.operation_id,
-            time: chrono::Utc::now(),
-            datacontenttype: DataContentType::Json,
-            operationid: done.operation_id,
-            userid: done.requester.clone(),
-            sequence: 1,
-            event: Event::OperationResolved(OperationResolved {
-                status: done.status,
-            }),
-        };
+        // Not stored, so not a version of anything: the operation id as subject, sequence 1.
+        let resolved = Event::OperationResolved(OperationResolved {
+            status: done.status,
+        });
+        let envelope = Envelope::new(
+            "/notify-server/projector",
+            done.operation_id,
+            done.operation_id,
+            done.requester.clone(),
+            1,
+            resolved,
+        );
         let Ok(body) = serde_json::to_vec(&envelope) else {
             continue;
         };

@@ -2,25 +2,21 @@
 
 use std::time::Duration;
 
-use chrono::Utc;
 use notify_shared::UserId;
-use notify_shared::event::{DataContentType, Envelope, Event, NotificationRead, SpecVersion};
+use notify_shared::event::{Envelope, Event, NotificationRead};
 use notify_tests::TestEnv;
 use uuid::Uuid;
 
 fn event(user: &str, aggregate: Uuid, sequence: u64) -> Envelope {
-    Envelope {
-        specversion: SpecVersion::V1_0,
-        id: Uuid::now_v7(),
-        source: "/notify-server/test".into(),
-        subject: aggregate,
-        time: Utc::now(),
-        datacontenttype: DataContentType::Json,
-        operationid: Uuid::now_v7(),
-        userid: UserId::parse(user).expect("valid"),
+    let read = Event::NotificationRead(NotificationRead {});
+    Envelope::new(
+        "/notify-server/test",
+        Uuid::now_v7(),
+        aggregate,
+        UserId::parse(user).expect("valid"),
         sequence,
-        event: Event::NotificationRead(NotificationRead {}),
-    }
+        read,
+    )
 }
 
 async fn append_committed(env: &TestEnv, events: &[Envelope]) {
