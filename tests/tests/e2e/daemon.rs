@@ -24,7 +24,8 @@ async fn server(env: &TestEnv, extra: &[(&str, &str)]) -> Server {
 /// One test's world: a server, user `alice` with her token and api client, a desktop and a
 /// home for her daemon (each test starts the daemon itself). Keep `env` alive to the end.
 struct Scene {
-    env: TestEnv,
+    /// Held for its `Drop`: the databases and vhost live as long as the scene.
+    _env: TestEnv,
     server: Server,
     token: String,
     alice: Api,
@@ -33,13 +34,20 @@ struct Scene {
 }
 
 impl Scene {
+    /// Starts alice's daemon.
+    async fn daemon(&self) -> notify_tests::daemon::Daemon {
+        self.home
+            .start(self.server.url(), &self.token, &self.desktop)
+            .await
+    }
+
     async fn new(extra: &[(&str, &str)]) -> Self {
         let env = TestEnv::new().await;
         let server = server(&env, extra).await;
         let token = env.add_user("alice", "send,inbox").await;
         let alice = Api::new(server.url(), &token);
         Self {
-            env,
+            _env: env,
             server,
             token,
             alice,
@@ -64,18 +72,11 @@ async fn popups(desktop: &Desktop, n: usize) -> Vec<notify_tests::desktop::Popup
 
 #[tokio::test]
 async fn a_send_pops_up_once_and_send_wait_returns_delivered() {
-    let Scene {
-        env: _env,
-        server,
-        token,
-        alice: _,
-        desktop,
-        home,
-    } = Scene::new(&[]).await;
-    let _daemon = home.start(server.url(), &token, &desktop).await;
+    let scene = Scene::new(&[]).await;
+    let _daemon = scene.daemon().await;
 
     let sent = run(
-        home.notify(server.url(), &token),
+        scene.home.notify(scene.server.url(), &scene.token),
         &[
             "send",
             "--wait",
@@ -98,8 +99,8 @@ async fn a_send_pops_up_once_and_send_wait_returns_delivered() {
         "the wait went through the daemon: {}",
         stderr(&sent)
     );
-    assert_eq!(desktop.displayed().await, 1);
-    let shown = popups(&desktop, 1).await;
+    assert_eq!(scene.desktop.displayed().await, 1);
+    let shown = popups(&scene.desktop, 1).await;
     assert_eq!(shown.len(), 1, "one popup: {shown:?}");
     assert_eq!(
         (shown[0].summary.as_str(), shown[0].body.as_str()),
@@ -107,7 +108,11 @@ async fn a_send_pops_up_once_and_send_wait_returns_delivered() {
     );
     assert_eq!(shown[0].urgency, "CRITICAL");
 
-    let count = run(home.notify("http://127.0.0.1:9", &token), &["count"]).await;
+    let count = run(
+        scene.home.notify("http://127.0.0.1:9", &scene.token),
+        &["count"],
+    )
+    .await;
     assert_eq!(
         stdout(&count),
         "1\n",
@@ -118,22 +123,17 @@ async fn a_send_pops_up_once_and_send_wait_returns_delivered() {
 
 #[tokio::test]
 async fn mark_read_on_the_popup_reads_it_and_reading_it_elsewhere_closes_the_popup() {
-    let Scene {
-        env: _env,
-        server,
-        token,
-        alice,
-        desktop,
-        home,
-    } = Scene::new(&[]).await;
-    let _daemon = home.start(server.url(), &token, &desktop).await;
+    let scene = Scene::new(&[]).await;
+    let _daemon = scene.daemon().await;
 
-    let first = alice
+    let first = scene
+        .alice
         .send(&["alice"], "click me", json!({"title": "First"}))
         .await;
-    desktop.wait_displayed(1).await;
-    desktop.click().await;
-    alice
+    scene.desktop.wait_displayed(1).await;
+    scene.desktop.click().await;
+    scene
+        .alice
         .wait_for(
             &format!("/v1/notifications/{}", first[0]),
             "read through the popup",
@@ -141,18 +141,19 @@ async fn mark_read_on_the_popup_reads_it_and_reading_it_elsewhere_closes_the_pop
         )
         .await;
 
-    let second = alice
+    let second = scene
+        .alice
         .send(&["alice"], "read me elsewhere", json!({"title": "Second"}))
         .await;
-    desktop.wait_displayed(1).await;
+    scene.desktop.wait_displayed(1).await;
     let read = run(
-        home.notify(server.url(), &token),
+        scene.home.notify(scene.server.url(), &scene.token),
         &["read", &second[0].to_string(), "--wait"],
     )
     .await;
     assert!(read.status.success(), "{}", stderr(&read));
     for _ in 0..100 {
-        if desktop.displayed().await == 0 {
+        if scene.desktop.displayed().await == 0 {
             return;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -162,20 +163,14 @@ async fn mark_read_on_the_popup_reads_it_and_reading_it_elsewhere_closes_the_pop
 
 #[tokio::test]
 async fn a_daemon_killed_while_holding_deliveries_shows_each_once_after_restart() {
-    let Scene {
-        env: _env,
-        server,
-        token,
-        alice,
-        desktop,
-        home,
-    } = Scene::new(&[]).await;
-    let mut daemon = home.start(server.url(), &token, &desktop).await;
+    let scene = Scene::new(&[]).await;
+    let mut daemon = scene.daemon().await;
 
     let mut operations = Vec::new();
     for i in 0..4 {
         operations.push(
-            alice
+            scene
+                .alice
                 .send_operation(
                     &["alice"],
                     &format!("message {i}"),
@@ -187,11 +182,11 @@ async fn a_daemon_killed_while_holding_deliveries_shows_each_once_after_restart(
     }
     daemon.wait_log("popup").await;
     daemon.kill9().await;
-    let _restarted = home.start(server.url(), &token, &desktop).await;
+    let _restarted = scene.daemon().await;
     for operation in &operations {
-        alice.wait_operation(operation, "delivered").await;
+        scene.alice.wait_operation(operation, "delivered").await;
     }
-    let shown = popups(&desktop, 4).await;
+    let shown = popups(&scene.desktop, 4).await;
     let mut titles: Vec<&str> = shown.iter().map(|p| p.summary.as_str()).collect();
     titles.sort_unstable();
     assert_eq!(
@@ -251,15 +246,8 @@ async fn the_daemon_reconnects_after_losing_the_broker_and_shows_what_was_sent_m
 
 #[tokio::test]
 async fn fifty_notifications_queued_while_stopped_become_one_summary_popup() {
-    let Scene {
-        env: _env,
-        server,
-        token,
-        alice,
-        desktop,
-        home,
-    } = Scene::new(&[]).await;
-    let mut daemon = home.start(server.url(), &token, &desktop).await;
+    let scene = Scene::new(&[]).await;
+    let mut daemon = scene.daemon().await;
     assert!(
         daemon.terminate().await.success(),
         "SIGTERM is a clean exit"
@@ -267,41 +255,36 @@ async fn fifty_notifications_queued_while_stopped_become_one_summary_popup() {
 
     let mut last = String::new();
     for i in 0..50 {
-        last = alice
+        last = scene
+            .alice
             .send_operation(&["alice"], &format!("queued {i}"), json!({}))
             .await
             .0;
     }
     // Wait until the dispatcher has requested the last desktop delivery, so all 50 wait in the queue.
-    alice.wait_operation(&last, "dispatched").await;
+    scene.alice.wait_operation(&last, "dispatched").await;
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let _daemon = home.start(server.url(), &token, &desktop).await;
-    alice.wait_operation(&last, "delivered").await;
-    let shown = popups(&desktop, 1).await;
+    let _daemon = scene.daemon().await;
+    scene.alice.wait_operation(&last, "delivered").await;
+    let shown = popups(&scene.desktop, 1).await;
     assert_eq!(shown.len(), 1, "one summary popup, not a flood: {shown:?}");
     assert!(shown[0].summary.contains("50"), "{shown:?}");
 }
 
 #[tokio::test]
 async fn markup_in_a_title_or_body_shows_as_text() {
-    let Scene {
-        env: _env,
-        server,
-        token,
-        alice,
-        desktop,
-        home,
-    } = Scene::new(&[]).await;
-    let _daemon = home.start(server.url(), &token, &desktop).await;
+    let scene = Scene::new(&[]).await;
+    let _daemon = scene.daemon().await;
 
-    alice
+    scene
+        .alice
         .send(
             &["alice"],
             "<i>not italic</i> & \u{202e}reversed",
             json!({"title": "<b>not bold</b> & co"}),
         )
         .await;
-    let shown = popups(&desktop, 1).await;
+    let shown = popups(&scene.desktop, 1).await;
     // The summary is plain text by the specification: sent as is, shown literally.
     assert_eq!(shown[0].summary, "<b>not bold</b> & co");
     // The body may hold markup, so it is escaped; the bidi override is gone.
@@ -313,17 +296,10 @@ async fn markup_in_a_title_or_body_shows_as_text() {
 
 #[tokio::test]
 async fn the_socket_refuses_another_uid_and_a_wrong_protocol_clearly() {
-    let Scene {
-        env: _env,
-        server,
-        token,
-        alice: _,
-        desktop,
-        home,
-    } = Scene::new(&[]).await;
-    let _daemon = home.start(server.url(), &token, &desktop).await;
+    let scene = Scene::new(&[]).await;
+    let _daemon = scene.daemon().await;
 
-    let stream = tokio::net::UnixStream::connect(&home.socket)
+    let stream = tokio::net::UnixStream::connect(&scene.home.socket)
         .await
         .expect("connect");
     let (read, mut write) = stream.into_split();
@@ -349,20 +325,25 @@ async fn the_socket_refuses_another_uid_and_a_wrong_protocol_clearly() {
 
     // Open the directory and socket to everyone: the peer uid check still refuses nobody.
     use std::os::unix::fs::PermissionsExt;
-    let run_dir = home.socket.parent().expect("dir").to_owned();
+    let run_dir = scene.home.socket.parent().expect("dir").to_owned();
     for (path, mode) in [
         (
-            home.socket.parent().and_then(|p| p.parent()).expect("home"),
+            scene
+                .home
+                .socket
+                .parent()
+                .and_then(|p| p.parent())
+                .expect("home"),
             0o711,
         ),
         (run_dir.as_path(), 0o711),
-        (home.socket.as_path(), 0o777),
+        (scene.home.socket.as_path(), 0o777),
     ] {
         std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).expect("chmod");
     }
     let script = format!(
         "import socket,sys; s=socket.socket(socket.AF_UNIX); s.connect({:?}); s.sendall(b'{{\"type\":\"hello\",\"protocol\":1}}\\n'); sys.stdout.write(s.makefile().readline())",
-        home.socket.display().to_string()
+        scene.home.socket.display().to_string()
     );
     let output = tokio::process::Command::new("runuser")
         .args(["-u", "nobody", "--", "/usr/bin/python3", "-c", &script])
