@@ -154,6 +154,9 @@ pub struct SentQuery {
     /// Only notifications delivered to this address (e-mail address or webhook URL).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
+    /// Only scheduled notifications still waiting for their time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scheduled: Option<bool>,
     /// A `next_cursor` from the previous page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub before: Option<String>,

@@ -43,6 +43,7 @@ pub fn query(args: &SentArgs) -> SentQuery {
         status: args.status.map(Into::into),
         channel: args.channel.map(Into::into),
         address: args.address.clone(),
+        scheduled: None,
         before: args.page.before.clone(),
         limit: args.page.limit,
     }
