@@ -9,8 +9,12 @@ mod daemon;
 mod inbox;
 mod outbox;
 mod prefs;
+mod run;
 mod values;
 
+use std::time::Duration;
+
+use chrono::{DateTime, Local, Utc};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use notify_shared::UserId;
 use notify_shared::api::Priority;
@@ -18,8 +22,9 @@ use notify_shared::user_id::InvalidUserId;
 
 pub use daemon::{DaemonCommand, DaemonInstallArgs, DaemonRunArgs, KINDS, WatchArgs};
 pub use inbox::{ListArgs, ReadArgs, ShowArgs, UnreadArgs};
-pub use outbox::{SentArgs, StatusArgs};
+pub use outbox::{CancelArgs, SentArgs, StatusArgs};
 pub use prefs::{PrefsArgs, PrefsCommand, PrefsSetArgs};
+pub use run::RunArgs;
 pub use values::{ChannelArg, PageArgs, StatusArg, WaitArgs, channels};
 
 const ABOUT: &str = "Send notifications and read your inbox from the terminal";
@@ -40,6 +45,8 @@ Examples:
   notify send --to alice \"Deploy of api finished\"
   notify send --to alice --channel email --wait \"Deploy of api finished\"
   make 2>&1 | tail -n 20 | notify send --title \"build log\" -
+  notify send --at \"tomorrow 9am\" \"renew the certificate\"
+  notify run -- make -j8
   notify list --unread
   notify read --all --wait
   notify prefs set --channels desktop,email --email me@example.com
@@ -116,6 +123,12 @@ pub enum Command {
     /// List what you sent and what became of it, newest first
     #[command(long_about = outbox::SENT_LONG_ABOUT, after_help = outbox::SENT_AFTER_HELP)]
     Sent(SentArgs),
+    /// Cancel scheduled sends before they go out; prints the operation ids
+    #[command(long_about = outbox::CANCEL_LONG_ABOUT, after_help = outbox::CANCEL_AFTER_HELP)]
+    Cancel(CancelArgs),
+    /// Run a command, then notify when it ends, with its exit status and duration
+    #[command(long_about = run::RUN_LONG_ABOUT, after_help = run::RUN_AFTER_HELP)]
+    Run(RunArgs),
     /// Show what became of an operation; exits 1 if it failed
     #[command(long_about = outbox::STATUS_LONG_ABOUT, after_help = outbox::STATUS_AFTER_HELP)]
     Status(StatusArgs),
@@ -149,8 +162,17 @@ after a network error never send twice.
 With --wait, the command stays until every channel of every recipient has succeeded or failed \
 for good, printing each outcome on stderr as it becomes known, and exits 0 only when all \
 succeeded. Otherwise it exits 1 (4 when --timeout runs out first); `notify show ID --events` \
-tells what happened. A scheduled send returns at once, saying when it goes out. When notifyd \
-runs, it tells the moment the send resolves; without it, the server is polled.";
+tells what happened. When notifyd runs, it tells the moment the send resolves; without it, the \
+server is polled.
+
+--at or --in schedules the send: the server keeps it until then, and `notify cancel ID` can \
+still stop it. --at reads a time in your time zone: 2026-12-01 09:00 (or 2026-12-01T09:00), \
+RFC 3339 with an offset (2026-12-01T09:00:00Z), a time of day (09:00, 9am, 5:30pm, noon) \
+meaning the next one to come, today or tomorrow followed by a time, or a weekday followed by a \
+time (friday 9am, next friday 17:30) meaning that day next week or sooner, never today. --in \
+takes a duration: 90s, 10m, 1h30m, 1h 30m, 2d. The time must be ahead, and at most 365 days \
+ahead. A scheduled send prints its operation id on stdout and, on stderr, when it goes out and \
+how to cancel it; with --wait it returns at once, saying when it goes out.";
 
 const SEND_AFTER_HELP: &str = "\
 Examples:
@@ -163,7 +185,12 @@ Examples:
   # Only by e-mail, and wait until it is delivered:
   notify send --to alice --channel email --wait --timeout 2m \"backup done\"
   # Keep the operation id for later:
-  op=$(notify send \"done\")";
+  op=$(notify send \"done\")
+  # Later: at a time, on a day, or after a while (local time):
+  notify send --at 17:30 \"go home\"
+  notify send --at \"tomorrow 9am\" --to alice \"standup notes are up\"
+  notify send --at \"next friday 16:00\" \"submit the timesheet\"
+  notify send --in \"1h 30m\" \"take the pizza out\"";
 
 /// Arguments of `notify send`.
 #[derive(Debug, Clone, Args)]
@@ -188,6 +215,12 @@ pub struct SendArgs {
         value_delimiter = ','
     )]
     pub channels: Vec<ChannelArg>,
+    /// Deliver at this time (local): 17:30, 9am, "tomorrow 9am", "friday 17:30", 2026-12-01 09:00
+    #[arg(long, value_name = "TIME", value_parser = parse_at, conflicts_with = "after")]
+    pub at: Option<DateTime<Utc>>,
+    /// Deliver after this long: 10m, 1h30m, "1h 30m", 2d
+    #[arg(long = "in", id = "after", value_name = "DURATION", value_parser = parse_in)]
+    pub after: Option<Duration>,
     /// Waiting.
     #[command(flatten)]
     pub wait: WaitArgs,
@@ -229,8 +262,20 @@ pub enum ConfigCommand {
     Path,
 }
 
+/// An `--at` value, read in the local time zone now.
+fn parse_at(s: &str) -> Result<DateTime<Utc>, String> {
+    crate::when::parse_at(s, &Local::now())
+}
+
+/// An `--in` value: a duration of at most 365 days.
+fn parse_in(s: &str) -> Result<Duration, String> {
+    let after = crate::duration::parse_duration(s)?;
+    crate::when::after(after, &Local::now())?;
+    Ok(after)
+}
+
 /// One `--to` value (after splitting on commas); blanks around a name are forgiven.
-fn parse_user(s: &str) -> Result<UserId, InvalidUserId> {
+pub(crate) fn parse_user(s: &str) -> Result<UserId, InvalidUserId> {
     UserId::parse(s.trim())
 }
 

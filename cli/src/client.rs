@@ -23,7 +23,7 @@ use crate::output::note;
 
 mod routes;
 
-pub use routes::Mark;
+pub use routes::{ALREADY_DISPATCHED, Mark};
 
 /// How long to wait for a TCP (and TLS) connection.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
@@ -328,8 +328,13 @@ impl Client {
             };
         }
         let problem = serde_json::from_slice::<Problem>(&bytes).ok();
+        // A 409 is worth repeating while the same key is in flight, not when the notification
+        // already went out.
+        let settled = problem
+            .as_ref()
+            .is_some_and(|p| p.kind == routes::ALREADY_DISPATCHED);
         let error = classify(status.as_u16(), problem, &self.server, &self.config_path);
-        if retryable(status.as_u16()) {
+        if retryable(status.as_u16()) && !settled {
             Attempt::Again(error, retry_after)
         } else {
             Attempt::Fail(error)

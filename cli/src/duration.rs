@@ -1,16 +1,25 @@
-//! Durations as people type them (`500ms`, `10s`, `2m`, `1h30m`) and as messages print them.
+//! Durations as people type them (`500ms`, `10s`, `2m`, `1h30m`, `1h 30m`, `2d`) and as
+//! messages print them.
 //!
 //! Pure text handling: nothing here sleeps or measures time.
 
 use std::time::Duration;
 
 /// The units, largest first; a value names them in this order, each at most once.
-const UNITS: [(&str, u64); 4] = [("h", 3_600_000), ("m", 60_000), ("s", 1_000), ("ms", 1)];
+const UNITS: [(&str, u64); 5] = [
+    ("d", 86_400_000),
+    ("h", 3_600_000),
+    ("m", 60_000),
+    ("s", 1_000),
+    ("ms", 1),
+];
 
-/// Parses `500ms`, `10s`, `2m`, `1h30m`, `1m30s`: whole numbers, each followed by a unit
-/// (`h`, `m`, `s`, `ms`), largest unit first. A bare number or zero is refused.
+/// Parses `500ms`, `10s`, `2m`, `1h30m`, `1h 30m`, `1m30s`, `2d`: whole numbers, each followed
+/// by a unit (`d`, `h`, `m`, `s`, `ms`), largest unit first; blanks may separate the parts
+/// (not a number from its unit). A bare number or zero is refused.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let example = "use a number and a unit, for example 500ms, 10s, 2m or 1h30m";
+    let example = "use a number and a unit, for example 500ms, 10s, 2m, 1h30m or 2d";
+    let text = text.trim();
     if text.is_empty() {
         return Err(format!("empty duration: {example}"));
     }
@@ -36,7 +45,7 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         }
         let Some(index) = UNITS.iter().position(|(name, _)| *name == unit) else {
             return Err(format!(
-                "{text:?} has an unknown unit {unit:?}: use h, m, s or ms"
+                "{text:?} has an unknown unit {unit:?}: use d, h, m, s or ms"
             ));
         };
         if index < next_unit {
@@ -50,12 +59,35 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
             .and_then(|ms| millis.checked_add(ms))
             .ok_or_else(|| format!("{text:?} is too long"))?;
         millis = value;
-        rest = after;
+        rest = after.trim_start();
     }
     if millis == 0 {
         return Err("the duration must be more than zero".into());
     }
     Ok(Duration::from_millis(millis))
+}
+
+/// A span for people, to the second, its two largest units apart: `3m 12s`, `2h 5m`, `1d 3h`,
+/// `45s`; under a second, `0s`.
+pub fn format_span(duration: Duration) -> String {
+    let mut seconds = duration.as_secs();
+    let mut parts = Vec::new();
+    for (name, size) in [("d", 86_400), ("h", 3_600), ("m", 60), ("s", 1)] {
+        if seconds >= size {
+            parts.push(format!("{}{name}", seconds / size));
+            seconds %= size;
+        } else if !parts.is_empty() {
+            // `1h 0m 5s` would read as three parts; stop at the first gap after the largest.
+            break;
+        }
+        if parts.len() == 2 {
+            break;
+        }
+    }
+    if parts.is_empty() {
+        return "0s".into();
+    }
+    parts.join(" ")
 }
 
 /// The shortest text [`parse_duration`] reads back as `duration` (to the millisecond):
@@ -94,6 +126,10 @@ mod tests {
             ("1m30s", ms(90_000)),
             ("1s250ms", ms(1_250)),
             ("90s", ms(90_000)),
+            ("2d", ms(172_800_000)),
+            ("1h 30m", ms(5_400_000)),
+            ("1d 2h  3m", ms(93_780_000)),
+            (" 10m ", ms(600_000)),
         ];
         for (text, expected) in cases {
             assert_eq!(parse_duration(text), Ok(expected), "{text}");
@@ -112,6 +148,9 @@ mod tests {
             ("10 s", "no unit"),
             ("30m1h", "out of order"),
             ("1s1s", "out of order"),
+            ("1h 1d", "out of order"),
+            ("1w", "unknown unit"),
+            ("1h,30m", "not a duration"),
             ("0s", "more than zero"),
             ("99999999999999999999h", "too long"),
         ];
@@ -130,12 +169,30 @@ mod tests {
             (ms(7_200_000), "2h"),
             (ms(5_401_500), "1h30m1s500ms"),
             (Duration::ZERO, "0s"),
+            (ms(93_600_000), "1d2h"),
         ];
         for (duration, text) in cases {
             assert_eq!(format_duration(duration), text);
             if !duration.is_zero() {
                 assert_eq!(parse_duration(text), Ok(duration));
             }
+        }
+    }
+
+    #[test]
+    fn spans_show_two_units_for_people() {
+        let s = Duration::from_secs;
+        let cases = [
+            (ms(400), "0s"),
+            (s(45), "45s"),
+            (s(192), "3m 12s"),
+            (s(7_500), "2h 5m"),
+            (s(7_205), "2h"),
+            (s(97_200), "1d 3h"),
+            (s(3_660), "1h 1m"),
+        ];
+        for (duration, text) in cases {
+            assert_eq!(format_span(duration), text);
         }
     }
 }

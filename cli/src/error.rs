@@ -98,6 +98,29 @@ pub enum Error {
     /// The server has no such operation, or it is someone else's (404).
     #[error("no operation {0} (or it is not yours)")]
     NoOperation(Uuid),
+    /// `cancel` of an id that is not a scheduled notification the caller sent (404).
+    #[error("no scheduled notification {0} of yours")]
+    NotScheduled(Uuid),
+    /// `cancel` of a scheduled notification that already went out (409).
+    #[error("notification {0} was already dispatched; it cannot be cancelled")]
+    AlreadyDispatched(Uuid),
+    /// `notify run`: the command ended unsuccessfully; notify exits with `code` and prints
+    /// nothing more (the command said why).
+    #[error("the command exited with code {code}")]
+    CommandFailed {
+        /// The exit code to pass on: the command's, or 128 + the signal that killed it.
+        code: u8,
+    },
+    /// `notify run`: the command could not be started.
+    #[error("cannot run {program}: {reason}")]
+    Spawn {
+        /// The program as given.
+        program: String,
+        /// What went wrong, lowercase.
+        reason: String,
+        /// 127 when it was not found, else 126, as shells do.
+        code: u8,
+    },
     /// An operation ended in a state other than success.
     #[error("operation {id} {}", ended(*.status))]
     OperationEnded {
@@ -209,6 +232,10 @@ impl Error {
             Self::Refused { .. }
             | Self::NoNotification(_)
             | Self::NoOperation(_)
+            | Self::NotScheduled(_)
+            | Self::AlreadyDispatched(_)
+            | Self::CommandFailed { .. }
+            | Self::Spawn { .. }
             | Self::OperationEnded { .. }
             | Self::BadResponse { .. }
             | Self::Output(_)
@@ -219,6 +246,15 @@ impl Error {
             Self::Daemon(error) => error.exit_code(),
             Self::Unreachable { .. } | Self::ServerFailed { .. } => Exit::Unreachable,
             Self::TimedOut { .. } => Exit::TimedOut,
+        }
+    }
+
+    /// The process exit status: [`Self::exit_code`], except that `notify run` passes on its
+    /// command's (126 or 127 when it could not be started).
+    pub fn status(&self) -> u8 {
+        match self {
+            Self::CommandFailed { code } | Self::Spawn { code, .. } => *code,
+            other => other.exit_code() as u8,
         }
     }
 
@@ -269,6 +305,15 @@ impl Error {
             Self::NoNotification(_) => {
                 "`notify list` shows the ids in your inbox, `notify sent` those you sent".into()
             }
+            Self::NotScheduled(_) => {
+                "`notify sent --scheduled` lists the sends still waiting to go out".into()
+            }
+            Self::AlreadyDispatched(id) => format!("see what became of it: notify show {id}"),
+            Self::CommandFailed { .. } => return None,
+            Self::Spawn { code: 127, .. } => {
+                "check the name, or give its path; a shell command needs sh -c '...'".into()
+            }
+            Self::Spawn { .. } => "check that the file is a program you may execute".into(),
             Self::NoOperation(_) => {
                 "use an id printed by `notify send`, `notify read` or `notify unread`".into()
             }

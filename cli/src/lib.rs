@@ -20,6 +20,7 @@ pub mod render;
 pub mod table;
 pub mod wait;
 pub mod waits;
+pub mod when;
 
 use std::io::Write;
 
@@ -56,6 +57,8 @@ pub async fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Error> {
         Command::Show(args) => commands::show::run(args, &globals, out).await,
         Command::Read(args) => commands::read::read(args, &globals, out).await,
         Command::Unread(args) => commands::read::unread(args, &globals, out).await,
+        Command::Cancel(args) => commands::read::cancel(args, &globals, out).await,
+        Command::Run(args) => commands::run::run(args, &globals, out).await,
         Command::Count => commands::count::run(&globals, out).await,
         Command::Sent(args) => commands::sent::run(args, &globals, out).await,
         Command::Status(args) => commands::status::run(args, &globals, out).await,

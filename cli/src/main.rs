@@ -25,9 +25,11 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         // A reader that stopped reading (`notify send hi | head -c0`) is not our failure.
         Err(Error::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        // `notify run` passes on its command's exit code; the command already said why.
+        Err(Error::CommandFailed { code }) => ExitCode::from(code),
         Err(error) => {
             error.report(&mut io::stderr().lock());
-            error.exit_code().into()
+            ExitCode::from(error.status())
         }
     }
 }

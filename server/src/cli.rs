@@ -19,7 +19,8 @@ Examples:
 Configuration: notify-server.toml in the working directory (or --config), then NOTIFY_SERVER_*
 environment variables: NOTIFY_SERVER_LISTEN, NOTIFY_SERVER_WRITE_DB, NOTIFY_SERVER_READ_DB,
 NOTIFY_SERVER_AMQP_URL, NOTIFY_SERVER_RELAY_BATCH, NOTIFY_SERVER_RELAY_POLL_MS,
-NOTIFY_SERVER_PROJECTOR_BATCH, NOTIFY_SERVER_WRITE_DB_CONNECTIONS, NOTIFY_SERVER_READ_DB_CONNECTIONS.
+NOTIFY_SERVER_PROJECTOR_BATCH, NOTIFY_SERVER_WRITE_DB_CONNECTIONS, NOTIFY_SERVER_READ_DB_CONNECTIONS,
+NOTIFY_SERVER_SCHEDULE_MAX_DAYS, NOTIFY_SERVER_SCHEDULER_POLL_MS.
 Logs go to stderr, filtered by NOTIFY_LOG (default: info).")]
 pub struct Args {
     /// Configuration file (default: ./notify-server.toml when it exists).
@@ -51,7 +52,7 @@ pub enum Command {
         #[arg(
             long,
             value_delimiter = ',',
-            default_value = "api,relay,projector,dispatcher,email,webhook"
+            default_value = "api,relay,projector,dispatcher,scheduler,email,webhook"
         )]
         roles: Vec<Role>,
     },
@@ -98,6 +99,8 @@ pub enum Role {
     Projector,
     /// Dispatcher: the saga of each notification (channels, retries, outcome, escalation).
     Dispatcher,
+    /// Scheduler: dispatches scheduled sends at their time (write DB only).
+    Scheduler,
     /// E-mail worker: delivers the e-mail channel over SMTP.
     Email,
     /// Webhook worker: delivers the webhook channel over HTTP.

@@ -35,6 +35,10 @@ pub struct Config {
     pub read_db_connections: u32,
     /// Most events the projector applies in one read-DB transaction.
     pub projector_batch: u16,
+    /// How far ahead a send may be scheduled (`deliver_at`), in days.
+    pub schedule_max_days: u32,
+    /// How often the scheduler looks for due scheduled sends, in ms.
+    pub scheduler_poll_ms: u64,
     /// The e-mail channel (`[smtp]`, `NOTIFY_SERVER_SMTP__HOST`, ...).
     #[serde(default)]
     pub smtp: SmtpConfig,
@@ -193,6 +197,8 @@ struct Defaults {
     write_db_connections: u32,
     read_db_connections: u32,
     projector_batch: u16,
+    schedule_max_days: u32,
+    scheduler_poll_ms: u64,
 }
 
 const DEFAULTS: Defaults = Defaults {
@@ -205,6 +211,8 @@ const DEFAULTS: Defaults = Defaults {
     write_db_connections: 16,
     read_db_connections: 16,
     projector_batch: 200,
+    schedule_max_days: 365,
+    scheduler_poll_ms: 250,
 };
 
 impl Config {
@@ -225,6 +233,11 @@ impl Config {
             .merge(Env::prefixed("NOTIFY_SERVER_").split("__"))
             .extract()
             .map_err(Box::new)
+    }
+
+    /// The scheduler's poll interval.
+    pub fn scheduler_poll(&self) -> Duration {
+        Duration::from_millis(self.scheduler_poll_ms.max(1))
     }
 
     /// The relay's fallback poll interval.

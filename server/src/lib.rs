@@ -14,6 +14,7 @@ pub mod dispatcher;
 pub mod failpoint;
 pub mod projector;
 pub mod relay;
+pub mod scheduler;
 pub mod serve;
 pub mod store;
 pub mod telemetry;

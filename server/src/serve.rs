@@ -18,6 +18,7 @@ use crate::consumer::Queue;
 use crate::dispatcher::{Dispatcher, Saga};
 use crate::projector::Projector;
 use crate::relay::Relay;
+use crate::scheduler::Scheduler;
 use crate::workers::attempt::Attempt;
 use crate::workers::email::{Mail, Mailer};
 use crate::workers::runner::Worker;
@@ -33,6 +34,7 @@ pub async fn serve(config: Config, roles: &[Role]) -> anyhow::Result<()> {
         Role::Api,
         Role::Relay,
         Role::Dispatcher,
+        Role::Scheduler,
         Role::Email,
         Role::Webhook,
     ]
@@ -88,6 +90,13 @@ pub async fn serve(config: Config, roles: &[Role]) -> anyhow::Result<()> {
     if let Some(write) = &write {
         spawn_delivery_roles(&config, roles, write, &shutdown, &mut tasks)?;
     }
+    if let (true, Some(write)) = (runs(Role::Scheduler), &write) {
+        let scheduler = Scheduler {
+            pool: write.clone(),
+            poll: config.scheduler_poll(),
+        };
+        tasks.spawn(scheduler.run(shutdown.clone()));
+    }
     if let (true, Some(write)) = (runs(Role::Api), &write) {
         let listener = TcpListener::bind(config.listen)
             .await
@@ -99,6 +108,7 @@ pub async fn serve(config: Config, roles: &[Role]) -> anyhow::Result<()> {
             write: write.clone(),
             read: read.clone(),
             accounts,
+            schedule_max_days: config.schedule_max_days,
         };
         let api_shutdown = shutdown.clone();
         tasks.spawn(async move {

@@ -219,6 +219,8 @@ pub enum OperationKind {
     ReadAll,
     /// `PUT /v1/preferences`.
     Preferences,
+    /// `POST /v1/notifications/{id}/cancel`.
+    Cancel,
 }
 
 /// Body of `GET /v1/operations/{id}`.

@@ -1,4 +1,4 @@
-//! Arguments and help of the sender's subcommands: `status` and `sent`.
+//! Arguments and help of the sender's subcommands: `status`, `sent` and `cancel`.
 
 use clap::Args;
 use notify_shared::UserId;
@@ -42,7 +42,11 @@ One line per notification (a send to three people is three lines): its id, when 
 the recipient, where it stands (scheduled, dispatched, delivered, failed, cancelled), how each \
 channel fared, and its title. In the channels column, ✓ marks a channel that succeeded, ✗ one \
 that failed for good, and … one still trying; `notify show ID` has the details. Filters \
-combine; paging works as in `notify list`.";
+combine; paging works as in `notify list`.
+
+With --scheduled, only sends still waiting for their time are listed, and the time column \
+says when each goes out (local time, and how far off: 2026-12-01 09:00 (in 2d)); \
+`notify cancel ID` stops one.";
 
 pub(super) const SENT_AFTER_HELP: &str = "\
 Examples:
@@ -51,7 +55,9 @@ Examples:
   notify sent --to alice --limit 5
   # Every e-mail sent to one address:
   notify sent --channel email --address alice@example.com
-  notify sent --channel webhook --status failed";
+  notify sent --channel webhook --status failed
+  # What is still waiting to go out, and when:
+  notify sent --scheduled";
 
 /// Arguments of `notify sent`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Args)]
@@ -68,7 +74,39 @@ pub struct SentArgs {
     /// Only notifications delivered to this e-mail address or webhook URL
     #[arg(long, value_name = "ADDRESS", value_parser = parse_address)]
     pub address: Option<String>,
+    /// Only scheduled sends still waiting for their time
+    #[arg(long)]
+    pub scheduled: bool,
     /// Page size and position.
     #[command(flatten)]
     pub page: PageArgs,
+}
+
+pub(super) const CANCEL_LONG_ABOUT: &str = "\
+Cancel scheduled sends before they go out; prints one operation id per line.
+
+Give the notification ids that `notify send --at/--in` printed on stderr, or that \
+`notify sent --scheduled` lists (a send to several people has one id per recipient; cancel \
+each). Each id is its own operation, retried safely after a network error. An id that already \
+went out, or that is not a scheduled notification you sent, is reported and the command exits \
+1; the other ids are still cancelled.
+
+With --wait, waits until each cancellation has taken effect.";
+
+pub(super) const CANCEL_AFTER_HELP: &str = "\
+Examples:
+  notify cancel 0190f3a2-7c41-7d3e-9a5b-2f1e4c8d6b10
+  # Everything still scheduled to alice:
+  notify sent --scheduled --to alice --json | jq -r '.items[].id' | xargs -r notify cancel
+  notify cancel 0190f3a2-7c41-7d3e-9a5b-2f1e4c8d6b10 --wait";
+
+/// Arguments of `notify cancel`.
+#[derive(Debug, Clone, PartialEq, Eq, Args)]
+pub struct CancelArgs {
+    /// Notification ids of scheduled sends (one per recipient)
+    #[arg(value_name = "ID", required = true, value_parser = parse_id)]
+    pub ids: Vec<Uuid>,
+    /// Waiting.
+    #[command(flatten)]
+    pub wait: WaitArgs,
 }

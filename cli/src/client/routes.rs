@@ -16,13 +16,19 @@ use crate::error::Error;
 /// No query string.
 const NO_QUERY: &[(&str, &str)] = &[];
 
-/// Which way `POST /v1/notifications/{id}/read|unread` marks a notification.
+/// The `type` of the 409 problem that says a scheduled notification already went out.
+pub const ALREADY_DISPATCHED: &str = "urn:notify:problem:already-dispatched";
+
+/// Which bodiless command `POST /v1/notifications/{id}/read|unread|cancel` sends about one
+/// notification.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mark {
     /// `…/read`.
     Read,
     /// `…/unread`.
     Unread,
+    /// `…/cancel`: stop a scheduled send.
+    Cancel,
 }
 
 impl Mark {
@@ -31,6 +37,7 @@ impl Mark {
         match self {
             Self::Read => "read",
             Self::Unread => "unread",
+            Self::Cancel => "cancel",
         }
     }
 }
@@ -60,7 +67,9 @@ impl Client {
             .map_err(|e| missing(e, Error::NoNotification(id)))
     }
 
-    /// `POST /v1/notifications/{id}/read` or `…/unread`, as operation `operation`.
+    /// `POST /v1/notifications/{id}/read`, `…/unread` or `…/cancel`, as operation `operation`.
+    /// A cancel's 404 means no scheduled notification of the caller's, and its 409
+    /// [`ALREADY_DISPATCHED`] that it went out already.
     pub async fn mark(
         &self,
         id: Uuid,
@@ -68,9 +77,16 @@ impl Client {
         operation: Uuid,
     ) -> Result<CommandAccepted, Error> {
         let path = format!("/v1/notifications/{id}/{}", mark.as_str());
-        self.command(&path, operation)
-            .await
-            .map_err(|e| missing(e, Error::NoNotification(id)))
+        let result = self.command(&path, operation).await;
+        match mark {
+            Mark::Read | Mark::Unread => result.map_err(|e| missing(e, Error::NoNotification(id))),
+            Mark::Cancel => result.map_err(|e| match e {
+                Error::Refused { problem } if problem.kind == ALREADY_DISPATCHED => {
+                    Error::AlreadyDispatched(id)
+                }
+                other => missing(other, Error::NotScheduled(id)),
+            }),
+        }
     }
 
     /// `POST /v1/inbox/read-all`, as operation `operation`.

@@ -7,6 +7,7 @@ pub mod daemon;
 pub mod list;
 pub mod prefs;
 pub mod read;
+pub mod run;
 pub mod send;
 pub mod sent;
 pub mod show;

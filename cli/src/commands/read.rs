@@ -1,5 +1,5 @@
-//! `notify read ID... | --all` and `notify unread ID...`: one command per id (or one read-all),
-//! each its own operation with a fresh UUIDv7 as idempotency key.
+//! `notify read ID... | --all`, `notify unread ID...` and `notify cancel ID...`: one command
+//! per id (or one read-all), each its own operation with a fresh UUIDv7 as idempotency key.
 //!
 //! Stdout gets each operation id as it is accepted (a JSON array of the answers with `--json`).
 //! An id the server refuses does not stop the others; the refusals are reported at the end and
@@ -12,7 +12,9 @@ use std::io::{self, Write};
 use notify_shared::views::CommandAccepted;
 use uuid::Uuid;
 
-use crate::cli::{Globals, ReadArgs, UnreadArgs, WaitArgs};
+use notify_shared::api::OperationStatus;
+
+use crate::cli::{CancelArgs, Globals, ReadArgs, UnreadArgs, WaitArgs};
 use crate::client::{Client, Mark};
 use crate::error::{Error, Exit};
 use crate::output::{Mode, note, write_json, write_line};
@@ -49,6 +51,17 @@ pub async fn unread(args: UnreadArgs, globals: &Globals, out: &mut dyn Write) ->
     .await
 }
 
+/// Runs `notify cancel`.
+pub async fn cancel(args: CancelArgs, globals: &Globals, out: &mut dyn Write) -> Result<(), Error> {
+    run(
+        Target::Each(args.ids, Mark::Cancel),
+        args.wait,
+        globals,
+        out,
+    )
+    .await
+}
+
 async fn run(
     target: Target,
     wait_args: WaitArgs,
@@ -57,6 +70,7 @@ async fn run(
 ) -> Result<(), Error> {
     let client = super::connect(globals)?;
     let mode = Mode::of(globals);
+    let cancelling = matches!(&target, Target::Each(_, Mark::Cancel));
     let mut waits = wait_args
         .wait
         .then(|| Waits::new(wait_args.timeout, globals));
@@ -68,7 +82,11 @@ async fn run(
     if let Some(waits) = waits.filter(|_| !accepted.is_empty()) {
         out.flush().map_err(Error::Output)?;
         let views = waits.finish(&client, Until::Final).await?;
-        views.iter().try_for_each(outcome)?;
+        views
+            .iter()
+            // A cancellation that took effect may resolve `cancelled`: that is its success.
+            .filter(|view| !(cancelling && view.status == OperationStatus::Cancelled))
+            .try_for_each(outcome)?;
     }
     last_error(refused, &mut io::stderr().lock())
 }

@@ -6,10 +6,13 @@
 //! (when it runs) before the send, [`crate::follow`] reports each channel's outcome on
 //! stderr, `--json` prints the final operation instead of the answer, and the exit code says
 //! whether everything was delivered.
+//!
+//! A scheduled send (`--at`, `--in`) prints its operation id too, and on stderr when it goes out
+//! and how to cancel it, one line per recipient; `--wait` does not wait for it.
 
 use std::io::{self, IsTerminal, Read, Write};
 
-use chrono::Utc;
+use chrono::{DateTime, Local, TimeZone, Utc};
 use notify_shared::api::{OperationStatus, SendRequest, SendResponse};
 use notify_shared::limits::check_send;
 use uuid::Uuid;
@@ -18,10 +21,12 @@ use crate::cli::{Globals, SendArgs, WaitArgs, channels};
 use crate::client::Client;
 use crate::commands::status::{deliver_at, scheduled_note};
 use crate::daemon::{Daemon, Waiter, or_fallback};
+use crate::duration::format_span;
 use crate::error::Error;
 use crate::follow::follow;
 use crate::output::{Mode, note, tell, write_json, write_line};
 use crate::wait::outcome_at;
+use crate::when::local;
 
 /// The message argument that means "read stdin".
 pub const FROM_STDIN: &str = "-";
@@ -31,7 +36,7 @@ pub async fn run(args: SendArgs, globals: &Globals, out: &mut dyn Write) -> Resu
     let stdin = io::stdin();
     let body = read_message(&args.message, stdin.is_terminal(), &mut stdin.lock())?;
     let wait = args.wait;
-    let request = build_request(args, body);
+    let request = build_request(args, body, Utc::now());
     let violations = check_send(&request);
     if !violations.is_empty() {
         return Err(Error::Invalid(violations));
@@ -41,7 +46,8 @@ pub async fn run(args: SendArgs, globals: &Globals, out: &mut dyn Write) -> Resu
     let operation = Uuid::now_v7();
     note(globals.verbose, format_args!("operation {operation}"));
     // The wait goes to notifyd before the send, so that no resolution can slip past it.
-    let waiter = if wait.wait {
+    // A scheduled send is not waited for: it may be days away.
+    let waiter = if wait.wait && request.deliver_at.is_none() {
         let daemon = Daemon::local(globals.verbose);
         or_fallback(daemon.wait(operation, wait.timeout).await, globals.verbose)?
     } else {
@@ -55,6 +61,20 @@ pub async fn run(args: SendArgs, globals: &Globals, out: &mut dyn Write) -> Resu
         );
     }
     let mode = Mode::of(globals);
+    if let Some(at) = request.deliver_at {
+        render(&response, mode, out)?;
+        out.flush().map_err(Error::Output)?;
+        let now = Utc::now();
+        if wait.wait && !globals.quiet {
+            tell(scheduled_note(response.operation_id, Some(at), now));
+        }
+        if mode == Mode::Human {
+            for line in scheduled_lines(&response, at, now, &Local) {
+                tell(line);
+            }
+        }
+        return Ok(());
+    }
     if !wait.wait {
         return render(&response, mode, out);
     }
@@ -114,8 +134,46 @@ pub fn read_message(
     Ok(text)
 }
 
-/// The request body for `args` and the message read.
-pub fn build_request(args: SendArgs, body: String) -> SendRequest {
+/// What a scheduled send says on stderr, one line per recipient: `scheduled for Tue
+/// 2026-12-01 09:00 +01:00 (in 2h 5m); cancel with: notify cancel ID`, with `to USER` after
+/// the time when there are several.
+pub fn scheduled_lines<Tz: TimeZone>(
+    response: &SendResponse,
+    at: DateTime<Utc>,
+    now: DateTime<Utc>,
+    tz: &Tz,
+) -> Vec<String>
+where
+    Tz::Offset: std::fmt::Display,
+{
+    // Rounded to the second: `--in 2h` reads `in 2h`, not `in 1h 59m`.
+    let left = (at - now).to_std().unwrap_or_default() + std::time::Duration::from_millis(500);
+    let when = format!("{} (in {})", local(at, tz), format_span(left));
+    let several = response.notifications.len() > 1;
+    response
+        .notifications
+        .iter()
+        .map(|sent| {
+            let to = if several {
+                format!(" to {}", sent.recipient)
+            } else {
+                String::new()
+            };
+            format!(
+                "scheduled for {when}{to}; cancel with: notify cancel {}",
+                sent.id
+            )
+        })
+        .collect()
+}
+
+/// The request body for `args` and the message read; `--in` counts from `now`.
+pub fn build_request(args: SendArgs, body: String, now: DateTime<Utc>) -> SendRequest {
+    let deliver_at = args.at.or_else(|| {
+        args.after
+            .and_then(|after| chrono::Duration::from_std(after).ok())
+            .map(|after| now + after)
+    });
     SendRequest {
         to: args.to,
         title: args.title,
@@ -124,7 +182,7 @@ pub fn build_request(args: SendArgs, body: String) -> SendRequest {
         tags: args.tags,
         channels: channels(&args.channels),
         thread: None,
-        deliver_at: None,
+        deliver_at,
     }
 }
 
@@ -194,7 +252,7 @@ mod tests {
         let Command::Send(args) = cli.command else {
             panic!("not a send");
         };
-        let request = build_request(args, "hi".into());
+        let request = build_request(args, "hi".into(), Utc::now());
         assert_eq!(request.channels, [Channel::Webhook, Channel::Email]);
         assert!(check_send(&request).is_empty());
     }
@@ -228,5 +286,75 @@ mod tests {
              \"notifications\":[{\"id\":\"ffffffff-ffff-ffff-ffff-ffffffffffff\",\"recipient\":\"alice\"}]}\n"
         );
         assert_eq!(rendered(Mode::Quiet), "");
+    }
+
+    fn at(text: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(text)
+            .expect("valid")
+            .with_timezone(&Utc)
+    }
+
+    #[test]
+    fn in_and_at_become_deliver_at_in_utc() {
+        use crate::cli::{Cli, Command};
+        use clap::Parser;
+        let now = at("2026-11-25T12:00:00Z");
+        let parse = |args: &[&str]| {
+            let cli =
+                Cli::try_parse_from(["notify", "send"].iter().chain(args).copied()).expect("valid");
+            let Command::Send(args) = cli.command else {
+                panic!("not a send");
+            };
+            build_request(args, "hi".into(), now)
+        };
+        assert_eq!(
+            parse(&["--in", "1h 30m", "hi"]).deliver_at,
+            Some(at("2026-11-25T13:30:00Z"))
+        );
+        // --at is read against the real clock: a day from now, given with an offset.
+        let tomorrow = (Utc::now() + chrono::Duration::days(1))
+            .with_timezone(&chrono::FixedOffset::east_opt(3_600).expect("valid"))
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, false);
+        assert_eq!(
+            parse(&["--at", &tomorrow, "hi"]).deliver_at,
+            Some(at(&tomorrow))
+        );
+        assert_eq!(parse(&["hi"]).deliver_at, None);
+        for bad in [
+            &["--at", "2020-01-01T00:00:00Z", "hi"][..],
+            &["--in", "400d", "hi"],
+            &["--in", "10m", "--at", "9am", "hi"],
+            &["--at", "soon", "hi"],
+        ] {
+            let error = Cli::try_parse_from(["notify", "send"].iter().chain(bad).copied())
+                .expect_err("refused");
+            assert_eq!(error.exit_code(), 2, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn a_scheduled_send_says_when_and_how_to_cancel() {
+        let tz = chrono::FixedOffset::east_opt(3_600).expect("valid");
+        let now = at("2026-11-25T12:00:00Z");
+        let deliver = at("2026-11-25T14:05:00Z") - chrono::Duration::milliseconds(40);
+        assert_eq!(
+            scheduled_lines(&response(), deliver, now, &tz),
+            [
+                "scheduled for Wed 2026-11-25 15:04 +01:00 (in 2h 5m); cancel with: \
+              notify cancel ffffffff-ffff-ffff-ffff-ffffffffffff"
+            ]
+        );
+        let mut two = response();
+        two.notifications.push(SentNotification {
+            id: Uuid::nil(),
+            recipient: UserId::parse("bob").expect("valid"),
+        });
+        let lines = scheduled_lines(&two, at("2026-11-25T14:05:00Z"), now, &tz);
+        assert_eq!(lines.len(), 2);
+        assert_eq!(
+            lines[1],
+            "scheduled for Wed 2026-11-25 15:05 +01:00 (in 2h 5m) to bob; cancel with: \
+             notify cancel 00000000-0000-0000-0000-000000000000"
+        );
     }
 }

@@ -6,7 +6,7 @@
 
 use std::io::Write;
 
-use chrono::{DateTime, Local, Utc};
+use chrono::{DateTime, Local, TimeZone, Utc};
 use notify_shared::api::Channel;
 use notify_shared::views::{NotificationStatus, NotificationView, SentQuery};
 
@@ -43,7 +43,7 @@ pub fn query(args: &SentArgs) -> SentQuery {
         status: args.status.map(Into::into),
         channel: args.channel.map(Into::into),
         address: args.address.clone(),
-        scheduled: None,
+        scheduled: args.scheduled.then_some(true),
         before: args.page.before.clone(),
         limit: args.page.limit,
     }
@@ -51,10 +51,30 @@ pub fn query(args: &SentArgs) -> SentQuery {
 
 /// One table row.
 pub fn row(view: &NotificationView, now: DateTime<Utc>) -> Row {
+    row_in(view, now, &Local)
+}
+
+/// [`row`], with times in `tz`. A scheduled row says when it goes out, in local time and how
+/// far off: `2026-12-01 09:00 (in 2d)`.
+pub fn row_in<Tz: TimeZone>(view: &NotificationView, now: DateTime<Utc>, tz: &Tz) -> Row
+where
+    Tz::Offset: std::fmt::Display,
+{
+    let when = match (view.status, view.deliver_at) {
+        (NotificationStatus::Scheduled, Some(at)) => {
+            let local = at.with_timezone(tz).format("%Y-%m-%d %H:%M");
+            match relative(at, now, tz) {
+                // Beyond a week `relative` is the date, which the local time already shows.
+                rel if rel.starts_with("in ") || rel == "just now" => format!("{local} ({rel})"),
+                _ => local.to_string(),
+            }
+        }
+        _ => relative(listing::when(view), now, tz),
+    };
     Row {
         cells: vec![
             view.id.to_string(),
-            relative(listing::when(view), now, &Local),
+            when,
             view.recipient.to_string(),
             name(&view.status),
             compact(&view.deliveries),
@@ -77,6 +97,9 @@ fn again(args: &SentArgs, globals: &Globals) -> Vec<String> {
     }
     if let Some(address) = &args.address {
         words.extend(["--address".into(), address.clone()]);
+    }
+    if args.scheduled {
+        words.push("--scheduled".into());
     }
     words
 }
@@ -118,7 +141,23 @@ mod tests {
             deliver_at: Some(now + Duration::hours(3)),
             ..view(now)
         };
-        assert_eq!(row(&scheduled, now).cells[1], "in 3h");
+        let tz = chrono::FixedOffset::east_opt(3_600).expect("valid");
+        let now = DateTime::parse_from_rfc3339("2026-11-25T12:00:00Z")
+            .expect("valid")
+            .with_timezone(&Utc);
+        let scheduled = NotificationView {
+            deliver_at: Some(now + Duration::hours(3)),
+            ..scheduled
+        };
+        assert_eq!(
+            row_in(&scheduled, now, &tz).cells[1],
+            "2026-11-25 16:00 (in 3h)"
+        );
+        let later = NotificationView {
+            deliver_at: Some(now + Duration::days(10)),
+            ..scheduled
+        };
+        assert_eq!(row_in(&later, now, &tz).cells[1], "2026-12-05 13:00");
     }
 
     #[test]
@@ -128,6 +167,7 @@ mod tests {
             status: Some(StatusArg::Failed),
             channel: Some(ChannelArg::Email),
             address: Some("a b@x".into()),
+            scheduled: true,
             ..SentArgs::default()
         };
         let query = query(&args);
@@ -135,13 +175,14 @@ mod tests {
         assert_eq!(query.to.as_ref().map(UserId::as_str), Some("alice"));
         assert_eq!(query.channel, Some(Channel::Email));
         assert_eq!(query.address.as_deref(), Some("a b@x"));
+        assert_eq!(query.scheduled, Some(true));
         let listing = Listing {
             empty: "",
             again: again(&args, &Globals::default()),
         };
         assert_eq!(
             listing.more("c1"),
-            "more: notify sent --to alice --status failed --channel email --address 'a b@x' --before c1"
+            "more: notify sent --to alice --status failed --channel email --address 'a b@x' --scheduled --before c1"
         );
     }
 }

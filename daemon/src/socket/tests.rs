@@ -253,7 +253,7 @@ async fn watch_streams_matching_events_and_several_clients_are_served() {
     let mut everything = served.connect().await;
     everything.hello().await;
     everything.send(r#"{"type":"watch"}"#).await;
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
 
     let id = Uuid::now_v7();
     let dispatched = envelope(id, Event::NotificationDispatched(NotificationDispatched {}));

@@ -49,6 +49,9 @@ pub enum ApiError {
     /// A concurrent command changed the same aggregate first.
     #[error("a concurrent change won")]
     Conflict,
+    /// A scheduled send that already went out (when, if known) cannot be cancelled.
+    #[error("already dispatched")]
+    AlreadyDispatched(Option<chrono::DateTime<chrono::Utc>>),
     /// The write DB cannot be reached.
     #[error("the database is unavailable")]
     Unavailable,
@@ -127,6 +130,14 @@ impl ApiError {
                 .with_detail("a request with this Idempotency-Key is still being processed; retry with the same key"),
             Self::Conflict => Problem::new(409, "concurrent-update", "Concurrent Update")
                 .with_detail("another command changed this first; nothing was stored; retry with the same Idempotency-Key"),
+            Self::AlreadyDispatched(at) => Problem::new(409, "already-dispatched", "Already Dispatched")
+                .with_detail(match at {
+                    Some(at) => format!(
+                        "it was dispatched at {}; a dispatched notification cannot be cancelled",
+                        at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+                    ),
+                    None => "it was dispatched; a dispatched notification cannot be cancelled".into(),
+                }),
             Self::Unavailable => Problem::new(503, "unavailable", "Service Unavailable")
                 .with_detail("the database is unavailable; nothing was stored; retry shortly"),
             Self::BrokerUnavailable => Problem::new(503, "broker-unavailable", "Service Unavailable")

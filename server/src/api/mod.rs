@@ -40,6 +40,8 @@ pub struct AppState {
     pub read: PgPool,
     /// The broker's management API, for devices.
     pub accounts: crate::accounts::Accounts,
+    /// How far ahead a send may be scheduled, in days.
+    pub schedule_max_days: u32,
 }
 
 /// The api's routes.
@@ -52,6 +54,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/notifications/{id}", get(inbox::get))
         .route("/v1/notifications/{id}/events", get(inbox::events))
         .route("/v1/notifications/{id}/read", post(inbox_commands::read))
+        .route("/v1/notifications/{id}/cancel", post(notifications::cancel))
         .route(
             "/v1/notifications/{id}/unread",
             post(inbox_commands::unread),

@@ -1,13 +1,17 @@
 //! `POST /v1/notifications`: the send command.
 
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
+use chrono::{DateTime, Utc};
 use notify_shared::UserId;
 use notify_shared::api::{OperationStatus, Scope, SendRequest, SendResponse, SentNotification};
-use notify_shared::event::{Envelope, Event, NotificationDispatched, NotificationRequested};
+use notify_shared::event::{
+    Envelope, Event, NotificationCancelled, NotificationDispatched, NotificationRequested,
+};
 use notify_shared::limits;
-use notify_shared::problem::Problem;
+use notify_shared::problem::{Problem, Violation};
+use notify_shared::views::CommandAccepted;
 use uuid::Uuid;
 
 use super::AppState;
@@ -20,11 +24,16 @@ use crate::store;
 /// The `source` of events the api records.
 pub(super) const SOURCE: &str = "/notify-server/api";
 
+/// A `deliver_at` up to this far ahead of now counts as now (clock skew): an immediate send.
+const SKEW: chrono::TimeDelta = chrono::TimeDelta::seconds(1);
+
 /// Sends a notification to one or more users (to the caller when `to` is empty).
 ///
 /// Stores `notification.requested` and `notification.dispatched` for each recipient, their
 /// outbox rows and the idempotency record in one transaction, and answers 202 with the
-/// operation id and one notification id per recipient.
+/// operation id and one notification id per recipient. With a `deliver_at` in the future it
+/// stores only `notification.requested` and a `scheduled_notifications` row per recipient
+/// (the scheduler dispatches them at that time) and answers with status `scheduled`.
 #[utoipa::path(
     post,
     path = "/v1/notifications",
@@ -50,7 +59,15 @@ pub async fn send(
     ApiJson(request): ApiJson<SendRequest>,
 ) -> Result<Response, ApiError> {
     principal.require(Scope::Send)?;
-    let violations = limits::check_send(&request);
+    let mut violations = limits::check_send(&request);
+    let deliver_at = match check_deliver_at(request.deliver_at, Utc::now(), state.schedule_max_days)
+    {
+        Ok(deliver_at) => deliver_at,
+        Err(violation) => {
+            violations.push(violation);
+            None
+        }
+    };
     if !violations.is_empty() {
         return Err(ApiError::Validation(violations));
     }
@@ -79,18 +96,22 @@ pub async fn send(
             tags: request.tags.clone(),
             channels: request.channels.clone(),
             thread: request.thread.clone(),
-            deliver_at: request.deliver_at,
+            deliver_at,
         });
-        let dispatched = Event::NotificationDispatched(NotificationDispatched {});
-        for (sequence, event) in [(1, requested), (2, dispatched)] {
-            events.push(Envelope::new(
+        let envelope = |sequence, event| {
+            Envelope::new(
                 SOURCE,
                 operation_id,
                 notification_id,
                 recipient.clone(),
                 sequence,
                 event,
-            ));
+            )
+        };
+        events.push(envelope(1, requested));
+        if deliver_at.is_none() {
+            let dispatched = Event::NotificationDispatched(NotificationDispatched {});
+            events.push(envelope(2, dispatched));
         }
         notifications.push(SentNotification {
             id: notification_id,
@@ -98,12 +119,19 @@ pub async fn send(
         });
     }
     store::append(command.conn(), &events).await?;
+    if let Some(deliver_at) = deliver_at {
+        schedule(command.conn(), operation_id, &notifications, deliver_at).await?;
+    }
     let response = SendResponse {
         operation_id,
-        status: OperationStatus::Accepted,
+        status: if deliver_at.is_some() {
+            OperationStatus::Scheduled
+        } else {
+            OperationStatus::Accepted
+        },
         notifications,
     };
-    tracing::info!(operation = %operation_id, sender = %principal.user, recipients = response.notifications.len(), "send accepted");
+    tracing::info!(operation = %operation_id, sender = %principal.user, recipients = response.notifications.len(), ?deliver_at, "send accepted");
     command.finish(&response).await
 }
 
@@ -129,4 +157,171 @@ async fn check_recipients(
             .filter_map(|m| UserId::parse(m).ok())
             .collect(),
     ))
+}
+
+/// The `deliver_at` to record: `None` for an immediate send (none given, or one within [`SKEW`]
+/// of `now`), the time for a scheduled one; a violation naming `deliver_at` when it is in the
+/// past or more than `max_days` ahead.
+fn check_deliver_at(
+    deliver_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+    max_days: u32,
+) -> Result<Option<DateTime<Utc>>, Violation> {
+    let Some(at) = deliver_at else {
+        return Ok(None);
+    };
+    if at < now - SKEW {
+        return Err(Violation::new(
+            "deliver_at",
+            format!(
+                "{} is in the past; leave deliver_at out to send now",
+                at.to_rfc3339()
+            ),
+        ));
+    }
+    if at <= now + SKEW {
+        return Ok(None);
+    }
+    if at > now + chrono::TimeDelta::days(i64::from(max_days)) {
+        return Err(Violation::new(
+            "deliver_at",
+            format!("{} is more than {max_days} days ahead", at.to_rfc3339()),
+        ));
+    }
+    Ok(Some(at))
+}
+
+/// Leaves one waiting `scheduled_notifications` row per notification for the scheduler.
+async fn schedule(
+    conn: &mut sqlx::PgConnection,
+    operation_id: Uuid,
+    notifications: &[SentNotification],
+    deliver_at: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    let ids: Vec<Uuid> = notifications.iter().map(|n| n.id).collect();
+    let recipients: Vec<&str> = notifications.iter().map(|n| n.recipient.as_str()).collect();
+    sqlx::query(
+        "INSERT INTO scheduled_notifications (notification_id, recipient, operation_id, deliver_at, state)
+         SELECT id, recipient, $3, $4, 'waiting' FROM UNNEST($1::uuid[], $2::text[]) AS s (id, recipient)",
+    )
+    .bind(&ids)
+    .bind(&recipients)
+    .bind(operation_id)
+    .bind(deliver_at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Cancels a scheduled send to one recipient before it goes out.
+///
+/// Only its sender may cancel it (anyone else gets 404). Appends `notification.cancelled` and
+/// marks the schedule cancelled, under the same row lock the scheduler takes, so a notification
+/// is either dispatched or cancelled, never both. Cancelling a cancelled one again is accepted
+/// and changes nothing.
+#[utoipa::path(
+    post,
+    path = "/v1/notifications/{id}/cancel",
+    tag = "notifications",
+    params(
+        ("id" = Uuid, Path, description = "The notification id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "The operation id, a UUID"),
+    ),
+    responses(
+        (status = 202, description = "Cancelled (or already cancelled)", body = CommandAccepted),
+        (status = 401, description = "Missing or invalid token", body = Problem),
+        (status = 403, description = "The token lacks the send scope", body = Problem),
+        (status = 404, description = "Not a scheduled send of yours", body = Problem),
+        (status = 409, description = "Already dispatched, or in flight: see the problem type", body = Problem),
+        (status = 503, description = "Database unavailable", body = Problem),
+    ),
+    security(("bearer" = []))
+)]
+pub(super) async fn cancel(
+    State(state): State<AppState>,
+    principal: Principal,
+    headers: HeaderMap,
+    Path(id): Path<Uuid>,
+) -> Result<Response, ApiError> {
+    principal.require(Scope::Send)?;
+    let mut command =
+        match Command::begin(&state, &principal.user, &headers, &("cancel", id)).await? {
+            Begun::Fresh(command) => command,
+            Begun::Replay(response) => return Ok(response),
+        };
+    // The row lock first, then the aggregate: the scheduler takes them in the same order, so
+    // the two never deadlock. The sender is in the notification's first event.
+    let row: Option<(String, String, Option<DateTime<Utc>>)> = sqlx::query_as(
+        "SELECT s.state, s.recipient, s.changed_at
+         FROM scheduled_notifications s
+         JOIN events e ON e.aggregate_id = s.notification_id AND e.version = 1
+         WHERE s.notification_id = $1 AND e.document->'data'->>'sender' = $2
+         FOR UPDATE OF s",
+    )
+    .bind(id)
+    .bind(principal.user.as_str())
+    .fetch_optional(command.conn())
+    .await?;
+    let Some((schedule_state, recipient, changed_at)) = row else {
+        return Err(ApiError::NotFound);
+    };
+    match schedule_state.as_str() {
+        "waiting" => {
+            let recipient = UserId::parse(recipient)
+                .map_err(|e| ApiError::Internal(anyhow::anyhow!("bad recipient: {e}")))?;
+            let version = store::lock_aggregate(command.conn(), id).await?;
+            let event = Event::NotificationCancelled(NotificationCancelled {
+                by: principal.user.clone(),
+            });
+            let envelope = Envelope::new(
+                SOURCE,
+                command.operation_id(),
+                id,
+                recipient,
+                version + 1,
+                event,
+            );
+            store::append(command.conn(), &[envelope]).await?;
+            sqlx::query(
+                "UPDATE scheduled_notifications SET state = 'cancelled', changed_at = now()
+                 WHERE notification_id = $1",
+            )
+            .bind(id)
+            .execute(command.conn())
+            .await?;
+            tracing::info!(notification = %id, by = %principal.user, "scheduled send cancelled");
+        }
+        "cancelled" => {}
+        _ => return Err(ApiError::AlreadyDispatched(changed_at)),
+    }
+    let operation_id = command.operation_id();
+    command
+        .finish(&CommandAccepted {
+            operation_id,
+            status: OperationStatus::Accepted,
+        })
+        .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deliver_at_is_checked() {
+        let now = Utc::now();
+        let second = chrono::TimeDelta::seconds(1);
+        assert_eq!(check_deliver_at(None, now, 365), Ok(None));
+        assert_eq!(check_deliver_at(Some(now), now, 365), Ok(None));
+        assert_eq!(check_deliver_at(Some(now + second), now, 365), Ok(None));
+        assert_eq!(check_deliver_at(Some(now - second), now, 365), Ok(None));
+        let later = now + second * 2;
+        assert_eq!(check_deliver_at(Some(later), now, 365), Ok(Some(later)));
+        let past = check_deliver_at(Some(now - second * 5), now, 365).unwrap_err();
+        assert_eq!(past.field, "deliver_at");
+        let far = check_deliver_at(Some(now + chrono::TimeDelta::days(366)), now, 365);
+        assert_eq!(far.unwrap_err().field, "deliver_at");
+        let edge = now + chrono::TimeDelta::days(365);
+        assert_eq!(check_deliver_at(Some(edge), now, 365), Ok(Some(edge)));
+    }
 }

@@ -10,6 +10,7 @@ use utoipa::{Modify, OpenApi};
     info(title = "notify", description = "Send notifications and read your inbox."),
     paths(
         super::notifications::send,
+        super::notifications::cancel,
         super::inbox::list,
         super::inbox::get,
         super::inbox::events,

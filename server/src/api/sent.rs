@@ -44,6 +44,11 @@ pub(super) async fn sent(
         sql.push(" AND status = ")
             .push_bind(crate::projector::apply::name(&status));
     }
+    match query.scheduled {
+        Some(true) => sql.push(" AND status = 'scheduled'"),
+        Some(false) => sql.push(" AND status <> 'scheduled'"),
+        None => &mut sql,
+    };
     if query.channel.is_some() || query.address.is_some() {
         sql.push(
             " AND EXISTS (SELECT FROM deliveries d WHERE d.notification_id = notifications.id",

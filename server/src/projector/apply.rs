@@ -119,11 +119,28 @@ async fn project(
     match &e.event {
         Event::NotificationRequested(data) => requested(conn, e, data).await?,
         Event::NotificationDispatched(_) => dispatched(conn, e).await?,
-        Event::NotificationCancelled(_) => {
+        Event::NotificationCancelled(data) => {
             set_status(conn, e.subject, "cancelled").await?;
             if let Some(done) = delivery::settle_send(conn, e.subject, e).await? {
                 resolved.push(done);
             }
+            // The cancel is an operation of its own, asked for by the sender (the event is
+            // addressed to the recipient): applied at once.
+            operation(
+                conn,
+                e.operationid,
+                &data.by,
+                OperationKind::Cancel,
+                OperationStatus::Applied,
+                Some(e),
+            )
+            .await?;
+            link(conn, e.operationid, e.subject).await?;
+            resolved.push(Resolved {
+                operation_id: e.operationid,
+                requester: data.by.clone(),
+                status: OperationStatus::Applied,
+            });
         }
         Event::NotificationRead(_) | Event::NotificationUnread(_) => {
             let read = matches!(e.event, Event::NotificationRead(_));
