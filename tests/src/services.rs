@@ -90,6 +90,16 @@ impl TestEnv {
         }
     }
 
+    /// How many events of `kind` the write DB holds, of aggregate `id` only when given.
+    pub async fn count_events(&self, kind: &str, id: Option<Uuid>) -> i64 {
+        sqlx::query_scalar("SELECT count(*) FROM events WHERE kind = $1 AND ($2::uuid IS NULL OR aggregate_id = $2)")
+            .bind(kind)
+            .bind(id)
+            .fetch_one(&self.write)
+            .await
+            .expect("count events")
+    }
+
     /// How many rows `table` of the write DB has.
     pub async fn count(&self, table: &str) -> i64 {
         sqlx::query_scalar(&format!("SELECT count(*) FROM {table}"))

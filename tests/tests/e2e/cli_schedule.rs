@@ -121,10 +121,6 @@ async fn a_scheduled_send_waits_and_can_be_cancelled_from_the_terminal() {
         "a time in the past is a usage error: {}",
         stderr(&past)
     );
-    let dispatched: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM events WHERE kind = 'notification.dispatched'")
-            .fetch_one(&env.write)
-            .await
-            .expect("count");
+    let dispatched = env.count_events("notification.dispatched", None).await;
     assert_eq!(dispatched, 0, "nothing was dispatched");
 }

@@ -307,13 +307,7 @@ async fn a_desktop_receipt_completes_the_desktop_channel() {
             .0,
         StatusCode::ACCEPTED
     );
-    let succeeded: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM events WHERE aggregate_id = $1 AND kind = 'delivery.succeeded'",
-    )
-    .bind(sent[0])
-    .fetch_one(&env.write)
-    .await
-    .expect("count");
+    let succeeded = env.count_events("delivery.succeeded", Some(sent[0])).await;
     assert_eq!(succeeded, 1);
 }
 

@@ -247,11 +247,7 @@ async fn read_unread_and_read_all_change_the_list_and_the_count() {
         3,
         "read ones stay in the list"
     );
-    let read_all_events: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM events WHERE kind = 'inbox.read_all'")
-            .fetch_one(&env.write)
-            .await
-            .expect("count");
+    let read_all_events = env.count_events("inbox.read_all", None).await;
     assert_eq!(
         read_all_events, 1,
         "read-all is one event, not one per notification"

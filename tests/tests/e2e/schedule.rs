@@ -72,16 +72,6 @@ async fn sleep_until(time: DateTime<Utc>) {
     }
 }
 
-/// How many events of `kind` notification `id` has in the write DB.
-async fn events(env: &TestEnv, id: Uuid, kind: &str) -> i64 {
-    sqlx::query_scalar("SELECT count(*) FROM events WHERE aggregate_id = $1 AND kind = $2")
-        .bind(id)
-        .bind(kind)
-        .fetch_one(&env.write)
-        .await
-        .expect("count events")
-}
-
 async fn inbox_ids(api: &Api) -> Vec<String> {
     let (status, page) = api.get("/v1/notifications").await;
     assert_eq!(status, StatusCode::OK, "{page}");
@@ -118,7 +108,10 @@ async fn a_scheduled_send_waits_for_its_time_then_arrives() {
         !inbox_ids(&bob).await.contains(&id.to_string()),
         "in the inbox before its time"
     );
-    assert_eq!(events(&env, id, "notification.dispatched").await, 0);
+    assert_eq!(
+        env.count_events("notification.dispatched", Some(id)).await,
+        0
+    );
 
     bob.wait_for(
         "/v1/notifications",
@@ -128,7 +121,10 @@ async fn a_scheduled_send_waits_for_its_time_then_arrives() {
     .await;
     assert!(Utc::now() >= deliver_at, "arrived before its time");
     alice.wait_operation(&operation, "dispatched").await;
-    assert_eq!(events(&env, id, "notification.dispatched").await, 1);
+    assert_eq!(
+        env.count_events("notification.dispatched", Some(id)).await,
+        1
+    );
     let source: String = sqlx::query_scalar(
         "SELECT document->>'source' FROM events WHERE aggregate_id = $1 AND kind = 'notification.dispatched'",
     )
@@ -176,7 +172,10 @@ async fn a_cancelled_send_never_arrives_and_only_its_sender_can_cancel() {
     // A second cancel with a fresh key is accepted too and appends nothing.
     let (status, again) = alice.post(&path, None).await;
     assert_eq!(status, StatusCode::ACCEPTED, "{again}");
-    assert_eq!(events(&env, id, "notification.cancelled").await, 1);
+    assert_eq!(
+        env.count_events("notification.cancelled", Some(id)).await,
+        1
+    );
 
     let resolved = alice.wait_operation(&operation, "cancelled").await;
     assert_eq!(resolved["kind"], "send");
@@ -188,7 +187,10 @@ async fn a_cancelled_send_never_arrives_and_only_its_sender_can_cancel() {
         !inbox_ids(&bob).await.contains(&id.to_string()),
         "a cancelled send reached the inbox"
     );
-    assert_eq!(events(&env, id, "notification.dispatched").await, 0);
+    assert_eq!(
+        env.count_events("notification.dispatched", Some(id)).await,
+        0
+    );
     assert_eq!(
         env.count("events WHERE kind = 'notification.dispatched'")
             .await,
@@ -219,7 +221,10 @@ async fn a_dispatched_send_cannot_be_cancelled() {
         detail.starts_with("it was dispatched at ") && detail.contains("cannot be cancelled"),
         "{detail}"
     );
-    assert_eq!(events(&env, id, "notification.cancelled").await, 0);
+    assert_eq!(
+        env.count_events("notification.cancelled", Some(id)).await,
+        0
+    );
     assert!(inbox_ids(&bob).await.contains(&id.to_string()));
 
     // An immediate send is not a scheduled one: nothing to cancel.
@@ -303,8 +308,8 @@ async fn a_cancel_racing_the_scheduler_leaves_exactly_one_outcome() {
 
     let (mut cancelled, mut dispatched) = (0, 0);
     for (id, (status, answer)) in ids.iter().zip(&answers) {
-        let d = events(&env, *id, "notification.dispatched").await;
-        let c = events(&env, *id, "notification.cancelled").await;
+        let d = env.count_events("notification.dispatched", Some(*id)).await;
+        let c = env.count_events("notification.cancelled", Some(*id)).await;
         assert_eq!(d + c, 1, "{id}: {d} dispatched and {c} cancelled events");
         match *status {
             StatusCode::ACCEPTED => assert_eq!(c, 1, "{id}: cancel accepted, yet {answer}"),
@@ -358,7 +363,7 @@ async fn two_schedulers_dispatch_each_notification_once() {
     tokio::time::sleep(Duration::from_millis(500)).await;
     for id in &ids {
         assert_eq!(
-            events(&env, *id, "notification.dispatched").await,
+            env.count_events("notification.dispatched", Some(*id)).await,
             1,
             "{id}"
         );
