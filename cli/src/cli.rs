@@ -10,6 +10,7 @@ mod inbox;
 mod outbox;
 mod prefs;
 mod run;
+mod setup;
 mod values;
 
 use std::time::Duration;
@@ -25,6 +26,7 @@ pub use inbox::{ListArgs, ReadArgs, ShowArgs, UnreadArgs};
 pub use outbox::{CancelArgs, SentArgs, StatusArgs};
 pub use prefs::{PrefsArgs, PrefsCommand, PrefsSetArgs};
 pub use run::RunArgs;
+pub use setup::{CompletionsArgs, LoginArgs};
 pub use values::{ChannelArg, PageArgs, StatusArg, WaitArgs, channels};
 
 const ABOUT: &str = "Send notifications and read your inbox from the terminal";
@@ -94,6 +96,7 @@ impl Cli {
         !matches!(
             self.command,
             Command::Config(ConfigCommand::Path)
+                | Command::Completions(_)
                 | Command::Daemon(DaemonCommand::Run(_) | DaemonCommand::Install(_))
         )
     }
@@ -145,9 +148,18 @@ pub enum Command {
         after_help = daemon::DAEMON_AFTER_HELP
     )]
     Daemon(DaemonCommand),
+    /// Check a server URL and API token, then save them in the configuration file
+    #[command(long_about = setup::LOGIN_LONG_ABOUT, after_help = setup::LOGIN_AFTER_HELP)]
+    Login(LoginArgs),
     /// Show or locate the configuration
-    #[command(subcommand)]
+    #[command(subcommand, long_about = CONFIG_LONG_ABOUT, after_help = CONFIG_AFTER_HELP)]
     Config(ConfigCommand),
+    /// Print the shell completion script for bash, zsh, fish, elvish or powershell
+    #[command(
+        long_about = setup::COMPLETIONS_LONG_ABOUT,
+        after_help = setup::COMPLETIONS_AFTER_HELP
+    )]
+    Completions(CompletionsArgs),
 }
 
 const SEND_LONG_ABOUT: &str = "\
@@ -257,10 +269,49 @@ impl From<PriorityArg> for Priority {
 #[derive(Debug, Clone, Copy, Subcommand)]
 pub enum ConfigCommand {
     /// Show the effective settings, where each comes from, and who the token belongs to
+    #[command(long_about = CONFIG_SHOW_LONG_ABOUT, after_help = CONFIG_SHOW_AFTER_HELP)]
     Show,
     /// Print the path of the configuration file
+    #[command(long_about = CONFIG_PATH_LONG_ABOUT, after_help = CONFIG_PATH_AFTER_HELP)]
     Path,
 }
+
+const CONFIG_LONG_ABOUT: &str = "\
+Show or locate the configuration.
+
+notify reads the server URL and the API token from the configuration file (`notify config \
+path`), then from NOTIFY_SERVER and NOTIFY_TOKEN, which override it; --server overrides both. \
+The file holds a token, so it must be private (chmod 600), as ssh requires of its keys; \
+`notify login` writes it that way.";
+
+const CONFIG_AFTER_HELP: &str = "\
+Examples:
+  notify config show
+  notify config show --json | jq -r .user
+  $EDITOR \"$(notify config path)\"";
+
+const CONFIG_SHOW_LONG_ABOUT: &str = "\
+Show the effective settings, where each comes from, and who the token belongs to.
+
+Prints the configuration file and whether it exists, the server and its source (flag, \
+environment, config file or default), whether a token is set and where from (never the token \
+itself), and the user and scopes the server reports for it. It exits 0 even when the server \
+cannot be asked, saying why on stderr: that is what one runs it to find out.";
+
+const CONFIG_SHOW_AFTER_HELP: &str = "\
+Examples:
+  notify config show
+  NOTIFY_SERVER=http://other:8470 notify config show --json";
+
+const CONFIG_PATH_LONG_ABOUT: &str = "\
+Print the path of the configuration file: $NOTIFY_CONFIG when set, else \
+$XDG_CONFIG_HOME/notify/config.toml (usually ~/.config/notify/config.toml). The file need not \
+exist; it takes two keys, server and token.";
+
+const CONFIG_PATH_AFTER_HELP: &str = "\
+Examples:
+  notify config path
+  chmod 600 \"$(notify config path)\"";
 
 /// An `--at` value, read in the local time zone now.
 fn parse_at(s: &str) -> Result<DateTime<Utc>, String> {

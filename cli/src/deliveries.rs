@@ -83,6 +83,7 @@ pub fn rows(deliveries: &[DeliveryView]) -> Vec<Row> {
                 attempts(d.attempts),
             ],
             text: clean_line(d.detail.as_deref().unwrap_or("")),
+            style: crate::style::of_delivery(d.status),
         })
         .collect()
 }
@@ -166,7 +167,9 @@ pub(crate) mod tests {
         let mut deliveries = three();
         deliveries[0].detail = Some("HTTP 500\r\n\x1b[2J".into());
         let rows = rows(&deliveries);
-        let text = crate::table::render(&rows, None);
+        assert_eq!(rows[2].style, crate::style::FAILED);
+        let styled = crate::table::render(&rows, None);
+        let text = anstream::adapter::strip_str(&styled).to_string();
         assert_eq!(
             text,
             "\

@@ -56,6 +56,15 @@ pub enum Error {
         /// The configuration file that may hold the token.
         path: PathBuf,
     },
+    /// `notify login`: the server answered 401 to the token given.
+    #[error("the server at {server} refused this token")]
+    LoginRefused {
+        /// The server asked.
+        server: String,
+    },
+    /// `notify login`: no usable token was given.
+    #[error("{0}")]
+    LoginToken(String),
     /// The server answered 401.
     #[error("the server refused the token")]
     BadToken {
@@ -218,7 +227,10 @@ impl Error {
     /// The exit code this error maps to.
     pub fn exit_code(&self) -> Exit {
         match self {
+            Self::Config(ConfigError::Write { .. }) => Exit::Failed,
             Self::Config(_)
+            | Self::LoginRefused { .. }
+            | Self::LoginToken(_)
             | Self::NoToken { .. }
             | Self::BadToken { .. }
             | Self::MalformedToken { .. }
@@ -285,8 +297,17 @@ impl Error {
                     "pass --server http://host:port, or fix {ENV_SERVER} or server in the config file"
                 )
             }
+            Self::Config(ConfigError::Write { .. }) => {
+                format!("check that you may write there, or set {ENV_CONFIG} to another path")
+            }
+            Self::LoginRefused { .. } | Self::LoginToken(_) => {
+                "give the whole token `notify-server users add NAME` (or `users token NAME`) \
+                 printed; nothing was written"
+                    .into()
+            }
             Self::NoToken { path } => format!(
-                "set {ENV_TOKEN} or add token = \"...\" to {} (notify-server users add NAME prints one)",
+                "run `notify login`, or set {ENV_TOKEN}, or add token = \"...\" to {} \
+                 (notify-server users add NAME prints one)",
                 path.display()
             ),
             Self::BadToken { path } | Self::MalformedToken { path } => {
@@ -352,12 +373,14 @@ impl Error {
         })
     }
 
-    /// Prints `notify: <message>` and the hint line, as the user sees them on stderr.
+    /// Prints `notify: <message>` and the hint line, as the user sees them on stderr (the
+    /// labels styled; see [`crate::style`]).
     pub fn report(&self, err: &mut dyn Write) {
+        let (error, hint) = (crate::style::ERROR, crate::style::HINT);
         // If stderr itself is gone there is nobody left to tell.
-        let _ = writeln!(err, "notify: {self}");
-        if let Some(hint) = self.hint() {
-            let _ = writeln!(err, "hint: {hint}");
+        let _ = writeln!(err, "{error}notify:{error:#} {self}");
+        if let Some(text) = self.hint() {
+            let _ = writeln!(err, "{hint}hint:{hint:#} {text}");
         }
     }
 }
@@ -397,7 +420,7 @@ mod tests {
 
     fn render(error: &Error) -> String {
         let mut buf = Vec::new();
-        error.report(&mut buf);
+        error.report(&mut anstream::StripStream::new(&mut buf));
         String::from_utf8(buf).expect("utf-8")
     }
 

@@ -17,6 +17,7 @@ pub mod follow;
 pub mod listing;
 pub mod output;
 pub mod render;
+pub mod style;
 pub mod table;
 pub mod wait;
 pub mod waits;
@@ -38,6 +39,7 @@ pub fn run_local(cli: &Cli, out: &mut dyn Write) -> Option<Result<(), Error>> {
     let globals = &cli.globals;
     match &cli.command {
         Command::Config(ConfigCommand::Path) => Some(commands::config::path(globals, out)),
+        Command::Completions(args) => Some(commands::completions::run(*args, out)),
         Command::Daemon(DaemonCommand::Run(args)) => {
             Some(commands::daemon::run(args.clone(), globals))
         }
@@ -71,5 +73,7 @@ pub async fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Error> {
         }
         Command::Config(ConfigCommand::Show) => commands::config::show(&globals, out).await,
         Command::Config(ConfigCommand::Path) => commands::config::path(&globals, out),
+        Command::Login(args) => commands::login::run(args, &globals, out).await,
+        Command::Completions(args) => commands::completions::run(args, out),
     }
 }

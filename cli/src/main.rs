@@ -10,7 +10,8 @@ use notify_cli::{Cli, Error};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let mut stdout = io::stdout().lock();
+    // Styles reach the terminal only when colour is wanted (not piped, no NO_COLOR).
+    let mut stdout = anstream::AutoStream::auto(io::stdout().lock());
     let result = match notify_cli::run_local(&cli, &mut stdout) {
         Some(result) => result,
         None => tokio::runtime::Builder::new_current_thread()
@@ -28,7 +29,7 @@ fn main() -> ExitCode {
         // `notify run` passes on its command's exit code; the command already said why.
         Err(Error::CommandFailed { code }) => ExitCode::from(code),
         Err(error) => {
-            error.report(&mut io::stderr().lock());
+            error.report(&mut anstream::stderr());
             ExitCode::from(error.status())
         }
     }

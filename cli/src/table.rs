@@ -2,9 +2,13 @@
 //! terminal's width. Also finds that width.
 //!
 //! Cells arrive already cleaned (see [`crate::render`]); widths count characters, so a wide
-//! (CJK, emoji) character counts as one column and such a row may still wrap.
+//! (CJK, emoji) character counts as one column and such a row may still wrap. A row may have a
+//! style (bold for unread, red for failed); its escape codes reach the terminal only when
+//! colour is on (`main` writes through `anstream`, which drops them for pipes and NO_COLOR).
 
 use std::io::{self, IsTerminal};
+
+use anstyle::Style;
 
 /// The free-text column keeps at least this many characters however narrow the terminal.
 const MIN_LAST: usize = 12;
@@ -12,12 +16,14 @@ const MIN_LAST: usize = 12;
 const GAP: &str = "  ";
 
 /// One row: aligned cells, then the free text (a title) that gets whatever room is left.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Row {
     /// Cells padded to their column's widest.
     pub cells: Vec<String>,
     /// The last column, cut to the width.
     pub text: String,
+    /// How the whole line looks on a colour terminal; plain by default.
+    pub style: Style,
 }
 
 /// The rows as lines, each ending in a newline; with `width`, no line is longer than it
@@ -45,8 +51,8 @@ pub fn render(rows: &[Row], width: Option<usize>) -> String {
             Some(room) => line.push_str(&crate::render::truncate(&row.text, room)),
             None => line.push_str(&row.text),
         }
-        text.push_str(line.trim_end());
-        text.push('\n');
+        let style = row.style;
+        text.push_str(&format!("{style}{}{style:#}\n", line.trim_end()));
     }
     text
 }
@@ -72,7 +78,19 @@ mod tests {
         Row {
             cells: cells.iter().map(|c| (*c).to_owned()).collect(),
             text: text.to_owned(),
+            style: Style::new(),
         }
+    }
+
+    #[test]
+    fn a_styled_row_is_wrapped_in_its_escape_codes() {
+        let mut bold = row(&["●"], "new");
+        bold.style = Style::new().bold();
+        let plain = row(&[" "], "old");
+        assert_eq!(
+            render(&[bold, plain], None),
+            "\u{1b}[1m●  new\u{1b}[0m\n   old\n"
+        );
     }
 
     #[test]

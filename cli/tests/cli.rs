@@ -161,7 +161,7 @@ fn a_missing_token_is_a_config_error() {
     assert_eq!(text(&output.stdout), "");
     let stderr = text(&output.stderr);
     assert!(
-        stderr.starts_with("notify: no api token is configured\nhint: set NOTIFY_TOKEN"),
+        stderr.starts_with("notify: no api token is configured\nhint: run `notify login`"),
         "{stderr}"
     );
 }

@@ -15,12 +15,25 @@ use crate::device;
 /// state in $NOTIFYD_STATE_DIR (else $XDG_STATE_HOME/notify), listens on $NOTIFYD_SOCKET
 /// (else $XDG_RUNTIME_DIR/notify/notifyd.sock), and logs to stderr (filter: NOTIFY_LOG).
 #[derive(Debug, Parser)]
-#[command(name = "notifyd", version)]
+#[command(name = "notifyd", version, after_help = AFTER_HELP)]
 pub struct Args {
     /// This machine's device name: 1 to 32 of a-z, 0-9, '_' and '-' (default: the host name).
-    #[arg(long, value_name = "NAME", env = device::ENV_DEVICE, value_parser = parse_device)]
+    #[arg(
+        long,
+        value_name = "NAME",
+        env = device::ENV_DEVICE,
+        hide_env_values = true,
+        value_parser = parse_device
+    )]
     pub device: Option<String>,
 }
+
+const AFTER_HELP: &str = "\
+Examples:
+  notify daemon install && systemctl --user daemon-reload && systemctl --user enable --now notifyd
+  notifyd --device laptop
+  NOTIFY_LOG=debug notifyd
+  notify daemon status";
 
 impl Args {
     /// The device name: the flag, else the sanitised host name.

@@ -24,7 +24,12 @@ NOTIFY_SERVER_SCHEDULE_MAX_DAYS, NOTIFY_SERVER_SCHEDULER_POLL_MS.
 Logs go to stderr, filtered by NOTIFY_LOG (default: info).")]
 pub struct Args {
     /// Configuration file (default: ./notify-server.toml when it exists).
-    #[arg(long, global = true, env = "NOTIFY_SERVER_CONFIG")]
+    #[arg(
+        long,
+        global = true,
+        env = "NOTIFY_SERVER_CONFIG",
+        hide_env_values = true
+    )]
     pub config: Option<PathBuf>,
     /// What to do.
     #[command(subcommand)]
@@ -34,7 +39,7 @@ pub struct Args {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Apply the write-DB migrations (serve does it too).
+    /// Apply the migrations of the write DB and the read DB (serve does it too).
     Migrate,
     /// Replay the event store into the read DB, which is emptied first.
     ///

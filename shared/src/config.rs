@@ -128,6 +128,14 @@ pub enum ConfigError {
     /// The server URL is not an http(s) URL.
     #[error("server {0:?} (from {1}) is not an http:// or https:// URL")]
     BadServer(String, Source),
+    /// The file could not be written.
+    #[error("cannot write {path}: {source}")]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
 }
 
 /// The default configuration file: `$NOTIFY_CONFIG`, else `$XDG_CONFIG_HOME/notify/config.toml`.
@@ -174,6 +182,65 @@ impl ClientConfig {
     }
 }
 
+/// Replaces the file at `path` with one holding `server` and `token`, private from its first
+/// byte (mode 0600, its directory created 0700), written to a temporary file and renamed over
+/// the old one, so a crash leaves either the old file or the new one.
+pub fn save(path: &Path, server: &str, token: &Token) -> Result<(), ConfigError> {
+    let mut table = toml::Table::new();
+    table.insert("server".into(), server.into());
+    table.insert("token".into(), token.expose().into());
+    let text = format!(
+        "# Written by `notify login`. It holds a token: keep it private (chmod 600).\n{table}"
+    );
+    let failed = |source| ConfigError::Write {
+        path: path.into(),
+        source,
+    };
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
+    if let Some(dir) = dir {
+        create_private_dir(dir).map_err(failed)?;
+    }
+    let temporary = path.with_extension(format!("toml.{}.tmp", std::process::id()));
+    let written =
+        write_private(&temporary, text.as_bytes()).and_then(|()| std::fs::rename(&temporary, path));
+    if let Err(error) = written {
+        // The temporary file may be half-written; the old file is untouched.
+        let _ = std::fs::remove_file(&temporary);
+        return Err(failed(error));
+    }
+    if let Some(dir) = dir {
+        // Makes the rename durable; a file system that cannot sync a directory loses nothing
+        // more than the rename on a crash.
+        let _ = std::fs::File::open(dir).and_then(|d| d.sync_all());
+    }
+    Ok(())
+}
+
+#[cfg(unix)]
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+}
+
+#[cfg(not(unix))]
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)
+}
+
+fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path)?;
+    file.write_all(contents)?;
+    file.sync_all()
+}
+
 fn read_file(path: &Path) -> Result<Option<FileConfig>, ConfigError> {
     let text = match std::fs::read_to_string(path) {
         Ok(text) => text,
@@ -217,4 +284,35 @@ fn check_private(path: &Path) -> Result<(), ConfigError> {
 #[cfg(not(unix))]
 fn check_private(_path: &Path) -> Result<(), ConfigError> {
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn saved_files_are_private_and_read_back() {
+        let dir = std::env::temp_dir().join(format!("notify-save-{}", uuid::Uuid::now_v7()));
+        let path = dir.join("sub/config.toml");
+        let token = Token::new("tok\"en=with quote".into());
+        save(&path, "http://h:1", &token).expect("saved");
+        save(&path, "http://h:2", &token).expect("replaced");
+
+        let file = read_file(&path).expect("readable").expect("exists");
+        assert_eq!(file.server.as_deref(), Some("http://h:2"));
+        assert_eq!(file.token, Some(token));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = |p: &Path| std::fs::metadata(p).expect("stat").permissions().mode() & 0o777;
+            assert_eq!(mode(&path), 0o600);
+            assert_eq!(mode(&dir.join("sub")), 0o700);
+        }
+        let names: Vec<_> = std::fs::read_dir(dir.join("sub"))
+            .expect("list")
+            .map(|e| e.expect("entry").file_name())
+            .collect();
+        assert_eq!(names, ["config.toml"], "no temporary file is left behind");
+        std::fs::remove_dir_all(dir).expect("clean up");
+    }
 }

@@ -5,7 +5,7 @@
 //! out); it fails only when the configuration itself cannot be loaded. It never prints the
 //! token, only whether there is one and where it came from.
 
-use std::io::{self, Write};
+use std::io::Write;
 
 use notify_shared::api::Me;
 use notify_shared::config::{self, ClientConfig};
@@ -28,7 +28,7 @@ pub async fn show(globals: &Globals, out: &mut dyn Write) -> Result<(), Error> {
             out.write_all(show_text(&config, me.as_ref()).as_bytes())
                 .map_err(Error::Output)?;
             if let Err(error) = &me {
-                error.report(&mut io::stderr().lock());
+                error.report(&mut anstream::stderr());
             }
             Ok(())
         }

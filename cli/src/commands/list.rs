@@ -58,6 +58,7 @@ pub fn row(view: &NotificationView, now: DateTime<Utc>) -> Row {
             view.sender.to_string(),
         ],
         text: headline(view.title.as_deref(), &view.body),
+        style: crate::style::of_inbox_row(view),
     }
 }
 
@@ -121,6 +122,7 @@ pub(crate) mod tests {
                     "alice".into()
                 ],
                 text: "Deploy of api finished".into(),
+                style: crate::style::UNREAD,
             }
         );
         let read = NotificationView {
@@ -131,6 +133,7 @@ pub(crate) mod tests {
         };
         let read = row(&read, now);
         assert_eq!(read.cells[0], " ");
+        assert_eq!(read.style, anstyle::Style::new(), "read rows are plain");
         assert_eq!(read.cells[2], "3h ago");
         assert_eq!(read.text, "\u{fffd}[31mred\u{fffd}[0m alert");
     }

@@ -1,10 +1,12 @@
 //! One module per subcommand. Each takes its parsed arguments, the global flags and the
 //! stdout writer, and returns an [`Error`] rather than printing one.
 
+pub mod completions;
 pub mod config;
 pub mod count;
 pub mod daemon;
 pub mod list;
+pub mod login;
 pub mod prefs;
 pub mod read;
 pub mod run;

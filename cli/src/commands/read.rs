@@ -7,7 +7,7 @@
 //! the same way. `--wait` follows every accepted operation until it is applied, registering
 //! each wait with notifyd before its command is sent ([`Waits`]).
 
-use std::io::{self, Write};
+use std::io::Write;
 
 use notify_shared::views::CommandAccepted;
 use uuid::Uuid;
@@ -88,7 +88,7 @@ async fn run(
             .filter(|view| !(cancelling && view.status == OperationStatus::Cancelled))
             .try_for_each(outcome)?;
     }
-    last_error(refused, &mut io::stderr().lock())
+    last_error(refused, &mut anstream::stderr())
 }
 
 /// Sends the commands, each after registering its wait (with `--wait`); returns what was
@@ -170,7 +170,7 @@ mod tests {
                 Error::NoNotification(Uuid::nil()),
                 Error::NoNotification(Uuid::max()),
             ],
-            &mut err,
+            &mut anstream::StripStream::new(&mut err),
         )
         .expect_err("refused");
         let reported = String::from_utf8(err).expect("utf-8");

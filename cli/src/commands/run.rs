@@ -82,7 +82,7 @@ pub async fn run(args: RunArgs, globals: &Globals, _out: &mut dyn Write) -> Resu
     let client = match super::connect(globals) {
         Ok(client) => Some(client),
         Err(error) => {
-            error.report(&mut std::io::stderr().lock());
+            error.report(&mut anstream::stderr());
             crate::output::tell("notify: running the command anyway; no notification will be sent");
             None
         }
@@ -111,7 +111,7 @@ pub async fn run(args: RunArgs, globals: &Globals, _out: &mut dyn Write) -> Resu
     let directory = std::env::current_dir().unwrap_or_default();
     let request = build_request(&args, ended, took, &directory);
     if let Err(error) = notify(&client, &request, globals.verbose).await {
-        error.report(&mut std::io::stderr().lock());
+        error.report(&mut anstream::stderr());
     }
     result
 }

@@ -80,6 +80,7 @@ where
             compact(&view.deliveries),
         ],
         text: headline(view.title.as_deref(), &view.body),
+        style: crate::style::of_notification(view.status),
     }
 }
 

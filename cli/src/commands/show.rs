@@ -117,6 +117,7 @@ pub fn history(events: &[TimelineEntry], width: Option<usize>) -> String {
                 clean_line(&event.source),
             ],
             text: detail(&event.data).unwrap_or_default(),
+            style: anstyle::Style::new(),
         })
         .collect();
     table::render(&rows, width)
@@ -250,7 +251,7 @@ see the log
             ],
             ..view(now)
         };
-        let text = fields(&view, now, Some(80));
+        let text = anstream::adapter::strip_str(&fields(&view, now, Some(80))).to_string();
         assert!(
             text.ends_with(
                 "\

@@ -4,6 +4,7 @@ mod api_errors;
 mod cli_config;
 mod cli_delivery;
 mod cli_inbox;
+mod cli_output;
 mod cli_schedule;
 mod daemon;
 mod daemon_cli;

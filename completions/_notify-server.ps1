@@ -1,0 +1,128 @@
+
+using namespace System.Management.Automation
+using namespace System.Management.Automation.Language
+
+Register-ArgumentCompleter -Native -CommandName 'notify-server' -ScriptBlock {
+    param($wordToComplete, $commandAst, $cursorPosition)
+
+    $commandElements = $commandAst.CommandElements
+    $command = @(
+        'notify-server'
+        for ($i = 1; $i -lt $commandElements.Count; $i++) {
+            $element = $commandElements[$i]
+            if ($element -isnot [StringConstantExpressionAst] -or
+                $element.StringConstantType -ne [StringConstantType]::BareWord -or
+                $element.Value.StartsWith('-') -or
+                $element.Value -eq $wordToComplete) {
+                break
+        }
+        $element.Value
+    }) -join ';'
+
+    $completions = @(switch ($command) {
+        'notify-server' {
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file (default: ./notify-server.toml when it exists)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('migrate', 'migrate', [CompletionResultType]::ParameterValue, 'Apply the migrations of the write DB and the read DB (serve does it too)')
+            [CompletionResult]::new('rebuild-read-model', 'rebuild-read-model', [CompletionResultType]::ParameterValue, 'Replay the event store into the read DB, which is emptied first')
+            [CompletionResult]::new('users', 'users', [CompletionResultType]::ParameterValue, 'Manage users and their API tokens')
+            [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run server roles until SIGTERM or Ctrl-C')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'notify-server;migrate' {
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file (default: ./notify-server.toml when it exists)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'notify-server;rebuild-read-model' {
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file (default: ./notify-server.toml when it exists)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'notify-server;users' {
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file (default: ./notify-server.toml when it exists)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Create a user and print its first API token (shown only this once)')
+            [CompletionResult]::new('token', 'token', [CompletionResultType]::ParameterValue, 'Make another API token for an existing user and print it (shown only this once)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'notify-server;users;add' {
+            [CompletionResult]::new('--scope', '--scope', [CompletionResultType]::ParameterName, 'Scopes of the token (repeat or comma-separate)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file (default: ./notify-server.toml when it exists)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'notify-server;users;token' {
+            [CompletionResult]::new('--scope', '--scope', [CompletionResultType]::ParameterName, 'Scopes of the token (repeat or comma-separate)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file (default: ./notify-server.toml when it exists)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'notify-server;users;help' {
+            [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Create a user and print its first API token (shown only this once)')
+            [CompletionResult]::new('token', 'token', [CompletionResultType]::ParameterValue, 'Make another API token for an existing user and print it (shown only this once)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'notify-server;users;help;add' {
+            break
+        }
+        'notify-server;users;help;token' {
+            break
+        }
+        'notify-server;users;help;help' {
+            break
+        }
+        'notify-server;serve' {
+            [CompletionResult]::new('--roles', '--roles', [CompletionResultType]::ParameterName, 'Roles to run in this process, comma-separated')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file (default: ./notify-server.toml when it exists)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'notify-server;help' {
+            [CompletionResult]::new('migrate', 'migrate', [CompletionResultType]::ParameterValue, 'Apply the migrations of the write DB and the read DB (serve does it too)')
+            [CompletionResult]::new('rebuild-read-model', 'rebuild-read-model', [CompletionResultType]::ParameterValue, 'Replay the event store into the read DB, which is emptied first')
+            [CompletionResult]::new('users', 'users', [CompletionResultType]::ParameterValue, 'Manage users and their API tokens')
+            [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run server roles until SIGTERM or Ctrl-C')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'notify-server;help;migrate' {
+            break
+        }
+        'notify-server;help;rebuild-read-model' {
+            break
+        }
+        'notify-server;help;users' {
+            [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Create a user and print its first API token (shown only this once)')
+            [CompletionResult]::new('token', 'token', [CompletionResultType]::ParameterValue, 'Make another API token for an existing user and print it (shown only this once)')
+            break
+        }
+        'notify-server;help;users;add' {
+            break
+        }
+        'notify-server;help;users;token' {
+            break
+        }
+        'notify-server;help;serve' {
+            break
+        }
+        'notify-server;help;help' {
+            break
+        }
+    })
+
+    $completions.Where{ $_.CompletionText -like "$wordToComplete*" } |
+        Sort-Object -Property ListItemText
+}
