@@ -55,6 +55,7 @@ Register-ArgumentCompleter -Native -CommandName 'notify' -ScriptBlock {
             [CompletionResult]::new('--title', '--title', [CompletionResultType]::ParameterName, 'One-line title')
             [CompletionResult]::new('--priority', '--priority', [CompletionResultType]::ParameterName, 'How urgent it is')
             [CompletionResult]::new('--tag', '--tag', [CompletionResultType]::ParameterName, 'Tag for filtering; repeat or separate with commas')
+            [CompletionResult]::new('--thread', '--thread', [CompletionResultType]::ParameterName, 'Thread key: notifications that share one belong together (shown by `notify show`)')
             [CompletionResult]::new('--channel', '--channel', [CompletionResultType]::ParameterName, 'Deliver on this channel; repeat or separate with commas. Default: each recipient''s own')
             [CompletionResult]::new('--at', '--at', [CompletionResultType]::ParameterName, 'Deliver at this time (local): 17:30, 9am, "tomorrow 9am", "friday 17:30", 2026-12-01 09:00')
             [CompletionResult]::new('--in', '--in', [CompletionResultType]::ParameterName, 'Deliver after this long: 10m, 1h30m, "1h 30m", 2d')

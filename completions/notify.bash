@@ -1122,7 +1122,7 @@ _notify() {
             return 0
             ;;
         notify__subcmd__send)
-            opts="-q -v -h --to --title --priority --tag --channel --at --in --wait --timeout --server --json --quiet --verbose --help"
+            opts="-q -v -h --to --title --priority --tag --thread --channel --at --in --wait --timeout --server --json --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1141,6 +1141,10 @@ _notify() {
                     return 0
                     ;;
                 --tag)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --thread)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

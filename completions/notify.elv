@@ -51,6 +51,7 @@ set edit:completion:arg-completer[notify] = {|@words|
             cand --title 'One-line title'
             cand --priority 'How urgent it is'
             cand --tag 'Tag for filtering; repeat or separate with commas'
+            cand --thread 'Thread key: notifications that share one belong together (shown by `notify show`)'
             cand --channel 'Deliver on this channel; repeat or separate with commas. Default: each recipient''s own'
             cand --at 'Deliver at this time (local): 17:30, 9am, "tomorrow 9am", "friday 17:30", 2026-12-01 09:00'
             cand --in 'Deliver after this long: 10m, 1h30m, "1h 30m", 2d'

@@ -54,6 +54,7 @@ normal\t'The default'
 high\t'Wants attention soon'
 urgent\t'Wants attention now'"
 complete -c notify -n "__fish_notify_using_subcommand send" -l tag -d 'Tag for filtering; repeat or separate with commas' -r
+complete -c notify -n "__fish_notify_using_subcommand send" -l thread -d 'Thread key: notifications that share one belong together (shown by `notify show`)' -r
 complete -c notify -n "__fish_notify_using_subcommand send" -l channel -d 'Deliver on this channel; repeat or separate with commas. Default: each recipient\'s own' -r -f -a "desktop\t'A popup on each of the recipient\'s machines'
 email\t'An e-mail to the recipient\'s address'
 webhook\t'An HTTP POST to the recipient\'s webhook'"

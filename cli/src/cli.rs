@@ -219,6 +219,9 @@ pub struct SendArgs {
     /// Tag for filtering; repeat or separate with commas
     #[arg(long = "tag", value_name = "TAG", value_delimiter = ',')]
     pub tags: Vec<String>,
+    /// Thread key: notifications that share one belong together (shown by `notify show`)
+    #[arg(long, value_name = "KEY")]
+    pub thread: Option<String>,
     /// Deliver on this channel; repeat or separate with commas. Default: each recipient's own
     #[arg(
         long = "channel",

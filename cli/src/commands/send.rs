@@ -181,7 +181,7 @@ pub fn build_request(args: SendArgs, body: String, now: DateTime<Utc>) -> SendRe
         priority: args.priority.into(),
         tags: args.tags,
         channels: channels(&args.channels),
-        thread: None,
+        thread: args.thread,
         deliver_at,
     }
 }

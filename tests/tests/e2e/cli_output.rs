@@ -10,7 +10,10 @@ use serde_json::json;
 /// Runs `notify ARGS` and returns what it printed (stdout, then stderr after a `--- stderr`
 /// line when there is any) and its exit code, for a snapshot.
 async fn transcript(server: &str, token: &str, args: &[&str]) -> String {
-    let output = run(notify(server, token), args).await;
+    let mut command = notify(server, token);
+    // Whatever goes wrong, a user never sees a backtrace.
+    command.env("RUST_BACKTRACE", "1");
+    let output = run(command, args).await;
     let words: Vec<String> = args
         .iter()
         .map(|a| {
@@ -63,6 +66,8 @@ async fn human_output_reads_as_reviewed() {
             "Deploy",
             "--tag",
             "ci",
+            "--thread",
+            "deploy-42",
             "--priority",
             "high",
             "api 1.4 is live",
