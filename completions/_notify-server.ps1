@@ -50,6 +50,7 @@ Register-ArgumentCompleter -Native -CommandName 'notify-server' -ScriptBlock {
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Create a user and print its first API token (shown only this once)')
+            [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete a user: revoke every token, remove their devices and broker account, and close their broker connections at once')
             [CompletionResult]::new('token', 'token', [CompletionResultType]::ParameterValue, 'Make another API token for an existing user and print it (shown only this once)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -61,6 +62,12 @@ Register-ArgumentCompleter -Native -CommandName 'notify-server' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'notify-server;users;delete' {
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file (default: ./notify-server.toml when it exists)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
         'notify-server;users;token' {
             [CompletionResult]::new('--scope', '--scope', [CompletionResultType]::ParameterName, 'Scopes of the token (repeat or comma-separate)')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file (default: ./notify-server.toml when it exists)')
@@ -70,11 +77,15 @@ Register-ArgumentCompleter -Native -CommandName 'notify-server' -ScriptBlock {
         }
         'notify-server;users;help' {
             [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Create a user and print its first API token (shown only this once)')
+            [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete a user: revoke every token, remove their devices and broker account, and close their broker connections at once')
             [CompletionResult]::new('token', 'token', [CompletionResultType]::ParameterValue, 'Make another API token for an existing user and print it (shown only this once)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
         'notify-server;users;help;add' {
+            break
+        }
+        'notify-server;users;help;delete' {
             break
         }
         'notify-server;users;help;token' {
@@ -106,10 +117,14 @@ Register-ArgumentCompleter -Native -CommandName 'notify-server' -ScriptBlock {
         }
         'notify-server;help;users' {
             [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Create a user and print its first API token (shown only this once)')
+            [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete a user: revoke every token, remove their devices and broker account, and close their broker connections at once')
             [CompletionResult]::new('token', 'token', [CompletionResultType]::ParameterValue, 'Make another API token for an existing user and print it (shown only this once)')
             break
         }
         'notify-server;help;users;add' {
+            break
+        }
+        'notify-server;help;users;delete' {
             break
         }
         'notify-server;help;users;token' {

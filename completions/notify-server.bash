@@ -49,11 +49,17 @@ _notify__server() {
             notify__server__subcmd__help__subcmd__users,add)
                 cmd="notify__server__subcmd__help__subcmd__users__subcmd__add"
                 ;;
+            notify__server__subcmd__help__subcmd__users,delete)
+                cmd="notify__server__subcmd__help__subcmd__users__subcmd__delete"
+                ;;
             notify__server__subcmd__help__subcmd__users,token)
                 cmd="notify__server__subcmd__help__subcmd__users__subcmd__token"
                 ;;
             notify__server__subcmd__users,add)
                 cmd="notify__server__subcmd__users__subcmd__add"
+                ;;
+            notify__server__subcmd__users,delete)
+                cmd="notify__server__subcmd__users__subcmd__delete"
                 ;;
             notify__server__subcmd__users,help)
                 cmd="notify__server__subcmd__users__subcmd__help"
@@ -63,6 +69,9 @@ _notify__server() {
                 ;;
             notify__server__subcmd__users__subcmd__help,add)
                 cmd="notify__server__subcmd__users__subcmd__help__subcmd__add"
+                ;;
+            notify__server__subcmd__users__subcmd__help,delete)
+                cmd="notify__server__subcmd__users__subcmd__help__subcmd__delete"
                 ;;
             notify__server__subcmd__users__subcmd__help,help)
                 cmd="notify__server__subcmd__users__subcmd__help__subcmd__help"
@@ -165,7 +174,7 @@ _notify__server() {
             return 0
             ;;
         notify__subcmd__server__subcmd__help__subcmd__users)
-            opts="add token"
+            opts="add delete token"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -179,6 +188,20 @@ _notify__server() {
             return 0
             ;;
         notify__subcmd__server__subcmd__help__subcmd__users__subcmd__add)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        notify__subcmd__server__subcmd__help__subcmd__users__subcmd__delete)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -265,7 +288,7 @@ _notify__server() {
             return 0
             ;;
         notify__subcmd__server__subcmd__users)
-            opts="-h --config --help add token help"
+            opts="-h --config --help add delete token help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -304,8 +327,26 @@ _notify__server() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        notify__subcmd__server__subcmd__users__subcmd__delete)
+            opts="-h --config --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         notify__subcmd__server__subcmd__users__subcmd__help)
-            opts="add token help"
+            opts="add delete token help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -319,6 +360,20 @@ _notify__server() {
             return 0
             ;;
         notify__subcmd__server__subcmd__users__subcmd__help__subcmd__add)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        notify__subcmd__server__subcmd__users__subcmd__help__subcmd__delete)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

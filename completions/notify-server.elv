@@ -44,6 +44,7 @@ set edit:completion:arg-completer[notify-server] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
             cand add 'Create a user and print its first API token (shown only this once)'
+            cand delete 'Delete a user: revoke every token, remove their devices and broker account, and close their broker connections at once'
             cand token 'Make another API token for an existing user and print it (shown only this once)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -53,6 +54,11 @@ set edit:completion:arg-completer[notify-server] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'notify-server;users;delete'= {
+            cand --config 'Configuration file (default: ./notify-server.toml when it exists)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'notify-server;users;token'= {
             cand --scope 'Scopes of the token (repeat or comma-separate)'
             cand --config 'Configuration file (default: ./notify-server.toml when it exists)'
@@ -61,10 +67,13 @@ set edit:completion:arg-completer[notify-server] = {|@words|
         }
         &'notify-server;users;help'= {
             cand add 'Create a user and print its first API token (shown only this once)'
+            cand delete 'Delete a user: revoke every token, remove their devices and broker account, and close their broker connections at once'
             cand token 'Make another API token for an existing user and print it (shown only this once)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'notify-server;users;help;add'= {
+        }
+        &'notify-server;users;help;delete'= {
         }
         &'notify-server;users;help;token'= {
         }
@@ -89,9 +98,12 @@ set edit:completion:arg-completer[notify-server] = {|@words|
         }
         &'notify-server;help;users'= {
             cand add 'Create a user and print its first API token (shown only this once)'
+            cand delete 'Delete a user: revoke every token, remove their devices and broker account, and close their broker connections at once'
             cand token 'Make another API token for an existing user and print it (shown only this once)'
         }
         &'notify-server;help;users;add'= {
+        }
+        &'notify-server;help;users;delete'= {
         }
         &'notify-server;help;users;token'= {
         }

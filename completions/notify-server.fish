@@ -36,18 +36,22 @@ complete -c notify-server -n "__fish_notify_server_using_subcommand migrate" -l 
 complete -c notify-server -n "__fish_notify_server_using_subcommand migrate" -s h -l help -d 'Print help'
 complete -c notify-server -n "__fish_notify_server_using_subcommand rebuild-read-model" -l config -d 'Configuration file (default: ./notify-server.toml when it exists)' -r -F
 complete -c notify-server -n "__fish_notify_server_using_subcommand rebuild-read-model" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c notify-server -n "__fish_notify_server_using_subcommand users; and not __fish_seen_subcommand_from add token help" -l config -d 'Configuration file (default: ./notify-server.toml when it exists)' -r -F
-complete -c notify-server -n "__fish_notify_server_using_subcommand users; and not __fish_seen_subcommand_from add token help" -s h -l help -d 'Print help'
-complete -c notify-server -n "__fish_notify_server_using_subcommand users; and not __fish_seen_subcommand_from add token help" -f -a "add" -d 'Create a user and print its first API token (shown only this once)'
-complete -c notify-server -n "__fish_notify_server_using_subcommand users; and not __fish_seen_subcommand_from add token help" -f -a "token" -d 'Make another API token for an existing user and print it (shown only this once)'
-complete -c notify-server -n "__fish_notify_server_using_subcommand users; and not __fish_seen_subcommand_from add token help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c notify-server -n "__fish_notify_server_using_subcommand users; and not __fish_seen_subcommand_from add delete token help" -l config -d 'Configuration file (default: ./notify-server.toml when it exists)' -r -F
+complete -c notify-server -n "__fish_notify_server_using_subcommand users; and not __fish_seen_subcommand_from add delete token help" -s h -l help -d 'Print help'
+complete -c notify-server -n "__fish_notify_server_using_subcommand users; and not __fish_seen_subcommand_from add delete token help" -f -a "add" -d 'Create a user and print its first API token (shown only this once)'
+complete -c notify-server -n "__fish_notify_server_using_subcommand users; and not __fish_seen_subcommand_from add delete token help" -f -a "delete" -d 'Delete a user: revoke every token, remove their devices and broker account, and close their broker connections at once'
+complete -c notify-server -n "__fish_notify_server_using_subcommand users; and not __fish_seen_subcommand_from add delete token help" -f -a "token" -d 'Make another API token for an existing user and print it (shown only this once)'
+complete -c notify-server -n "__fish_notify_server_using_subcommand users; and not __fish_seen_subcommand_from add delete token help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c notify-server -n "__fish_notify_server_using_subcommand users; and __fish_seen_subcommand_from add" -l scope -d 'Scopes of the token (repeat or comma-separate)' -r
 complete -c notify-server -n "__fish_notify_server_using_subcommand users; and __fish_seen_subcommand_from add" -l config -d 'Configuration file (default: ./notify-server.toml when it exists)' -r -F
 complete -c notify-server -n "__fish_notify_server_using_subcommand users; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help'
+complete -c notify-server -n "__fish_notify_server_using_subcommand users; and __fish_seen_subcommand_from delete" -l config -d 'Configuration file (default: ./notify-server.toml when it exists)' -r -F
+complete -c notify-server -n "__fish_notify_server_using_subcommand users; and __fish_seen_subcommand_from delete" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c notify-server -n "__fish_notify_server_using_subcommand users; and __fish_seen_subcommand_from token" -l scope -d 'Scopes of the token (repeat or comma-separate)' -r
 complete -c notify-server -n "__fish_notify_server_using_subcommand users; and __fish_seen_subcommand_from token" -l config -d 'Configuration file (default: ./notify-server.toml when it exists)' -r -F
 complete -c notify-server -n "__fish_notify_server_using_subcommand users; and __fish_seen_subcommand_from token" -s h -l help -d 'Print help'
 complete -c notify-server -n "__fish_notify_server_using_subcommand users; and __fish_seen_subcommand_from help" -f -a "add" -d 'Create a user and print its first API token (shown only this once)'
+complete -c notify-server -n "__fish_notify_server_using_subcommand users; and __fish_seen_subcommand_from help" -f -a "delete" -d 'Delete a user: revoke every token, remove their devices and broker account, and close their broker connections at once'
 complete -c notify-server -n "__fish_notify_server_using_subcommand users; and __fish_seen_subcommand_from help" -f -a "token" -d 'Make another API token for an existing user and print it (shown only this once)'
 complete -c notify-server -n "__fish_notify_server_using_subcommand users; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c notify-server -n "__fish_notify_server_using_subcommand serve" -l roles -d 'Roles to run in this process, comma-separated' -r -f -a "api\t'HTTP api: commands and queries'
@@ -65,4 +69,5 @@ complete -c notify-server -n "__fish_notify_server_using_subcommand help; and no
 complete -c notify-server -n "__fish_notify_server_using_subcommand help; and not __fish_seen_subcommand_from migrate rebuild-read-model users serve help" -f -a "serve" -d 'Run server roles until SIGTERM or Ctrl-C'
 complete -c notify-server -n "__fish_notify_server_using_subcommand help; and not __fish_seen_subcommand_from migrate rebuild-read-model users serve help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c notify-server -n "__fish_notify_server_using_subcommand help; and __fish_seen_subcommand_from users" -f -a "add" -d 'Create a user and print its first API token (shown only this once)'
+complete -c notify-server -n "__fish_notify_server_using_subcommand help; and __fish_seen_subcommand_from users" -f -a "delete" -d 'Delete a user: revoke every token, remove their devices and broker account, and close their broker connections at once'
 complete -c notify-server -n "__fish_notify_server_using_subcommand help; and __fish_seen_subcommand_from users" -f -a "token" -d 'Make another API token for an existing user and print it (shown only this once)'

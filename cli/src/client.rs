@@ -66,7 +66,7 @@ impl Retry {
 /// Whether a request answered with `status` may succeed if repeated with the same key: the
 /// same key still in flight (409) or a gateway or service that is briefly down.
 pub fn retryable(status: u16) -> bool {
-    matches!(status, 409 | 502 | 503 | 504)
+    matches!(status, 409 | 429 | 502 | 503 | 504)
 }
 
 /// Turns an error answer into an [`Error`]: 401 is a configuration problem, other 4xx are

@@ -166,6 +166,14 @@ impl Accounts {
         self.call(Method::DELETE, &path, None).await
     }
 
+    /// Deletes `user`'s account; RabbitMQ closes the connections it has at once (the
+    /// security suite checks it). An account that is gone already is fine.
+    pub async fn delete_account(&self, user: &UserId) -> Result<(), AccountError> {
+        let name = self.username(user);
+        self.call(Method::DELETE, &format!("/users/{}", encode(&name)), None)
+            .await
+    }
+
     async fn call(
         &self,
         method: Method,

@@ -12,6 +12,7 @@ use notify_shared::api::Scope;
 Examples:
   notify-server migrate
   notify-server users add alice
+  notify-server users delete alice
   notify-server serve
   notify-server serve --roles relay
   notify-server rebuild-read-model
@@ -74,6 +75,15 @@ pub enum UsersCommand {
         #[arg(long = "scope", value_delimiter = ',', default_value = "send,inbox")]
         scopes: Vec<Scope>,
     },
+    /// Delete a user: revoke every token, remove their devices and broker account, and close
+    /// their broker connections at once.
+    ///
+    /// The events they sent or received stay (events are never deleted). Running it again
+    /// after a broker failure finishes the job.
+    Delete {
+        /// The user id.
+        name: UserId,
+    },
     /// Make another API token for an existing user and print it (shown only this once).
     Token {
         /// The user id.
@@ -88,7 +98,7 @@ impl UsersCommand {
     /// The user the command is about.
     pub fn name(&self) -> &UserId {
         match self {
-            Self::Add { name, .. } | Self::Token { name, .. } => name,
+            Self::Add { name, .. } | Self::Token { name, .. } | Self::Delete { name } => name,
         }
     }
 }

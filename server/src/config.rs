@@ -51,6 +51,9 @@ pub struct Config {
     /// Device registration: broker accounts and device queues (`[devices]`).
     #[serde(default)]
     pub devices: DevicesConfig,
+    /// `[rate_limit]`: how many requests each user may make.
+    #[serde(default)]
+    pub rate_limit: RateLimitConfig,
 }
 
 /// How the api creates broker accounts and device queues for daemons.
@@ -118,6 +121,25 @@ impl Default for SmtpConfig {
             password: None,
             from: "notify <notify@localhost>".into(),
             timeout_ms: 10_000,
+        }
+    }
+}
+
+/// The per-user request rate the api allows (a token bucket per user and api process).
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RateLimitConfig {
+    /// Requests per second, sustained; 0 turns the limit off.
+    pub per_second: u32,
+    /// Requests allowed at once above that, after a quiet spell.
+    pub burst: u32,
+}
+
+impl Default for RateLimitConfig {
+    fn default() -> Self {
+        Self {
+            per_second: 100,
+            burst: 500,
         }
     }
 }

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Parser;
+use notify_server::accounts::Accounts;
 use notify_server::cli::{Args, Command, UsersCommand};
 use notify_server::config::Config;
 use notify_server::{db, projector, serve, telemetry, users};
@@ -70,6 +71,17 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 UsersCommand::Add { name, scopes } => users::add(&pool, name, scopes).await?,
                 UsersCommand::Token { name, scopes } => {
                     users::add_token(&pool, name, scopes).await?
+                }
+                UsersCommand::Delete { name } => {
+                    let accounts = Accounts::new(&config.devices, &config.amqp_url)
+                        .context("bad [devices] configuration")?;
+                    let deleted = users::delete(&pool, &accounts, name).await?;
+                    eprintln!(
+                        "deleted user {name}: {} token(s) revoked, {} device(s) removed, \
+                         broker account and its connections closed",
+                        deleted.tokens, deleted.devices
+                    );
+                    return Ok(());
                 }
             };
             // The token alone goes to stdout, so scripts can capture it.

@@ -102,6 +102,7 @@ pub async fn serve(config: Config, roles: &[Role]) -> anyhow::Result<()> {
             .await
             .with_context(|| format!("cannot listen on {}", config.listen))?;
         let address = listener.local_addr()?;
+        let shutdown_for_limit = shutdown.clone();
         let accounts = Accounts::new(&config.devices, &config.amqp_url)
             .context("bad [devices] configuration")?;
         let state = api::AppState {
@@ -109,7 +110,16 @@ pub async fn serve(config: Config, roles: &[Role]) -> anyhow::Result<()> {
             read: read.clone(),
             accounts,
             schedule_max_days: config.schedule_max_days,
+            rate_limit: api::rate_limit::RateLimit::new(config.rate_limit),
         };
+        if let Some(limit) = state.rate_limit.clone() {
+            tasks.spawn(async move {
+                tokio::select! {
+                    () = limit.forget_idle() => {}
+                    () = shutdown_for_limit.cancelled() => {}
+                }
+            });
+        }
         let api_shutdown = shutdown.clone();
         tasks.spawn(async move {
             if let Err(error) = api::serve(listener, state, api_shutdown).await {

@@ -4,6 +4,7 @@ use notify_shared::UserId;
 use notify_shared::api::Scope;
 use sqlx::PgPool;
 
+use crate::accounts::Accounts;
 use crate::tokens;
 
 /// Why a user command failed.
@@ -18,6 +19,10 @@ pub enum UserError {
     /// The database failed.
     #[error(transparent)]
     Db(#[from] sqlx::Error),
+    /// The broker's management API failed (the user is gone from the database already; run
+    /// the command again to finish).
+    #[error("{0}; run the command again to finish")]
+    Broker(#[from] crate::accounts::AccountError),
 }
 
 /// Creates `user` with a first token of `scopes`; returns the token (shown once).
@@ -53,6 +58,51 @@ pub async fn add_token(
     let token = insert_token(&mut tx, user, scopes).await?;
     tx.commit().await?;
     Ok(token)
+}
+
+/// What `users delete` removed.
+#[derive(Debug)]
+pub struct Deleted {
+    /// Tokens revoked.
+    pub tokens: i64,
+    /// Devices (and their queues) removed.
+    pub devices: usize,
+}
+
+/// Deletes `user`: their tokens, preferences, devices and idempotency records in the write
+/// DB (one transaction), then their device queues and broker account (which closes its
+/// connections). The events they sent or received stay: events are never deleted.
+pub async fn delete(
+    pool: &PgPool,
+    accounts: &Accounts,
+    user: &UserId,
+) -> Result<Deleted, UserError> {
+    let mut tx = pool.begin().await?;
+    let devices: Vec<String> = sqlx::query_scalar("SELECT name FROM devices WHERE user_id = $1")
+        .bind(user.as_str())
+        .fetch_all(&mut *tx)
+        .await?;
+    let tokens: i64 = sqlx::query_scalar("SELECT count(*) FROM tokens WHERE user_id = $1")
+        .bind(user.as_str())
+        .fetch_one(&mut *tx)
+        .await?;
+    let deleted = sqlx::query("DELETE FROM users WHERE id = $1")
+        .bind(user.as_str())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    if deleted == 0 {
+        return Err(UserError::Missing(user.clone()));
+    }
+    tx.commit().await?;
+    for device in &devices {
+        accounts.delete_device_queue(user, device).await?;
+    }
+    accounts.delete_account(user).await?;
+    Ok(Deleted {
+        tokens,
+        devices: devices.len(),
+    })
 }
 
 async fn insert_token(

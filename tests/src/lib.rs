@@ -3,9 +3,12 @@
 //! the real `notify-server` and `notify` binaries, and taps the `notify.events` exchange.
 
 pub mod api;
+pub mod checker;
 pub mod cli;
 pub mod daemon;
 pub mod desktop;
+pub mod fleet;
+pub mod outage;
 pub mod proxy;
 pub mod server;
 pub mod services;

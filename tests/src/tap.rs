@@ -84,6 +84,13 @@ impl TestEnv {
     /// Publishes `body` to `notify.events` as the relay would, bypassing it: for duplicated,
     /// reordered and poison messages.
     pub async fn publish_raw(&self, routing_key: &str, body: &[u8]) {
+        self.publish_many(&[(routing_key.to_owned(), body.to_vec())])
+            .await;
+    }
+
+    /// Publishes each `(routing key, body)` to `notify.events` on one connection, waiting for
+    /// every confirm.
+    pub async fn publish_many(&self, messages: &[(String, Vec<u8>)]) {
         let connection = Connection::connect(&self.amqp_url, ConnectionProperties::default())
             .await
             .expect("connect to the test vhost");
@@ -92,18 +99,24 @@ impl TestEnv {
             .confirm_select(Default::default())
             .await
             .expect("confirms");
-        channel
-            .basic_publish(
-                EVENTS_EXCHANGE,
-                routing_key,
-                Default::default(),
-                body,
-                Default::default(),
-            )
-            .await
-            .expect("publish")
-            .await
-            .expect("confirmed");
+        let mut confirms = Vec::with_capacity(messages.len());
+        for (routing_key, body) in messages {
+            confirms.push(
+                channel
+                    .basic_publish(
+                        EVENTS_EXCHANGE,
+                        routing_key,
+                        Default::default(),
+                        body,
+                        Default::default(),
+                    )
+                    .await
+                    .expect("publish"),
+            );
+        }
+        for confirm in confirms {
+            confirm.await.expect("confirmed");
+        }
         connection.close(200, "done").await.expect("close");
     }
 

@@ -1,4 +1,4 @@
-//! Bearer-token authentication: the `Principal` extractor.
+//! Bearer-token authentication, and the per-user rate limit: the `Principal` extractor.
 
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
@@ -57,6 +57,9 @@ impl FromRequestParts<AppState> for Principal {
             return Err(ApiError::Unauthorized);
         }
         let user = UserId::parse(user).map_err(|e| ApiError::Internal(e.into()))?;
+        if let Some(limit) = &state.rate_limit {
+            limit.check(&user)?;
+        }
         let scopes = scopes.iter().filter_map(|s| s.parse().ok()).collect();
         Ok(Self { user, scopes })
     }

@@ -53,6 +53,8 @@ pub enum ApiError {
     #[error("already dispatched")]
     AlreadyDispatched(Option<chrono::DateTime<chrono::Utc>>),
     /// The write DB cannot be reached.
+    #[error("too many requests")]
+    RateLimited(std::time::Duration),
     #[error("the database is unavailable")]
     Unavailable,
     /// The broker's management API failed while setting up a device.
@@ -138,6 +140,11 @@ impl ApiError {
                     ),
                     None => "it was dispatched; a dispatched notification cannot be cancelled".into(),
                 }),
+            Self::RateLimited(wait) => Problem::new(429, "rate-limited", "Too Many Requests")
+                .with_detail(format!(
+                    "this user made too many requests; retry in {} s",
+                    retry_after_secs(*wait)
+                )),
             Self::Unavailable => Problem::new(503, "unavailable", "Service Unavailable")
                 .with_detail("the database is unavailable; nothing was stored; retry shortly"),
             Self::BrokerUnavailable => Problem::new(503, "broker-unavailable", "Service Unavailable")
@@ -168,6 +175,12 @@ impl IntoResponse for ApiError {
             Self::Unauthorized => {
                 headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
             }
+            Self::RateLimited(wait) => {
+                headers.insert(
+                    header::RETRY_AFTER,
+                    HeaderValue::from(retry_after_secs(wait)),
+                );
+            }
             Self::Unavailable
             | Self::ReadUnavailable
             | Self::BrokerUnavailable
@@ -178,5 +191,25 @@ impl IntoResponse for ApiError {
             _ => {}
         }
         response
+    }
+}
+
+/// Whole seconds to wait, rounded up, at least 1 (`Retry-After` takes no fractions).
+fn retry_after_secs(wait: std::time::Duration) -> u64 {
+    u64::try_from(wait.as_millis().div_ceil(1000))
+        .unwrap_or(u64::MAX)
+        .max(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    #[test]
+    fn retry_after_rounds_up_to_whole_seconds() {
+        assert_eq!(super::retry_after_secs(Duration::ZERO), 1);
+        assert_eq!(super::retry_after_secs(Duration::from_millis(10)), 1);
+        assert_eq!(super::retry_after_secs(Duration::from_millis(1000)), 1);
+        assert_eq!(super::retry_after_secs(Duration::from_millis(1001)), 2);
     }
 }

@@ -15,6 +15,7 @@ mod notifications;
 mod openapi;
 mod operations;
 mod preferences;
+pub mod rate_limit;
 mod receipts;
 mod rows;
 mod sent;
@@ -42,6 +43,8 @@ pub struct AppState {
     pub accounts: crate::accounts::Accounts,
     /// How far ahead a send may be scheduled, in days.
     pub schedule_max_days: u32,
+    /// The per-user rate limit; `None` when turned off.
+    pub rate_limit: Option<rate_limit::RateLimit>,
 }
 
 /// The api's routes.

@@ -4,8 +4,10 @@
 //! Effects are idempotent as far as a network effect can be: a request whose delivery already
 //! succeeded, or whose attempt already has an outcome, sends nothing. The one window left is a
 //! crash after sending and before the outcome commits: the request is redelivered and sent
-//! again. When that happens, the second outcome finds the first one and is counted in
-//! `effect_duplicates` instead of being recorded twice.
+//! again. Every send is first noted in `delivery_sends` (committed before the effect), so the
+//! repeat knows it may be one and is counted in `effect_duplicates`; an outcome that finds
+//! another already recorded (two workers on one request) is counted there too, never
+//! recorded twice.
 
 use std::future::Future;
 
@@ -93,9 +95,19 @@ impl Worker {
             return Ok(());
         }
         let job = self.job(&envelope, request).await?;
+        let repeated = sqlx::query(
+            "INSERT INTO delivery_sends (delivery_id, attempt) VALUES ($1, $2) \
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(request.delivery_id)
+        .bind(i64::from(request.attempt) as i32)
+        .execute(&self.pool)
+        .await?
+        .rows_affected()
+            == 0;
         let attempt = deliver(job).await;
         failpoint::hit("worker.after_send");
-        self.record(&envelope, request, attempt).await
+        self.record(&envelope, request, attempt, repeated).await
     }
 
     async fn job(
@@ -137,13 +149,14 @@ impl Worker {
         })
     }
 
-    /// Records the attempt's outcome once; a second outcome for the same attempt is counted as
-    /// a duplicated effect instead.
+    /// Records the attempt's outcome once; a second outcome for the same attempt, or an
+    /// outcome of a `repeated` send, is counted as a duplicated effect.
     async fn record(
         &self,
         envelope: &Envelope,
         request: &DeliveryRequested,
         attempt: Attempt,
+        repeated: bool,
     ) -> Result<(), HandleError> {
         let (succeeded, detail, permanent) = match attempt {
             Attempt::Delivered(detail) => (true, detail, false),
@@ -183,8 +196,9 @@ impl Worker {
                 event,
             );
             store::append(&mut tx, &[recorded]).await?;
-        } else {
-            tracing::warn!(delivery = %request.delivery_id, attempt = request.attempt, "delivered twice (crash-after-send window); counted");
+        }
+        if repeated || !first {
+            tracing::warn!(delivery = %request.delivery_id, attempt = request.attempt, "sent again (crash-after-send window, or two workers); counted");
             sqlx::query(
                 "INSERT INTO effect_duplicates (delivery_id, attempt, channel) VALUES ($1, $2, $3)",
             )

@@ -15,5 +15,6 @@ mod inbox;
 mod projector;
 mod relay;
 mod schedule;
+mod security;
 mod send;
 mod topology;
