@@ -64,7 +64,8 @@ impl Retry {
 }
 
 /// Whether a request answered with `status` may succeed if repeated with the same key: the
-/// same key still in flight (409) or a gateway or service that is briefly down.
+/// same key still in flight (409), the user's rate limit (429, after its `Retry-After`), or a
+/// gateway or service that is briefly down.
 pub fn retryable(status: u16) -> bool {
     matches!(status, 409 | 429 | 502 | 503 | 504)
 }
@@ -445,7 +446,7 @@ mod tests {
     #[test]
     fn only_transient_statuses_are_retried() {
         let retried: Vec<u16> = (400..600).filter(|s| retryable(*s)).collect();
-        assert_eq!(retried, [409, 502, 503, 504]);
+        assert_eq!(retried, [409, 429, 502, 503, 504]);
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub mod config;
 pub mod event;
 pub mod limits;
 pub mod local;
+pub mod ndjson;
 pub mod problem;
 pub mod routing;
 pub mod user_id;

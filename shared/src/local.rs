@@ -188,6 +188,28 @@ pub fn check_dir(dir: &Path) -> Result<(), UnsafeDir> {
     Ok(())
 }
 
+/// Checks the first line: `Ok` for a hello with our protocol, else the error to reply.
+pub fn check_hello(line: &[u8]) -> Result<(), (ErrorCode, String)> {
+    let hello: Hello = serde_json::from_slice(line).map_err(|_| {
+        (
+            ErrorCode::BadRequest,
+            format!(
+                r#"the first line must be a hello, like {{"type":"hello","protocol":{PROTOCOL}}}"#
+            ),
+        )
+    })?;
+    if hello.protocol != PROTOCOL {
+        return Err((
+            ErrorCode::ProtocolMismatch,
+            format!(
+                "notify speaks protocol {} but notifyd speaks protocol {PROTOCOL}; upgrade the older one",
+                hello.protocol
+            ),
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

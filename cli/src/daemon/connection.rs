@@ -4,8 +4,9 @@ use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 
 use notify_shared::local::{Hello, MAX_LINE, PROTOCOL, Reply, Request, UnsafeDir, check_dir};
+use notify_shared::ndjson::{Line, LineError, read_line, write_line};
 use serde::Serialize;
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::io::BufReader;
 use tokio::net::UnixStream;
 
 use super::HANDSHAKE_TIMEOUT;
@@ -68,25 +69,22 @@ impl Connection {
     /// The next reply; an error reply becomes the error it names, and a hang-up
     /// [`DaemonError::Stopped`].
     pub async fn next(&mut self) -> Result<Reply, DaemonError> {
-        let mut line = Vec::new();
-        // One byte over the limit tells a line that is too long from one that fits.
-        let read = (&mut self.stream)
-            .take(MAX_LINE as u64 + 1)
-            .read_until(b'\n', &mut line)
-            .await
-            .map_err(stopped)?;
-        if read == 0 {
-            return Err(DaemonError::Stopped { reason: None });
-        }
-        if line.last() != Some(&b'\n') {
-            return Err(if line.len() > MAX_LINE {
-                self.malformed(format!("a line longer than {MAX_LINE} bytes"))
-            } else {
-                DaemonError::Stopped {
+        let line = match read_line(&mut self.stream).await {
+            Ok(Some(Line {
+                bytes,
+                terminated: true,
+            })) => bytes,
+            Ok(Some(_)) => {
+                return Err(DaemonError::Stopped {
                     reason: Some("it hung up in the middle of a line".into()),
-                }
-            });
-        }
+                });
+            }
+            Ok(None) => return Err(DaemonError::Stopped { reason: None }),
+            Err(LineError::TooLong) => {
+                return Err(self.malformed(format!("a line longer than {MAX_LINE} bytes")));
+            }
+            Err(LineError::Io(e)) => return Err(stopped(e)),
+        };
         match serde_json::from_slice(&line) {
             Ok(Reply::Error { code, message }) => Err(refusal(code, message)),
             Ok(reply) => Ok(reply),
@@ -111,11 +109,9 @@ impl Connection {
     }
 
     async fn write(&mut self, message: &impl Serialize) -> Result<(), DaemonError> {
-        let mut line = serde_json::to_vec(message).map_err(|e| self.malformed(e.to_string()))?;
-        line.push(b'\n');
-        let stream = self.stream.get_mut();
-        stream.write_all(&line).await.map_err(stopped)?;
-        stream.flush().await.map_err(stopped)
+        write_line(self.stream.get_mut(), message)
+            .await
+            .map_err(stopped)
     }
 }
 

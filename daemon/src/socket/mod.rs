@@ -6,7 +6,6 @@
 //! another daemon runs, and this one refuses to start. The socket file is 0600. Each
 //! connection is served by `session`; this module must not interpret requests.
 
-mod line;
 pub mod session;
 
 use std::os::unix::fs::{DirBuilderExt, FileTypeExt, MetadataExt, PermissionsExt};

@@ -9,7 +9,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use notify_shared::event::Envelope;
-use notify_shared::local::{DaemonStatus, ErrorCode, Hello, PROTOCOL, Reply, Request, current_uid};
+use notify_shared::local::{
+    DaemonStatus, ErrorCode, PROTOCOL, Reply, Request, check_hello, current_uid,
+};
+use notify_shared::ndjson::{LineError, read_line, write_line};
 use tokio::io::{AsyncReadExt, BufReader};
 use tokio::net::UnixStream;
 use tokio::net::unix::{OwnedReadHalf, OwnedWriteHalf};
@@ -18,7 +21,6 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
-use super::line::{self, LineError};
 use crate::events::{Bus, DaemonEvent};
 use crate::hub::{self, SharedHub, Ticket};
 use crate::receipts::drain::Receipts;
@@ -67,28 +69,6 @@ fn stopping() -> Reply {
     error(ErrorCode::Unavailable, "notifyd is stopping")
 }
 
-/// Checks the first line: `Ok` for a hello with our protocol, else the error to reply.
-pub fn check_hello(line: &[u8]) -> Result<(), (ErrorCode, String)> {
-    let hello: Hello = serde_json::from_slice(line).map_err(|_| {
-        (
-            ErrorCode::BadRequest,
-            format!(
-                r#"the first line must be a hello, like {{"type":"hello","protocol":{PROTOCOL}}}"#
-            ),
-        )
-    })?;
-    if hello.protocol != PROTOCOL {
-        return Err((
-            ErrorCode::ProtocolMismatch,
-            format!(
-                "notify speaks protocol {} but notifyd speaks protocol {PROTOCOL}; upgrade the older one",
-                hello.protocol
-            ),
-        ));
-    }
-    Ok(())
-}
-
 /// Serves one connection until the client hangs up, it errs, or `shutdown`.
 pub async fn run(stream: UnixStream, context: &Context, shutdown: &CancellationToken) {
     let peer = stream.peer_cred().map(|cred| cred.uid());
@@ -101,18 +81,18 @@ pub async fn run(stream: UnixStream, context: &Context, shutdown: &CancellationT
             ErrorCode::Unavailable,
             format!("this notifyd serves only uid {uid}"),
         );
-        let _ = line::write(&mut writer, &reply).await;
+        let _ = write_line(&mut writer, &reply).await;
         return;
     }
     let first = tokio::select! {
-        first = line::read(&mut reader) => first,
+        first = read_line(&mut reader) => first,
         () = shutdown.cancelled() => return,
     };
     let first = match first {
-        Ok(Some(first)) => first,
+        Ok(Some(first)) => first.bytes,
         Ok(None) | Err(LineError::Io(_)) => return,
         Err(LineError::TooLong) => {
-            let _ = line::write(
+            let _ = write_line(
                 &mut writer,
                 &error(ErrorCode::BadRequest, LineError::TooLong.to_string()),
             )
@@ -121,34 +101,34 @@ pub async fn run(stream: UnixStream, context: &Context, shutdown: &CancellationT
         }
     };
     if let Err((code, message)) = check_hello(&first) {
-        let _ = line::write(&mut writer, &error(code, message)).await;
+        let _ = write_line(&mut writer, &error(code, message)).await;
         return;
     }
     let hello = Reply::Hello {
         protocol: PROTOCOL,
         version: env!("CARGO_PKG_VERSION").to_owned(),
     };
-    if line::write(&mut writer, &hello).await.is_err() {
+    if write_line(&mut writer, &hello).await.is_err() {
         return;
     }
     loop {
         let next = tokio::select! {
-            next = line::read(&mut reader) => next,
+            next = read_line(&mut reader) => next,
             () = shutdown.cancelled() => return,
         };
         let request = match next {
-            Ok(Some(line)) => match serde_json::from_slice::<Request>(&line) {
+            Ok(Some(line)) => match serde_json::from_slice::<Request>(&line.bytes) {
                 Ok(request) => request,
                 Err(e) => {
                     let reply = error(ErrorCode::BadRequest, format!("not a request: {e}"));
-                    let _ = line::write(&mut writer, &reply).await;
+                    let _ = write_line(&mut writer, &reply).await;
                     return;
                 }
             },
             Ok(None) | Err(LineError::Io(_)) => return,
             Err(LineError::TooLong) => {
                 let reply = error(ErrorCode::BadRequest, LineError::TooLong.to_string());
-                let _ = line::write(&mut writer, &reply).await;
+                let _ = write_line(&mut writer, &reply).await;
                 return;
             }
         };
@@ -167,7 +147,7 @@ pub async fn run(stream: UnixStream, context: &Context, shutdown: &CancellationT
             }
         };
         let end = matches!(reply, Reply::Error { .. });
-        if line::write(&mut writer, &reply).await.is_err() || end {
+        if write_line(&mut writer, &reply).await.is_err() || end {
             return;
         }
     }
@@ -216,7 +196,7 @@ async fn watch(
     loop {
         tokio::select! {
             () = shutdown.cancelled() => {
-                let _ = line::write(&mut writer, &stopping()).await;
+                let _ = write_line(&mut writer, &stopping()).await;
                 return;
             }
             read = reader.read(&mut discard) => match read {
@@ -229,7 +209,7 @@ async fn watch(
                     let reply = Reply::Event {
                         event: Box::new(Arc::unwrap_or_clone(envelope)),
                     };
-                    if line::write(&mut writer, &reply).await.is_err() {
+                    if write_line(&mut writer, &reply).await.is_err() {
                         return;
                     }
                 }
