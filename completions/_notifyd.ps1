@@ -22,6 +22,7 @@ Register-ArgumentCompleter -Native -CommandName 'notifyd' -ScriptBlock {
     $completions = @(switch ($command) {
         'notifyd' {
             [CompletionResult]::new('--device', '--device', [CompletionResultType]::ParameterName, 'This machine''s device name: 1 to 32 of a-z, 0-9, ''_'' and ''-'' (default: the host name)')
+            [CompletionResult]::new('--heartbeat', '--heartbeat', [CompletionResultType]::ParameterName, 'AMQP heartbeat in seconds: a broker connection silent for two of them is given up and made again. Shorter finds a dead network sooner, at the cost of more traffic')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')

@@ -37,15 +37,14 @@ use crate::systemd;
 
 /// Unacked deliveries the broker may send ahead.
 pub const PREFETCH: u16 = 100;
-/// AMQP heartbeat, in seconds.
-pub const HEARTBEAT_S: u16 = 30;
 /// How long connecting may take, in milliseconds.
 const CONNECT_TIMEOUT_MS: u64 = 10_000;
 /// How long a shutdown waits for the popup in progress before closing the connection.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// The broker URI for `credentials`: its URL with the account and the heartbeat filled in.
-pub fn uri(credentials: &DeviceCredentials) -> anyhow::Result<AMQPUri> {
+/// The broker URI for `credentials`: its URL with the account and the heartbeat (seconds)
+/// filled in.
+pub fn uri(credentials: &DeviceCredentials, heartbeat_s: u16) -> anyhow::Result<AMQPUri> {
     let mut uri: AMQPUri = credentials.broker_url.parse().map_err(|e: String| {
         anyhow!(
             "the server gave a bad broker URL {:?}: {e}",
@@ -56,7 +55,7 @@ pub fn uri(credentials: &DeviceCredentials) -> anyhow::Result<AMQPUri> {
         username: credentials.username.clone(),
         password: credentials.password.clone(),
     };
-    uri.query.heartbeat = Some(HEARTBEAT_S);
+    uri.query.heartbeat = Some(heartbeat_s);
     uri.query.connection_timeout = Some(CONNECT_TIMEOUT_MS);
     Ok(uri)
 }
@@ -88,6 +87,8 @@ pub struct Broker {
     pub desktop: mpsc::UnboundedSender<Input>,
     /// The generation of the connection consuming now.
     pub live: Live,
+    /// The AMQP heartbeat in seconds: a connection silent for two of them is dead.
+    pub heartbeat_s: u16,
 }
 
 impl Broker {
@@ -176,7 +177,7 @@ impl Broker {
             .with_reactor(tokio_reactor_trait::Tokio)
             .with_connection_name(format!("notifyd/{}", self.registrar.name()).into());
         let connection = tokio::select! {
-            connection = Connection::connect_uri(uri(credentials)?, properties) => connection?,
+            connection = Connection::connect_uri(uri(credentials, self.heartbeat_s)?, properties) => connection?,
             () = shutdown.cancelled() => return Ok(()),
         };
         let channel = connection.create_channel().await?;
@@ -270,7 +271,7 @@ mod tests {
             password: "p@ss/word:1".into(),
             queue: "notify.user.alice.laptop".into(),
         };
-        let uri = uri(&credentials).expect("valid");
+        let uri = uri(&credentials, 30).expect("valid");
         assert_eq!(uri.authority.host, "127.0.0.1");
         assert_eq!(uri.authority.port, 5673);
         assert_eq!(uri.vhost, "notify-test");
@@ -281,6 +282,6 @@ mod tests {
             broker_url: "http://nope".into(),
             ..credentials
         };
-        assert!(super::uri(&bad).is_err());
+        assert!(super::uri(&bad, 30).is_err());
     }
 }

@@ -153,6 +153,7 @@ pub async fn run(args: crate::cli::Args) -> anyhow::Result<()> {
         bus,
         desktop: desktop_sender,
         live,
+        heartbeat_s: args.heartbeat,
     };
     let mut broker_task = tokio::spawn(broker.run(shutdown.clone(), desktop_done));
 

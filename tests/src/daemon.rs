@@ -21,6 +21,8 @@ pub struct DaemonHome {
     pub socket: PathBuf,
     /// The state directory (`NOTIFYD_STATE_DIR`).
     pub state: PathBuf,
+    /// More environment for the daemon (`NOTIFYD_HEARTBEAT_S`, ...).
+    pub env: Vec<(String, String)>,
 }
 
 /// A running notifyd, killed when dropped.
@@ -45,6 +47,7 @@ impl DaemonHome {
             socket: run.join("notifyd.sock"),
             state: dir.join("state"),
             dir,
+            env: Vec::new(),
         }
     }
 
@@ -63,6 +66,7 @@ impl DaemonHome {
             .env("NOTIFYD_DEVICE", "testbox")
             .env("DBUS_SESSION_BUS_ADDRESS", &desktop.bus)
             .env("NOTIFY_LOG", "info,notifyd=debug")
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
             .stderr(Stdio::piped())
             .stdout(Stdio::null())
             .kill_on_drop(true)

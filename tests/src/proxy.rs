@@ -15,6 +15,7 @@ pub struct Proxy {
     pub address: SocketAddr,
     target: String,
     up: Arc<watch::Sender<bool>>,
+    silence: Arc<watch::Sender<u64>>,
     accept: Option<JoinHandle<()>>,
 }
 
@@ -24,10 +25,12 @@ impl Proxy {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind proxy");
         let address = listener.local_addr().expect("proxy address");
         let (up, _) = watch::channel(true);
+        let (silence, _) = watch::channel(0);
         let mut proxy = Self {
             address,
             target: target.to_owned(),
             up: Arc::new(up),
+            silence: Arc::new(silence),
             accept: None,
         };
         proxy.accept = Some(proxy.spawn(listener));
@@ -37,10 +40,13 @@ impl Proxy {
     fn spawn(&self, listener: TcpListener) -> JoinHandle<()> {
         let target = self.target.clone();
         let up = Arc::clone(&self.up);
+        let silence = Arc::clone(&self.silence);
         tokio::spawn(async move {
             while let Ok((client, _)) = listener.accept().await {
                 let target = target.clone();
-                let mut down = up.subscribe();
+                let down = up.subscribe();
+                let silenced = silence.subscribe();
+                let generation = *silenced.borrow();
                 tokio::spawn(async move {
                     let Ok(server) = TcpStream::connect(&target).await else {
                         return;
@@ -48,7 +54,13 @@ impl Proxy {
                     let (mut client, mut server) = (client, server);
                     tokio::select! {
                         _ = tokio::io::copy_bidirectional(&mut client, &mut server) => {}
-                        _ = down.wait_for(|up| !*up) => {}
+                        () = until(down.clone(), |up| !*up) => {}
+                        () = until(silenced, move |g| *g > generation) => {
+                            // Both sockets stay open and nothing more is read or written: no
+                            // byte, FIN or RST reaches either end, as when a network drops
+                            // every packet. They close when the proxy is cut or dropped.
+                            until(down, |up| !*up).await;
+                        }
                     }
                 });
             }
@@ -63,6 +75,12 @@ impl Proxy {
         }
     }
 
+    /// Silences the connections open now, as a network that drops every packet would: both
+    /// ends keep their sockets and hear nothing, not even a reset. New connections work.
+    pub fn silence_open_connections(&self) {
+        self.silence.send_modify(|generation| *generation += 1);
+    }
+
     /// Accepts connections again on the same port.
     pub async fn restore(&mut self) {
         self.up.send_replace(true);
@@ -71,4 +89,9 @@ impl Proxy {
             .expect("rebind proxy port");
         self.accept = Some(self.spawn(listener));
     }
+}
+
+/// Waits until the watched value satisfies `done` (or its sender is gone).
+async fn until<T>(mut receiver: watch::Receiver<T>, done: impl FnMut(&T) -> bool) {
+    let _ = receiver.wait_for(done).await;
 }

@@ -4,6 +4,7 @@
 //! It stops and kills the shared RabbitMQ and PostgreSQL servers, so `scripts/test` runs it on
 //! its own, one test at a time, after every other test. Traffic stays on loopback.
 
+mod daemon;
 mod rig;
 mod roles;
 mod services;

@@ -43,11 +43,15 @@ pub struct Rig {
 impl Rig {
     /// Starts the processes of `layout` and three users with e-mail and webhook preferences.
     pub async fn start(layout: &[&str]) -> Self {
-        let env = TestEnv::new().await;
+        Self::start_with(TestEnv::new().await, layout, &[]).await
+    }
+
+    /// Like [`Rig::start`] in `env`, with more server environment.
+    pub async fn start_with(env: TestEnv, layout: &[&str], extra: &[(&str, &str)]) -> Self {
         let smtp = SmtpServer::start().await;
         let hooks = Receiver::start(200).await;
         let port = smtp.port.to_string();
-        let server_env = [
+        let mut server_env = vec![
             ("NOTIFY_SERVER_SMTP__PORT", port.as_str()),
             ("NOTIFY_SERVER_WEBHOOK__ALLOW_PRIVATE", "true"),
             ("NOTIFY_SERVER_DELIVERY__RETRY_BASE_MS", "250"),
@@ -56,6 +60,7 @@ impl Rig {
             ("NOTIFY_SERVER_SCHEDULER_POLL_MS", "100"),
             ("NOTIFY_LOG", "warn"),
         ];
+        server_env.extend_from_slice(extra);
         let fleet = Fleet::start(&env, layout, &server_env).await;
         let api = fleet.api_urls()[0].clone();
         let mut users = Vec::new();
@@ -84,6 +89,15 @@ impl Rig {
             hooks,
             users,
         }
+    }
+
+    /// A user whose notifications go only to their desktops; returns the token.
+    pub async fn desktop_user(&self, name: &str) -> String {
+        let token = self.env.add_user(name, "send,inbox").await;
+        Api::new(&self.fleet.api_urls()[0], &token)
+            .set_preferences(json!({"channels": ["desktop"]}))
+            .await;
+        token
     }
 
     /// A checker sending as the rig's users through every api process.
