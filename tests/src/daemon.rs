@@ -123,6 +123,14 @@ impl Daemon {
         );
     }
 
+    /// How many times it started consuming its queue (1 + the reconnections so far).
+    pub fn connections(&self) -> usize {
+        self.log()
+            .iter()
+            .filter(|line| line.contains("consuming"))
+            .count()
+    }
+
     /// The log so far.
     pub fn log(&self) -> Vec<String> {
         self.log.lock().map(|l| l.clone()).unwrap_or_default()
