@@ -18,15 +18,15 @@ pub mod webhook;
 
 pub use services::TestEnv;
 
-/// The path of a binary of this workspace, built next to the test executable
-/// (`cargo build --workspace --bins`, which `scripts/test` runs first).
+/// The path of a binary of this workspace, built next to the running executable: a test in
+/// `target/<profile>/deps/` (`cargo build --workspace --bins`, which `scripts/test` runs
+/// first), or `notify-bench` in `target/<profile>/`.
 pub fn binary(name: &str) -> std::path::PathBuf {
-    let exe = std::env::current_exe().expect("test executable path");
-    // target/<profile>/deps/<test-binary> → target/<profile>/<name>
-    let dir = exe
-        .parent()
-        .and_then(|deps| deps.parent())
-        .expect("target directory");
+    let exe = std::env::current_exe().expect("executable path");
+    let mut dir = exe.parent().expect("target directory");
+    if dir.ends_with("deps") {
+        dir = dir.parent().expect("target directory");
+    }
     let path = dir.join(name);
     assert!(
         path.exists(),

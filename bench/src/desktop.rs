@@ -1,0 +1,131 @@
+//! What a person at the machine sees: send → popup at a fixed rate, notifyd's memory, and how
+//! fast the CLI starts (alone, and asking notifyd for the count).
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use notify_tests::daemon::DaemonHome;
+use notify_tests::desktop::Desktop;
+use serde_json::json;
+
+use crate::load;
+use crate::machine::rss_mib;
+use crate::system::{ONE_EACH, Sender, System};
+
+/// What this module measured.
+#[derive(Debug)]
+pub struct Figures {
+    /// Send → popup shown and its receipt recorded, per notification.
+    pub popup: Vec<Duration>,
+    /// notifyd's resident set after start, MiB.
+    pub rss_idle: f64,
+    /// ... after `notifications` notifications.
+    pub rss_after: f64,
+    /// How many notifications notifyd had shown then.
+    pub notifications: usize,
+    /// `notify --version` wall times.
+    pub version: Vec<Duration>,
+    /// `notify count` (through notifyd) wall times.
+    pub count: Vec<Duration>,
+}
+
+/// Runs the desktop figures: `per_second` sends a second for `seconds`, then more until
+/// notifyd has shown `total`.
+pub async fn measure(per_second: u32, seconds: u64, total: usize) -> anyhow::Result<Figures> {
+    let system = System::start(ONE_EACH).await?;
+    let api = system.fleet.api_urls()[0].clone();
+    let token = system.env.add_user("pop", "send,inbox").await;
+    notify_tests::api::Api::new(&api, &token)
+        .set_preferences(json!({"channels": ["desktop"]}))
+        .await;
+    let desktop = Desktop::start().await;
+    let home = DaemonHome::new();
+    let daemon = home.start(&api, &token, &desktop).await;
+    let pid = daemon.child.id().unwrap_or_default();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let rss_idle = rss_mib(pid).unwrap_or(f64::NAN);
+
+    let version = timed(200, || {
+        let mut command = std::process::Command::new(notify_tests::binary("notify"));
+        command.arg("--version");
+        command
+    })?;
+    let count = timed(200, || {
+        let mut command = std::process::Command::new(notify_tests::binary("notify"));
+        command
+            .env("NOTIFYD_SOCKET", &home.socket)
+            .env("NOTIFY_SERVER", &api)
+            .env("NOTIFY_TOKEN", &token)
+            .env("NOTIFY_CONFIG", "/nonexistent/notify.toml")
+            .arg("count");
+        command
+    })?;
+
+    let sender = Sender::new(vec![api], vec![("pop".into(), token)], "desktop");
+    let sent = load::open(sender.clone(), per_second, Duration::from_secs(seconds), 0).await?;
+    let receipts = wait_receipts(&system, sent.len()).await?;
+    let by_id: HashMap<uuid::Uuid, chrono::DateTime<chrono::Utc>> =
+        sent.iter().map(|s| (s.id, s.at)).collect();
+    let popup = receipts
+        .iter()
+        .filter_map(|(id, at)| Some((*at - *by_id.get(id)?).to_std().unwrap_or_default()))
+        .collect();
+
+    let more = total.saturating_sub(sent.len());
+    load::closed(sender, more, 16).await?;
+    wait_receipts(&system, total).await?;
+    let rss_after = rss_mib(pid).unwrap_or(f64::NAN);
+    drop(daemon);
+    Ok(Figures {
+        popup,
+        rss_idle,
+        rss_after,
+        notifications: total,
+        version,
+        count,
+    })
+}
+
+/// Waits until `count` desktop receipts are recorded; returns (notification, recorded at).
+async fn wait_receipts(
+    system: &System,
+    count: usize,
+) -> anyhow::Result<Vec<(uuid::Uuid, chrono::DateTime<chrono::Utc>)>> {
+    let deadline = Instant::now() + Duration::from_secs(600);
+    loop {
+        let receipts: Vec<(uuid::Uuid, chrono::DateTime<chrono::Utc>)> = sqlx::query_as(
+            "SELECT aggregate_id, recorded_at FROM events \
+             WHERE kind = 'delivery.succeeded' AND document->'data'->>'channel' = 'desktop'",
+        )
+        .fetch_all(&system.env.write)
+        .await?;
+        if receipts.len() >= count {
+            return Ok(receipts);
+        }
+        anyhow::ensure!(
+            Instant::now() < deadline,
+            "only {} of {count} popups receipted",
+            receipts.len()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// Runs the command `runs` times; each run's wall time.
+fn timed(
+    runs: usize,
+    command: impl Fn() -> std::process::Command,
+) -> anyhow::Result<Vec<Duration>> {
+    let mut times = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let mut command = command();
+        command
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
+        let started = Instant::now();
+        let status = command.status()?;
+        times.push(started.elapsed());
+        anyhow::ensure!(status.success(), "{command:?} failed");
+    }
+    Ok(times)
+}
