@@ -5,6 +5,7 @@
 //! Run it with `scripts/bench` (release build, services up). Figures are printed as they are
 //! measured, then the whole table in Markdown for `BENCHMARKS.md`.
 
+mod cpu;
 mod desktop;
 mod load;
 mod machine;
@@ -33,6 +34,32 @@ struct Args {
     /// Smaller runs (5,000 notifications, ...), to try the benchmark out.
     #[arg(long)]
     quick: bool,
+    /// Measure only these parts (comma-separated); all by default.
+    #[arg(long, value_enum, value_delimiter = ',')]
+    only: Vec<Part>,
+}
+
+/// The parts of the benchmark, in the order they run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Part {
+    /// Raw RabbitMQ and PostgreSQL.
+    Raw,
+    /// End-to-end throughput, one process per role.
+    Throughput,
+    /// Submit latency at 500/s.
+    Latency,
+    /// Throughput with two processes of every role.
+    ScaleOut,
+    /// Send → popup, CLI start-up, daemon memory.
+    Desktop,
+    /// Inbox query and rebuild over a large stored history.
+    Stored,
+}
+
+impl Args {
+    fn runs(&self, part: Part) -> bool {
+        self.only.is_empty() || self.only.contains(&part)
+    }
 }
 
 #[tokio::main]
@@ -48,127 +75,133 @@ async fn main() -> anyhow::Result<()> {
         rows.push(row);
     };
 
-    // The physical limits.
-    let env = TestEnv::new().await;
-    let broker = raw::broker(&env, if args.quick { 20_000 } else { 100_000 }).await?;
-    emit(Row::reference(
-        "raw RabbitMQ",
-        "persistent 1 KiB publishes with confirms (window 500) into a quorum queue, consumed with acks",
-        format!("{}/s", thousands(broker)),
-    ));
-    let (one, many) = raw::postgres(&env, if args.quick { 2_000 } else { 10_000 }, 16).await?;
-    emit(Row::reference(
-        "raw PostgreSQL",
-        "single-row INSERT commits on the write cluster: 1 connection; 16 connections",
-        format!("{}/s; {}/s", thousands(one), thousands(many)),
-    ));
-    drop(env);
+    let mut broker = None;
+    if args.runs(Part::Raw) {
+        let env = TestEnv::new().await;
+        let rate = raw::broker(&env, if args.quick { 20_000 } else { 100_000 }).await?;
+        emit(Row::reference(
+            "raw RabbitMQ",
+            "persistent 1 KiB publishes with confirms (window 500) into a quorum queue, consumed with acks",
+            format!("{}/s", thousands(rate)),
+        ));
+        broker = Some(rate);
+        let (one, many) = raw::postgres(&env, if args.quick { 2_000 } else { 10_000 }, 16).await?;
+        emit(Row::reference(
+            "raw PostgreSQL",
+            "single-row INSERT commits on the write cluster: 1 connection; 16 connections",
+            format!("{}/s; {}/s", thousands(one), thousands(many)),
+        ));
+    }
 
-    // End to end, one process per role.
-    let single = throughput(ONE_EACH, &args).await?;
-    emit(Row::target(
-        "end-to-end throughput",
-        &format!(
-            "{} HTTP sends ({} clients) → `delivered` in the read model (webhook channel), one process per role",
-            thousands(args.notifications as f64),
-            args.clients
-        ),
-        format!(
-            "{}/s ({:.0}% of raw RabbitMQ)",
-            thousands(single),
-            single / broker * 100.0
-        ),
-        "≥ 1,000/s",
-        single >= 1_000.0,
-    ));
+    let mut single = None;
+    if args.runs(Part::Throughput) {
+        let rate = throughput(ONE_EACH, &args).await?;
+        let ratio = broker.map_or(String::new(), |broker| {
+            format!(" ({:.0}% of raw RabbitMQ)", rate / broker * 100.0)
+        });
+        emit(Row::target(
+            "end-to-end throughput",
+            &format!(
+                "{} HTTP sends ({} clients) → `delivered` in the read model (webhook channel), one process per role",
+                thousands(args.notifications as f64),
+                args.clients
+            ),
+            format!("{}/s{ratio}", thousands(rate)),
+            "≥ 1,000/s",
+            rate >= 1_000.0,
+        ));
+        single = Some(rate);
+    }
 
-    // Submit latency at a fixed rate.
-    let system = System::start(ONE_EACH).await?;
-    let sent = load::open(system.sender(), 500, Duration::from_secs(10), 0).await?;
-    let mut latencies: Vec<Duration> = sent.iter().map(|s| s.latency).collect();
-    let p50 = percentile(&mut latencies, 50.0);
-    let p99 = percentile(&mut latencies, 99.0);
-    emit(Row::target(
-        "submit latency",
-        "HTTP send at 500/s for 10 s (open loop), client-side p50 / p99",
-        format!("{} / {}", ms(p50), ms(p99)),
-        "p99 ≤ 10 ms",
-        p99 <= Duration::from_millis(10),
-    ));
-    drop(system);
+    if args.runs(Part::Latency) {
+        let system = System::start(ONE_EACH).await?;
+        let sent = load::open(system.sender(), 500, Duration::from_secs(10), 0).await?;
+        let mut latencies: Vec<Duration> = sent.iter().map(|s| s.latency).collect();
+        let p50 = percentile(&mut latencies, 50.0);
+        let p99 = percentile(&mut latencies, 99.0);
+        emit(Row::target(
+            "submit latency",
+            "HTTP send at 500/s for 10 s (open loop), client-side p50 / p99",
+            format!("{} / {}", ms(p50), ms(p99)),
+            "p99 ≤ 10 ms",
+            p99 <= Duration::from_millis(10),
+        ));
+    }
 
-    // Scale out.
-    let double: Vec<&str> = ONE_EACH.iter().flat_map(|role| [*role, *role]).collect();
-    let scaled = throughput(&double, &args).await?;
-    emit(Row::target(
-        "scale out",
-        "the same throughput run with two processes of every role",
-        format!(
-            "{}/s ({:+.0}%)",
-            thousands(scaled),
-            (scaled / single - 1.0) * 100.0
-        ),
-        "higher",
-        scaled > single,
-    ));
+    if args.runs(Part::ScaleOut) {
+        let double: Vec<&str> = ONE_EACH.iter().flat_map(|role| [*role, *role]).collect();
+        let scaled = throughput(&double, &args).await?;
+        let change = single.map_or(String::new(), |single| {
+            format!(" ({:+.0}%)", (scaled / single - 1.0) * 100.0)
+        });
+        emit(Row::target(
+            "scale out",
+            "the same throughput run with two processes of every role",
+            format!("{}/s{change}", thousands(scaled)),
+            "higher",
+            single.is_none_or(|single| scaled > single),
+        ));
+    }
 
-    // What a person at the machine sees.
-    let mut seen = desktop::measure(200, 10, if args.quick { 3_000 } else { 10_000 }).await?;
-    let p50 = percentile(&mut seen.popup, 50.0);
-    let p99 = percentile(&mut seen.popup, 99.0);
-    emit(Row::target(
-        "send → popup",
-        "send at 200/s for 10 s (open loop) until notifyd showed it and its receipt was recorded, p50 / p99",
-        format!("{} / {}", ms(p50), ms(p99)),
-        "p99 ≤ 50 ms",
-        p99 <= Duration::from_millis(50),
-    ));
-    let version = percentile(&mut seen.version, 50.0);
-    let count = percentile(&mut seen.count, 50.0);
-    emit(Row::target(
-        "CLI start-up",
-        "`notify --version`; `notify count` through notifyd, median of 200 runs",
-        format!("{}; {}", ms(version), ms(count)),
-        "≤ 3 ms; ≤ 5 ms",
-        version <= Duration::from_millis(3) && count <= Duration::from_millis(5),
-    ));
-    emit(Row::target(
-        "daemon memory",
-        &format!(
-            "notifyd resident set idle; after {} notifications",
-            thousands(seen.notifications as f64)
-        ),
-        format!("{:.1} MiB; {:.1} MiB", seen.rss_idle, seen.rss_after),
-        "≤ 15 MiB",
-        seen.rss_idle <= 15.0 && seen.rss_after <= 15.0,
-    ));
+    if args.runs(Part::Desktop) {
+        let mut seen = desktop::measure(200, 10, if args.quick { 3_000 } else { 10_000 }).await?;
+        let p50 = percentile(&mut seen.popup, 50.0);
+        let p99 = percentile(&mut seen.popup, 99.0);
+        emit(Row::target(
+            "send → popup",
+            "send at 200/s for 10 s (open loop) until notifyd showed it and its receipt was recorded, p50 / p99",
+            format!("{} / {}", ms(p50), ms(p99)),
+            "p99 ≤ 50 ms",
+            p99 <= Duration::from_millis(50),
+        ));
+        let version = percentile(&mut seen.version, 50.0);
+        let count = percentile(&mut seen.count, 50.0);
+        emit(Row::target(
+            "CLI start-up",
+            "`notify --version`; `notify count` through notifyd, median of 200 runs",
+            format!("{}; {}", ms(version), ms(count)),
+            "≤ 3 ms; ≤ 5 ms",
+            version <= Duration::from_millis(3) && count <= Duration::from_millis(5),
+        ));
+        emit(Row::target(
+            "daemon memory",
+            &format!(
+                "notifyd resident set idle; after {} notifications",
+                thousands(seen.notifications as f64)
+            ),
+            format!("{:.1} MiB; {:.1} MiB", seen.rss_idle, seen.rss_after),
+            "≤ 15 MiB",
+            seen.rss_idle <= 15.0 && seen.rss_after <= 15.0,
+        ));
+    }
 
-    // A large stored history.
-    let rows_stored = if args.quick { 100_000 } else { 1_000_000 };
-    let mut inbox = stored::inbox(rows_stored, 3_000).await?;
-    let p50 = percentile(&mut inbox, 50.0);
-    let p99 = percentile(&mut inbox, 99.0);
-    emit(Row::target(
-        "inbox query",
-        &format!(
-            "`GET /v1/notifications` with {} notifications stored (10,000 users), 3,000 requests, client-side on loopback, p50 / p99",
-            thousands(rows_stored as f64)
-        ),
-        format!("{} / {}", ms(p50), ms(p99)),
-        "p99 ≤ 5 ms",
-        p99 <= Duration::from_millis(5),
-    ));
-    let rebuilt = stored::rebuild(rows_stored).await?;
-    emit(Row::target(
-        "rebuild",
-        &format!(
-            "`rebuild-read-model` over {} events",
-            thousands(rows_stored as f64)
-        ),
-        format!("{}/s", thousands(rebuilt)),
-        "≥ 50,000/s",
-        rebuilt >= 50_000.0,
-    ));
+    if args.runs(Part::Stored) {
+        let rows_stored = if args.quick { 100_000 } else { 1_000_000 };
+        let mut inbox = stored::inbox(rows_stored, 3_000).await?;
+        let p50 = percentile(&mut inbox, 50.0);
+        let p99 = percentile(&mut inbox, 99.0);
+        emit(Row::target(
+            "inbox query",
+            &format!(
+                "`GET /v1/notifications` with {} notifications stored (10,000 users), 3,000 requests, client-side on loopback, p50 / p99",
+                thousands(rows_stored as f64)
+            ),
+            format!("{} / {}", ms(p50), ms(p99)),
+            "p99 ≤ 5 ms",
+            p99 <= Duration::from_millis(5),
+        ));
+        let rebuilt = stored::rebuild(rows_stored).await?;
+        emit(Row::target(
+            "rebuild",
+            &format!(
+                "`rebuild-read-model` over {} events",
+                thousands(rows_stored as f64)
+            ),
+            format!("{}/s", thousands(rebuilt)),
+            "≥ 50,000/s",
+            rebuilt >= 50_000.0,
+        ));
+    }
 
     println!("\n{HEADER}");
     for row in &rows {
@@ -180,6 +213,7 @@ async fn main() -> anyhow::Result<()> {
 /// Notifications per second from the first send to the last `delivered`, on `layout`.
 async fn throughput(layout: &[&str], args: &Args) -> anyhow::Result<f64> {
     let system = System::start(layout).await?;
+    let cpu = cpu::Snapshot::take();
     let started = Instant::now();
     let accepted = load::closed(system.sender(), args.notifications, args.clients).await?;
     let delivered = system
@@ -192,5 +226,6 @@ async fn throughput(layout: &[&str], args: &Args) -> anyhow::Result<f64> {
         thousands(rate(args.notifications, accepted)),
         delivered.as_secs_f64()
     );
+    eprintln!("  CPU (cores): {}", cpu::Snapshot::take().since(&cpu));
     Ok(rate(args.notifications, delivered))
 }

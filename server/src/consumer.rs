@@ -1,5 +1,7 @@
-//! A consumer of one server queue that handles one event at a time, with manual acks.
+//! A consumer of one server queue, with manual acks, that handles several events at once.
 //!
+//! Up to `concurrency` deliveries are handled at the same time (each handler is its own
+//! write-DB transaction under the aggregate's lock, so they behave like that many consumers).
 //! A delivery is acked only after its handler succeeded. While a handler fails transiently
 //! (database down, deadlock) the delivery is held and the handler retried, so nothing goes back
 //! to the queue and counts against its delivery limit. A handler that fails for any other
@@ -10,7 +12,9 @@ use std::future::Future;
 use std::time::Duration;
 
 use futures::StreamExt;
+use futures::stream::FuturesUnordered;
 use lapin::options::{BasicAckOptions, BasicConsumeOptions, BasicNackOptions, BasicQosOptions};
+use lapin::message::Delivery;
 use lapin::types::FieldTable;
 use notify_shared::event::Envelope;
 use secrecy::SecretString;
@@ -46,12 +50,12 @@ pub struct Queue {
     pub role: &'static str,
     /// The queue name.
     pub name: &'static str,
-    /// Unacked deliveries the broker may send ahead.
-    pub prefetch: u16,
+    /// Deliveries handled at the same time; the broker sends twice as many ahead.
+    pub concurrency: u16,
 }
 
 /// Consumes `queue` until `shutdown`, reconnecting after broker failures, calling `handle` for
-/// each event.
+/// each event. On shutdown it stops taking deliveries and lets the handlers under way finish.
 pub async fn run<H, Fut>(
     amqp_url: &SecretString,
     queue: Queue,
@@ -81,7 +85,7 @@ where
     broker::declare_topology(&connection).await?;
     let channel = connection.create_channel().await?;
     channel
-        .basic_qos(queue.prefetch, BasicQosOptions::default())
+        .basic_qos(queue.concurrency * 2, BasicQosOptions::default())
         .await?;
     let mut consumer = channel
         .basic_consume(
@@ -92,51 +96,68 @@ where
         )
         .await?;
     tracing::info!(role = queue.role, queue = queue.name, "consuming");
+    let mut under_way = FuturesUnordered::new();
     loop {
-        let next = tokio::select! {
-            next = consumer.next() => next,
-            () = shutdown.cancelled() => return Ok(()),
-        };
-        let delivery =
-            next.ok_or_else(|| anyhow::anyhow!("the broker cancelled the consumer"))??;
-        let envelope = match serde_json::from_slice::<Envelope>(&delivery.data) {
-            Ok(envelope) => envelope,
-            Err(error) => {
-                tracing::error!(role = queue.role, %error, routing_key = %delivery.routing_key, "not an event; dead-lettering it");
-                delivery
+        tokio::select! {
+            Some(settled) = under_way.next() => settled?,
+            next = consumer.next(), if under_way.len() < usize::from(queue.concurrency) => {
+                let delivery =
+                    next.ok_or_else(|| anyhow::anyhow!("the broker cancelled the consumer"))??;
+                under_way.push(settle(queue, delivery, shutdown, handle));
+            }
+            () = shutdown.cancelled() => break,
+        }
+    }
+    while let Some(settled) = under_way.next().await {
+        settled?;
+    }
+    Ok(())
+}
+
+/// Handles one delivery and acks, holds or returns it.
+async fn settle<H, Fut>(
+    queue: Queue,
+    delivery: Delivery,
+    shutdown: &CancellationToken,
+    handle: &H,
+) -> Result<(), lapin::Error>
+where
+    H: Fn(Envelope) -> Fut,
+    Fut: Future<Output = Result<(), HandleError>>,
+{
+    let envelope = match serde_json::from_slice::<Envelope>(&delivery.data) {
+        Ok(envelope) => envelope,
+        Err(error) => {
+            tracing::error!(role = queue.role, %error, routing_key = %delivery.routing_key, "not an event; dead-lettering it");
+            return delivery
+                .nack(BasicNackOptions {
+                    requeue: false,
+                    multiple: false,
+                })
+                .await;
+        }
+    };
+    let mut backoff = Duration::from_millis(100);
+    loop {
+        match handle(envelope.clone()).await {
+            Ok(()) => return delivery.ack(BasicAckOptions::default()).await,
+            Err(HandleError::Transient(error)) => {
+                tracing::warn!(role = queue.role, event = %envelope.id, %error, retry_in = ?backoff, "holding the event");
+                tokio::select! {
+                    () = tokio::time::sleep(backoff) => {}
+                    // Unacked, it goes back to the queue when the channel closes.
+                    () = shutdown.cancelled() => return Ok(()),
+                }
+                backoff = (backoff * 2).min(Duration::from_secs(5));
+            }
+            Err(HandleError::Failed(error)) => {
+                tracing::error!(role = queue.role, event = %envelope.id, %error, "event failed; returning it to the queue");
+                return delivery
                     .nack(BasicNackOptions {
-                        requeue: false,
+                        requeue: true,
                         multiple: false,
                     })
-                    .await?;
-                continue;
-            }
-        };
-        let mut backoff = Duration::from_millis(100);
-        loop {
-            match handle(envelope.clone()).await {
-                Ok(()) => {
-                    delivery.ack(BasicAckOptions::default()).await?;
-                    break;
-                }
-                Err(HandleError::Transient(error)) => {
-                    tracing::warn!(role = queue.role, event = %envelope.id, %error, retry_in = ?backoff, "holding the event");
-                    tokio::select! {
-                        () = tokio::time::sleep(backoff) => {}
-                        () = shutdown.cancelled() => return Ok(()),
-                    }
-                    backoff = (backoff * 2).min(Duration::from_secs(5));
-                }
-                Err(HandleError::Failed(error)) => {
-                    tracing::error!(role = queue.role, event = %envelope.id, %error, "event failed; returning it to the queue");
-                    delivery
-                        .nack(BasicNackOptions {
-                            requeue: true,
-                            multiple: false,
-                        })
-                        .await?;
-                    break;
-                }
+                    .await;
             }
         }
     }

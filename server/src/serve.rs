@@ -171,7 +171,7 @@ fn spawn_delivery_roles(
         queue: Queue {
             role,
             name,
-            prefetch: 20,
+            concurrency: 16,
         },
     };
     if roles.contains(&Role::Email) {

@@ -11,7 +11,11 @@ use notify_shared::api::OperationStatus;
 use notify_shared::event::{Envelope, Event, InboxReadAll, NotificationRequested};
 use notify_shared::views::OperationKind;
 use serde::Serialize;
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
+use sqlx::types::Json;
 use uuid::Uuid;
 
 use super::delivery;
@@ -29,81 +33,150 @@ pub struct Resolved {
 
 /// Applies `events` in order inside the caller's transaction; returns the operations that
 /// reached a final state.
+///
+/// The bookkeeping is done for the whole batch at once: one statement records the event ids,
+/// one locks and reads the versions of every aggregate touched (in id order, so concurrent
+/// projectors queue instead of deadlocking), one reads their parked events, and at the end one
+/// writes the new versions and one the history rows. Per event only the model changes remain.
 pub async fn apply_all(
     conn: &mut PgConnection,
     events: &[Envelope],
 ) -> Result<Vec<Resolved>, sqlx::Error> {
-    let mut resolved = Vec::new();
-    for envelope in events {
-        apply(conn, envelope, &mut resolved).await?;
+    // Published by projectors for requesters; not part of the model.
+    let events: Vec<&Envelope> = events
+        .iter()
+        .filter(|e| !matches!(e.event, Event::OperationResolved(_)))
+        .collect();
+    let ids: Vec<Uuid> = events.iter().map(|e| e.id).collect();
+    let mut fresh: HashSet<Uuid> = sqlx::query_scalar(
+        "INSERT INTO applied_events (event_id) SELECT * FROM UNNEST($1::uuid[])
+         ON CONFLICT DO NOTHING RETURNING event_id",
+    )
+    .bind(&ids)
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .collect();
+    // The first copy of each fresh event; later copies in the same batch are repeats.
+    let events: Vec<&Envelope> = events.into_iter().filter(|e| fresh.remove(&e.id)).collect();
+    if events.is_empty() {
+        return Ok(Vec::new());
     }
-    Ok(resolved)
+
+    let mut aggregates: Vec<Uuid> = events.iter().map(|e| e.subject).collect();
+    aggregates.sort_unstable();
+    aggregates.dedup();
+    let mut versions: HashMap<Uuid, i32> = sqlx::query_as(
+        "INSERT INTO aggregate_versions (aggregate_id, version)
+         SELECT id, 0 FROM UNNEST($1::uuid[]) AS a (id)
+         ON CONFLICT (aggregate_id) DO UPDATE SET version = aggregate_versions.version
+         RETURNING aggregate_id, version",
+    )
+    .bind(&aggregates)
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .collect();
+    let mut parked: HashMap<(Uuid, i32), Envelope> = sqlx::query_as::<_, (Uuid, i32, Json<Envelope>)>(
+        "SELECT aggregate_id, version, document FROM pending_events WHERE aggregate_id = ANY($1)",
+    )
+    .bind(&aggregates)
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .map(|(aggregate, version, json)| ((aggregate, version), json.0))
+    .collect();
+
+    let mut batch = Batch::default();
+    for &envelope in &events {
+        let current = versions.get(&envelope.subject).copied().unwrap_or_default();
+        let sequence = version_of(envelope)?;
+        if sequence <= current {
+            continue; // stale: a later version is already applied
+        }
+        if sequence > current + 1 {
+            sqlx::query(
+                "INSERT INTO pending_events (aggregate_id, version, document) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            )
+            .bind(envelope.subject)
+            .bind(sequence)
+            .bind(Json(envelope))
+            .execute(&mut *conn)
+            .await?;
+            parked.insert((envelope.subject, sequence), envelope.clone());
+            continue;
+        }
+        batch.project(conn, envelope).await?;
+        let mut version = sequence;
+        while let Some(next) = parked.remove(&(envelope.subject, version + 1)) {
+            version += 1;
+            batch.unparked.push((envelope.subject, version));
+            batch.project(conn, &next).await?;
+        }
+        versions.insert(envelope.subject, version);
+        batch.moved.insert(envelope.subject);
+    }
+    batch.finish(conn, &versions).await
 }
 
-async fn apply(
-    conn: &mut PgConnection,
-    envelope: &Envelope,
-    resolved: &mut Vec<Resolved>,
-) -> Result<(), sqlx::Error> {
-    if matches!(envelope.event, Event::OperationResolved(_)) {
-        return Ok(()); // published by projectors for requesters; not part of the model
-    }
-    let fresh =
-        sqlx::query("INSERT INTO applied_events (event_id) VALUES ($1) ON CONFLICT DO NOTHING")
-            .bind(envelope.id)
-            .execute(&mut *conn)
-            .await?
-            .rows_affected()
-            == 1;
-    if !fresh {
-        return Ok(());
-    }
-    sqlx::query("INSERT INTO aggregate_versions (aggregate_id, version) VALUES ($1, 0) ON CONFLICT DO NOTHING")
-        .bind(envelope.subject)
-        .execute(&mut *conn)
-        .await?;
-    let current: i32 = sqlx::query_scalar(
-        "SELECT version FROM aggregate_versions WHERE aggregate_id = $1 FOR UPDATE",
-    )
-    .bind(envelope.subject)
-    .fetch_one(&mut *conn)
-    .await?;
-    let sequence = version_of(envelope)?;
-    if sequence <= current {
-        return Ok(()); // stale: a later version is already applied
-    }
-    if sequence > current + 1 {
-        sqlx::query(
-            "INSERT INTO pending_events (aggregate_id, version, document) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-        )
-        .bind(envelope.subject)
-        .bind(sequence)
-        .bind(sqlx::types::Json(envelope))
-        .execute(&mut *conn)
-        .await?;
-        return Ok(());
+/// What applying a batch changed besides the model, written once at its end.
+#[derive(Debug, Default)]
+struct Batch {
+    resolved: Vec<Resolved>,
+    /// Aggregates whose version moved.
+    moved: HashSet<Uuid>,
+    /// Parked events that were applied.
+    unparked: Vec<(Uuid, i32)>,
+    /// History rows, one per applied event about one notification.
+    timeline: Timeline,
+}
+
+impl Batch {
+    async fn project(&mut self, conn: &mut PgConnection, e: &Envelope) -> Result<(), sqlx::Error> {
+        project(conn, e, &mut self.resolved).await?;
+        // Inbox and preferences events are not about one notification: no history row.
+        if !matches!(
+            e.event,
+            Event::InboxReadAll(_) | Event::PreferencesUpdated(_)
+        ) {
+            self.timeline.push(e)?;
+        }
+        Ok(())
     }
 
-    let mut next = Some(envelope.clone());
-    let mut version = current;
-    while let Some(event) = next {
-        project(conn, &event, resolved).await?;
-        version = version_of(&event)?;
-        let parked: Option<sqlx::types::Json<Envelope>> = sqlx::query_scalar(
-            "DELETE FROM pending_events WHERE aggregate_id = $1 AND version = $2 RETURNING document",
+    async fn finish(
+        self,
+        conn: &mut PgConnection,
+        versions: &HashMap<Uuid, i32>,
+    ) -> Result<Vec<Resolved>, sqlx::Error> {
+        let (aggregates, moved): (Vec<Uuid>, Vec<i32>) = self
+            .moved
+            .iter()
+            .map(|aggregate| (*aggregate, versions[aggregate]))
+            .unzip();
+        sqlx::query(
+            "UPDATE aggregate_versions a SET version = m.version
+             FROM UNNEST($1::uuid[], $2::int[]) AS m (id, version) WHERE a.aggregate_id = m.id",
         )
-        .bind(envelope.subject)
-        .bind(version + 1)
-        .fetch_optional(&mut *conn)
-        .await?;
-        next = parked.map(|json| json.0);
-    }
-    sqlx::query("UPDATE aggregate_versions SET version = $2 WHERE aggregate_id = $1")
-        .bind(envelope.subject)
-        .bind(version)
+        .bind(&aggregates)
+        .bind(&moved)
         .execute(&mut *conn)
         .await?;
-    Ok(())
+        if !self.unparked.is_empty() {
+            let (aggregates, versions): (Vec<Uuid>, Vec<i32>) =
+                self.unparked.into_iter().unzip();
+            sqlx::query(
+                "DELETE FROM pending_events p USING UNNEST($1::uuid[], $2::int[]) AS u (id, version)
+                 WHERE p.aggregate_id = u.id AND p.version = u.version",
+            )
+            .bind(&aggregates)
+            .bind(&versions)
+            .execute(&mut *conn)
+            .await?;
+        }
+        self.timeline.insert(conn).await?;
+        Ok(self.resolved)
+    }
 }
 
 fn version_of(envelope: &Envelope) -> Result<i32, sqlx::Error> {
@@ -175,14 +248,7 @@ async fn project(
             delivery::preferences(conn, e, data).await?;
             resolved.push(applied(conn, e, OperationKind::Preferences, None).await?);
         }
-        Event::OperationResolved(_) => return Ok(()),
-    }
-    // Inbox and preferences events are not about one notification: no history row.
-    if !matches!(
-        e.event,
-        Event::InboxReadAll(_) | Event::PreferencesUpdated(_)
-    ) {
-        timeline(conn, e).await?;
+        Event::OperationResolved(_) => {}
     }
     Ok(())
 }
@@ -356,23 +422,56 @@ async fn link(
     Ok(())
 }
 
-async fn timeline(conn: &mut PgConnection, e: &Envelope) -> Result<(), sqlx::Error> {
-    let document = serde_json::to_value(e).map_err(|error| sqlx::Error::Encode(error.into()))?;
-    sqlx::query(
-        "INSERT INTO timeline (event_id, notification_id, sequence, kind, time, source, operation_id, data)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
-    )
-    .bind(e.id)
-    .bind(e.subject)
-    .bind(version_of(e)?)
-    .bind(e.event.kind())
-    .bind(e.time)
-    .bind(&e.source)
-    .bind(e.operationid)
-    .bind(&document["data"])
-    .execute(conn)
-    .await?;
-    Ok(())
+/// The history rows of a batch, as columns for one `INSERT ... SELECT FROM UNNEST`.
+#[derive(Debug, Default)]
+struct Timeline {
+    event_ids: Vec<Uuid>,
+    notifications: Vec<Uuid>,
+    sequences: Vec<i32>,
+    kinds: Vec<&'static str>,
+    times: Vec<DateTime<Utc>>,
+    sources: Vec<String>,
+    operations: Vec<Uuid>,
+    data: Vec<serde_json::Value>,
+}
+
+impl Timeline {
+    fn push(&mut self, e: &Envelope) -> Result<(), sqlx::Error> {
+        let mut document =
+            serde_json::to_value(e).map_err(|error| sqlx::Error::Encode(error.into()))?;
+        self.event_ids.push(e.id);
+        self.notifications.push(e.subject);
+        self.sequences.push(version_of(e)?);
+        self.kinds.push(e.event.kind());
+        self.times.push(e.time);
+        self.sources.push(e.source.clone());
+        self.operations.push(e.operationid);
+        self.data.push(document["data"].take());
+        Ok(())
+    }
+
+    async fn insert(self, conn: &mut PgConnection) -> Result<(), sqlx::Error> {
+        if self.event_ids.is_empty() {
+            return Ok(());
+        }
+        sqlx::query(
+            "INSERT INTO timeline (event_id, notification_id, sequence, kind, time, source, operation_id, data)
+             SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::int[], $4::text[], $5::timestamptz[],
+                                  $6::text[], $7::uuid[], $8::jsonb[])
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(&self.event_ids)
+        .bind(&self.notifications)
+        .bind(&self.sequences)
+        .bind(&self.kinds)
+        .bind(&self.times)
+        .bind(&self.sources)
+        .bind(&self.operations)
+        .bind(&self.data)
+        .execute(conn)
+        .await?;
+        Ok(())
+    }
 }
 
 /// The JSON name of a unit enum variant (`high`, `read_all`, `applied`).
