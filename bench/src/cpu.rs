@@ -37,7 +37,10 @@ impl Snapshot {
 
     /// CPU used per group since `earlier`, busiest first, as "group 1.23 cores" lines.
     pub fn since(&self, earlier: &Self) -> String {
-        let wall = self.at.duration_since(earlier.at).max(Duration::from_millis(1));
+        let wall = self
+            .at
+            .duration_since(earlier.at)
+            .max(Duration::from_millis(1));
         let mut groups: BTreeMap<&str, u64> = BTreeMap::new();
         for ((group, pid), used) in &self.ticks {
             let before = earlier.ticks.get(&(group.clone(), *pid)).copied();
@@ -72,9 +75,10 @@ fn process(pid: u32) -> Option<(String, u64)> {
     Some((group(&args)?, used))
 }
 
-/// What a process is, from its command line; `None` for the processes that do not matter.
+/// What a process is, from its command line; everything else (compilers, editors, ...) is
+/// "other", so a busy machine shows in the figures.
 fn group(args: &[String]) -> Option<String> {
-    let program = args.first()?;
+    let program = args.first().filter(|program| !program.is_empty())?;
     let base = program.rsplit('/').next().unwrap_or(program);
     if base == "notify-server" {
         let roles = args
@@ -86,13 +90,17 @@ fn group(args: &[String]) -> Option<String> {
     }
     if program.starts_with("postgres: ") {
         // "postgres: 15/main: notify notify_read 127.0.0.1(1234) idle"
-        let cluster = program.split(' ').nth(1).unwrap_or("?").trim_end_matches(':');
+        let cluster = program
+            .split(' ')
+            .nth(1)
+            .unwrap_or("?")
+            .trim_end_matches(':');
         return Some(format!("postgres {cluster}"));
     }
     match base {
         "beam.smp" => Some("rabbitmq".into()),
         "notifyd" | "notify-bench" | "dunst" => Some(base.into()),
-        _ => None,
+        _ => Some("other".into()),
     }
 }
 
@@ -114,6 +122,10 @@ mod tests {
             group(&["postgres: 15/write: notify notify_write 127.0.0.1(5) idle".into()]).as_deref(),
             Some("postgres 15/write")
         );
-        assert_eq!(group(&args("/usr/bin/bash -c true")), None);
+        assert_eq!(
+            group(&args("/usr/bin/rustc --edition 2024")).as_deref(),
+            Some("other")
+        );
+        assert_eq!(group(&[]), None, "kernel threads have no command line");
     }
 }

@@ -171,7 +171,7 @@ fn spawn_delivery_roles(
         queue: Queue {
             role,
             name,
-            concurrency: 16,
+            concurrency: 4,
         },
     };
     if roles.contains(&Role::Email) {

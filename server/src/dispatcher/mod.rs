@@ -35,7 +35,7 @@ impl Dispatcher {
         let queue = Queue {
             role: "dispatcher",
             name: DISPATCHER_QUEUE,
-            concurrency: 16,
+            concurrency: 4,
         };
         let consume = consumer::run(&self.amqp_url, queue, &shutdown, |event| self.handle(event));
         tokio::join!(consume, self.sweep(&shutdown));

@@ -67,6 +67,15 @@ struct DeliveryRow {
     status: String,
 }
 
+/// A delivery of a running saga, with what the saga's events need.
+#[derive(Debug, sqlx::FromRow)]
+struct RunningDelivery {
+    operation_id: Uuid,
+    recipient: String,
+    #[sqlx(flatten)]
+    delivery: DeliveryRow,
+}
+
 impl Saga {
     /// Starts the saga of a dispatched notification: one delivery per channel. A second
     /// dispatcher (or a redelivered event) finds the saga started and does nothing.
@@ -113,6 +122,8 @@ impl Saga {
             version,
             events: Vec::new(),
         };
+        // Only a saga whose every channel failed at once (or has none) is done at its start.
+        let mut waiting = false;
         for channel in channels {
             let delivery_id = Uuid::now_v7();
             let address = match channel {
@@ -126,6 +137,7 @@ impl Saga {
                 address: address.clone().unwrap_or_default(),
                 attempt: 1,
             }));
+            waiting |= address.is_some();
             let (status, detail) = match &address {
                 Some(_) => ("pending", None),
                 None => (
@@ -161,7 +173,9 @@ impl Saga {
                 }));
             }
         }
-        self.complete_if_done(&mut tx, &mut pending).await?;
+        if !waiting {
+            self.complete_if_done(&mut tx, &mut pending).await?;
+        }
         store::append(&mut tx, &pending.events).await?;
         tx.commit().await?;
         Ok(())
@@ -332,22 +346,21 @@ impl Saga {
         delivery_id: Uuid,
     ) -> Result<Option<(Pending, DeliveryRow)>, HandleError> {
         let version = store::lock_aggregate(tx, notification).await?;
-        let saga: Option<(Uuid, String)> =
-            sqlx::query_as("SELECT operation_id, recipient FROM sagas WHERE notification_id = $1 AND status = 'running'")
-                .bind(notification)
-                .fetch_optional(&mut *tx)
-                .await?;
-        let Some((operation, recipient)) = saga else {
-            return Ok(None);
-        };
-        let delivery: Option<DeliveryRow> = sqlx::query_as(
-            "SELECT notification_id, channel, address, attempt, status FROM deliveries WHERE id = $1 AND notification_id = $2",
+        let found: Option<RunningDelivery> = sqlx::query_as(
+            "SELECT s.operation_id, s.recipient, d.notification_id, d.channel, d.address, d.attempt, d.status
+             FROM sagas s JOIN deliveries d ON d.notification_id = s.notification_id
+             WHERE s.notification_id = $1 AND s.status = 'running' AND d.id = $2",
         )
-        .bind(delivery_id)
         .bind(notification)
+        .bind(delivery_id)
         .fetch_optional(&mut *tx)
         .await?;
-        let Some(delivery) = delivery else {
+        let Some(RunningDelivery {
+            operation_id: operation,
+            recipient,
+            delivery,
+        }) = found
+        else {
             return Ok(None);
         };
         let user = UserId::parse(recipient).map_err(|e| HandleError::Failed(e.to_string()))?;

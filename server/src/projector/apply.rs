@@ -163,8 +163,7 @@ impl Batch {
         .execute(&mut *conn)
         .await?;
         if !self.unparked.is_empty() {
-            let (aggregates, versions): (Vec<Uuid>, Vec<i32>) =
-                self.unparked.into_iter().unzip();
+            let (aggregates, versions): (Vec<Uuid>, Vec<i32>) = self.unparked.into_iter().unzip();
             sqlx::query(
                 "DELETE FROM pending_events p USING UNNEST($1::uuid[], $2::int[]) AS u (id, version)
                  WHERE p.aggregate_id = u.id AND p.version = u.version",

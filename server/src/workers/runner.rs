@@ -82,19 +82,46 @@ impl Worker {
         if request.channel != self.channel {
             return Ok(());
         }
-        let (succeeded_before, attempt_settled): (bool, bool) = sqlx::query_as(
-            "SELECT coalesce(bool_or(succeeded), false), coalesce(bool_or(attempt = $2), false)
-             FROM delivery_outcomes WHERE delivery_id = $1",
+        // One round trip for everything the attempt needs to know first.
+        let (succeeded_before, attempt_settled, request_document, webhook_secret): (
+            bool,
+            bool,
+            Option<sqlx::types::Json<Envelope>>,
+            Option<String>,
+        ) = sqlx::query_as(
+            "SELECT coalesce(bool_or(o.succeeded), false), coalesce(bool_or(o.attempt = $2), false),
+                    (SELECT document FROM events WHERE aggregate_id = $3 AND version = 1),
+                    CASE WHEN $5 THEN (SELECT webhook_secret FROM user_preferences WHERE user_id = $4) END
+             FROM delivery_outcomes o WHERE o.delivery_id = $1",
         )
         .bind(request.delivery_id)
         .bind(i64::from(request.attempt))
+        .bind(envelope.subject)
+        .bind(envelope.userid.as_str())
+        .bind(self.channel == Channel::Webhook)
         .fetch_one(&self.pool)
         .await?;
         if succeeded_before || attempt_settled {
             tracing::info!(delivery = %request.delivery_id, attempt = request.attempt, "already settled; sending nothing");
             return Ok(());
         }
-        let job = self.job(&envelope, request).await?;
+        let Some(Event::NotificationRequested(notification)) =
+            request_document.map(|json| json.0.event)
+        else {
+            return Err(HandleError::Failed(format!(
+                "notification {} has no request",
+                envelope.subject
+            )));
+        };
+        let job = Job {
+            delivery_id: request.delivery_id,
+            notification_id: envelope.subject,
+            attempt: request.attempt,
+            address: request.address.clone(),
+            recipient: envelope.userid.clone(),
+            notification,
+            webhook_secret,
+        };
         let repeated = sqlx::query(
             "INSERT INTO delivery_sends (delivery_id, attempt) VALUES ($1, $2) \
              ON CONFLICT DO NOTHING",
@@ -108,45 +135,6 @@ impl Worker {
         let attempt = deliver(job).await;
         failpoint::hit("worker.after_send");
         self.record(&envelope, request, attempt, repeated).await
-    }
-
-    async fn job(
-        &self,
-        envelope: &Envelope,
-        request: &DeliveryRequested,
-    ) -> Result<Job, HandleError> {
-        let document: Option<sqlx::types::Json<Envelope>> = sqlx::query_scalar(
-            "SELECT document FROM events WHERE aggregate_id = $1 AND version = 1",
-        )
-        .bind(envelope.subject)
-        .fetch_optional(&self.pool)
-        .await?;
-        let Some(Event::NotificationRequested(notification)) = document.map(|json| json.0.event)
-        else {
-            return Err(HandleError::Failed(format!(
-                "notification {} has no request",
-                envelope.subject
-            )));
-        };
-        let webhook_secret = match self.channel {
-            Channel::Webhook => {
-                sqlx::query_scalar("SELECT webhook_secret FROM user_preferences WHERE user_id = $1")
-                    .bind(envelope.userid.as_str())
-                    .fetch_optional(&self.pool)
-                    .await?
-                    .flatten()
-            }
-            Channel::Email | Channel::Desktop => None,
-        };
-        Ok(Job {
-            delivery_id: request.delivery_id,
-            notification_id: envelope.subject,
-            attempt: request.attempt,
-            address: request.address.clone(),
-            recipient: envelope.userid.clone(),
-            notification,
-            webhook_secret,
-        })
     }
 
     /// Records the attempt's outcome once; a second outcome for the same attempt, or an
