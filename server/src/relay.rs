@@ -24,6 +24,9 @@ use uuid::Uuid;
 
 use crate::{broker, failpoint, store};
 
+/// How long a notification waits for the ones right behind it.
+const COALESCE: Duration = Duration::from_millis(2);
+
 /// What the relay needs.
 #[derive(Debug)]
 pub struct Relay {
@@ -75,13 +78,17 @@ impl Relay {
                 continue;
             }
             tokio::select! {
-                notification = listener.recv() => { notification?; }
+                notification = listener.recv() => {
+                    notification?;
+                    // Every commit that appended events notifies once. Commits come in bursts
+                    // (and a batch often took a row before its notification arrived): wait a
+                    // moment, then serve every notification already here with one claim.
+                    tokio::time::sleep(COALESCE).await;
+                    while listener.next_buffered().is_some() {}
+                }
                 () = tokio::time::sleep(self.poll) => {}
                 () = shutdown.cancelled() => return Ok(()),
             }
-            // Every commit that appended events notifies once; the next batch serves all the
-            // notifications already here, instead of one empty claim each.
-            while listener.next_buffered().is_some() {}
         }
     }
 
@@ -90,11 +97,18 @@ impl Relay {
     async fn relay_batch(&self, channel: &Channel) -> Result<usize, RelayError> {
         let mut tx = self.pool.begin().await?;
         let rows: Vec<(i64, Uuid, String, String, String)> = sqlx::query_as(
-            "SELECT o.position, e.id, e.kind, e.user_id, e.document::text
-             FROM outbox o JOIN events e ON e.position = o.position
-             ORDER BY o.position
-             LIMIT $1
-             FOR UPDATE OF o SKIP LOCKED",
+            // The claimed rows first, then one index lookup each (OFFSET 0 keeps the lookup a
+            // subquery): a plain join was planned as a merge join that walked the event store
+            // from its first event on every batch, 15 ms at 18,000 events.
+            "WITH claimed AS (
+                 SELECT position FROM outbox ORDER BY position LIMIT $1 FOR UPDATE SKIP LOCKED
+             )
+             SELECT c.position, e.id, e.kind, e.user_id, e.document::text
+             FROM claimed c
+             CROSS JOIN LATERAL (
+                 SELECT * FROM events WHERE events.position = c.position OFFSET 0
+             ) e
+             ORDER BY c.position",
         )
         .bind(i64::from(self.batch))
         .fetch_all(&mut *tx)

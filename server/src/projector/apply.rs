@@ -262,12 +262,19 @@ async fn requested(
         None => ("requested", OperationStatus::Accepted),
     };
     let channels: Vec<String> = data.channels.iter().map(name).collect();
+    // The notification, its send and their link in one round trip.
     sqlx::query(
-        "INSERT INTO notifications
-             (id, operation_id, sender, recipient, title, body, priority, tags, channels, thread,
-              status, requested_at, deliver_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
-         ON CONFLICT (id) DO NOTHING",
+        "WITH notification AS (
+             INSERT INTO notifications
+                 (id, operation_id, sender, recipient, title, body, priority, tags, channels, thread,
+                  status, requested_at, deliver_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+             ON CONFLICT (id) DO NOTHING
+         ), send AS (
+             INSERT INTO operations (id, requester, kind, status) VALUES ($2, $3, $14, $15)
+             ON CONFLICT (id) DO NOTHING
+         )
+         INSERT INTO operation_notifications VALUES ($2, $1) ON CONFLICT DO NOTHING",
     )
     .bind(e.subject)
     .bind(e.operationid)
@@ -282,18 +289,11 @@ async fn requested(
     .bind(status)
     .bind(e.time)
     .bind(data.deliver_at)
+    .bind(name(&OperationKind::Send))
+    .bind(name(&operation_status))
     .execute(&mut *conn)
     .await?;
-    operation(
-        conn,
-        e.operationid,
-        &data.sender,
-        OperationKind::Send,
-        operation_status,
-        None,
-    )
-    .await?;
-    link(conn, e.operationid, e.subject).await
+    Ok(())
 }
 
 async fn dispatched(conn: &mut PgConnection, e: &Envelope) -> Result<(), sqlx::Error> {

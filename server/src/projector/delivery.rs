@@ -74,16 +74,18 @@ pub(super) async fn finished(
         .bind(status)
         .execute(&mut *conn)
         .await?;
-    let failed: Vec<String> = failed_channels.iter().map(name).collect();
-    sqlx::query(
-        "UPDATE deliveries SET status = 'failed', updated_at = $3
-         WHERE notification_id = $1 AND channel = ANY($2) AND status <> 'succeeded'",
-    )
-    .bind(e.subject)
-    .bind(&failed)
-    .bind(e.time)
-    .execute(&mut *conn)
-    .await?;
+    if !failed_channels.is_empty() {
+        let failed: Vec<String> = failed_channels.iter().map(name).collect();
+        sqlx::query(
+            "UPDATE deliveries SET status = 'failed', updated_at = $3
+             WHERE notification_id = $1 AND channel = ANY($2) AND status <> 'succeeded'",
+        )
+        .bind(e.subject)
+        .bind(&failed)
+        .bind(e.time)
+        .execute(&mut *conn)
+        .await?;
+    }
     settle_send(conn, e.subject, e).await
 }
 
@@ -95,6 +97,16 @@ pub(super) async fn settle_send(
     notification: Uuid,
     e: &Envelope,
 ) -> Result<Option<Resolved>, sqlx::Error> {
+    // The send's row is locked first, so that two projectors settling its last two
+    // notifications at once cannot both count the other one as open (the second waits, then
+    // counts what the first committed).
+    sqlx::query(
+        "SELECT FROM operations WHERE id = (SELECT operation_id FROM notifications WHERE id = $1)
+         FOR UPDATE",
+    )
+    .bind(notification)
+    .execute(&mut *conn)
+    .await?;
     let counts: Option<(Uuid, String, i64, i64, i64, i64, i64)> = sqlx::query_as(
         "SELECT o.id, o.requester,
                 count(*) FILTER (WHERE n.status NOT IN ('delivered', 'failed', 'cancelled')),
