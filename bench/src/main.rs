@@ -155,12 +155,21 @@ async fn main() -> anyhow::Result<()> {
         let mut seen = desktop::measure(200, 10, if args.quick { 3_000 } else { 10_000 }).await?;
         let p50 = percentile(&mut seen.popup, 50.0);
         let p99 = percentile(&mut seen.popup, 99.0);
+        let missing = seen.sent - seen.popup.len();
+        let missing_note = if missing == 0 {
+            String::new()
+        } else {
+            format!(
+                " ({missing} of {} never receipted)",
+                thousands(seen.sent as f64)
+            )
+        };
         emit(Row::target(
             "send → popup",
             "send at 200/s for 10 s (open loop) until notifyd showed it and its receipt was recorded, p50 / p99",
-            format!("{} / {}", ms(p50), ms(p99)),
+            format!("{} / {}{missing_note}", ms(p50), ms(p99)),
             "p99 ≤ 50 ms",
-            p99 <= Duration::from_millis(50),
+            missing == 0 && p99 <= Duration::from_millis(50),
         ));
         let version = percentile(&mut seen.version, 50.0);
         let count = percentile(&mut seen.count, 50.0);

@@ -1,10 +1,16 @@
 //! The burst rule: right after the daemon (re)connects, desktop deliveries are collected for
 //! [`WINDOW`]; more than [`THRESHOLD`] of them make one summary popup ("17 new
-//! notifications") instead of a flood.
+//! notifications") instead of a flood. Live traffic too: once [`THRESHOLD`] popups were
+//! shown within [`WINDOW`], the next deliveries are collected for [`LIVE_WINDOW`] the same
+//! way, and the summary is updated in place while the flood goes on (a person cannot read
+//! more, and a notification server shown hundreds of popups a second falls behind by minutes).
 //!
 //! Pure decisions and text; the pipeline in `desktop` applies them.
 
+use std::collections::VecDeque;
 use std::time::Duration;
+
+use tokio::time::Instant;
 
 use crate::popup::text::{MAX_SUMMARY_CHARS, PopupText, escape, truncate};
 
@@ -12,12 +18,26 @@ use crate::popup::text::{MAX_SUMMARY_CHARS, PopupText, escape, truncate};
 pub const WINDOW: Duration = Duration::from_millis(750);
 /// Most deliveries in one window still shown one by one.
 pub const THRESHOLD: usize = 5;
+/// How long deliveries are collected at a time during a live flood.
+pub const LIVE_WINDOW: Duration = Duration::from_millis(100);
 /// Titles a summary lists.
 pub const LISTED: usize = 3;
 
 /// Whether `n` deliveries collected in one window become one summary popup.
 pub fn summarise(n: usize) -> bool {
     n > THRESHOLD
+}
+
+/// Notes a popup shown one by one at `now` in `recent` (the times of the last ones); whether
+/// the next deliveries come too fast to be shown one by one.
+pub fn flooding(recent: &mut VecDeque<Instant>, now: Instant) -> bool {
+    while recent
+        .front()
+        .is_some_and(|shown| now.duration_since(*shown) > WINDOW)
+    {
+        recent.pop_front();
+    }
+    recent.len() >= THRESHOLD
 }
 
 /// The summary popup of `n` deliveries, listing the first few `headlines` (unescaped) in
@@ -47,6 +67,21 @@ mod tests {
         assert!(!summarise(5));
         assert!(summarise(6));
         assert!(summarise(100));
+    }
+
+    #[test]
+    fn five_popups_within_the_window_make_a_flood() {
+        let start = Instant::now();
+        let mut recent = VecDeque::new();
+        for i in 0..4 {
+            recent.push_back(start + Duration::from_millis(100 * i));
+        }
+        assert!(!flooding(&mut recent, start + Duration::from_millis(400)));
+        recent.push_back(start + Duration::from_millis(400));
+        assert!(flooding(&mut recent, start + Duration::from_millis(500)));
+        // Four a second (one every 250 ms) is never a flood.
+        assert!(!flooding(&mut recent, start + Duration::from_millis(1_000)));
+        assert_eq!(recent.len(), 2, "the older ones are forgotten");
     }
 
     #[test]

@@ -12,8 +12,9 @@
 //! may still show it): holding them longer would fill the prefetch window and stall every
 //! other event (counts, waits) on a machine that has no desktop.
 //!
-//! Right after each (re)connect, deliveries are collected for a short window; a burst
-//! becomes one summary popup (`burst`), updated in place while the backlog keeps coming.
+//! Right after each (re)connect, and whenever popups come faster than a person reads them,
+//! deliveries are collected for a short window; a burst becomes one summary popup (`burst`),
+//! updated in place while the backlog or the flood keeps coming.
 //! This file holds the loop and those decisions; `deliver` does the showing, and
 //! `reactions` what follows a popup. None of them touches the broker connection: they only
 //! ack the deliveries they are given.
@@ -22,7 +23,7 @@ pub mod burst;
 mod deliver;
 pub mod reactions;
 
-use std::collections::HashSet;
+use std::collections::{HashSet, VecDeque};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -110,6 +111,8 @@ struct Window {
     generation: u64,
     /// When the window closes.
     deadline: Instant,
+    /// How long it is open.
+    length: Duration,
     /// The deliveries, in order.
     jobs: Vec<Job>,
     /// Their ids, to drop copies.
@@ -117,10 +120,11 @@ struct Window {
 }
 
 impl Window {
-    fn new(generation: u64) -> Self {
+    fn new(generation: u64, length: Duration) -> Self {
         Self {
             generation,
-            deadline: Instant::now() + burst::WINDOW,
+            deadline: Instant::now() + length,
+            length,
             jobs: Vec::new(),
             ids: HashSet::new(),
         }
@@ -137,6 +141,8 @@ impl Desktop {
         let mut window: Option<Window> = None;
         let mut summary: Option<Summary> = None;
         let mut health = Health::default();
+        // When the last popups shown one by one went out.
+        let mut recent = VecDeque::new();
         loop {
             let deadline = window.as_ref().map(|w| w.deadline);
             let input = tokio::select! {
@@ -144,13 +150,13 @@ impl Desktop {
                 () = shutdown.cancelled() => break,
                 () = sleep_until(deadline.unwrap_or_else(Instant::now)), if deadline.is_some() => {
                     if let Some(closed) = window.take() {
-                        let generation = closed.generation;
+                        let (generation, length) = (closed.generation, closed.length);
                         summary = self
                             .close_window(closed, summary.take(), &mut health, &shutdown)
                             .await;
                         if summary.is_some() {
                             // The burst may go on: collect the next batch the same way.
-                            window = Some(Window::new(generation));
+                            window = Some(Window::new(generation, length));
                         }
                     }
                     continue;
@@ -161,12 +167,15 @@ impl Desktop {
                 None => break,
                 Some(Input::Connected(generation)) => {
                     // Jobs of an older window can no longer be acked; the broker resends them.
-                    window = Some(Window::new(generation));
+                    window = Some(Window::new(generation, burst::WINDOW));
                     summary = None;
                 }
                 Some(Input::Job(job)) => {
                     if !self.is_live(job.generation) {
                         continue;
+                    }
+                    if window.is_none() && burst::flooding(&mut recent, Instant::now()) {
+                        window = Some(Window::new(job.generation, burst::LIVE_WINDOW));
                     }
                     if let Some(w) = window.as_mut().filter(|w| w.generation == job.generation) {
                         if self.seen.any(&job.ids()) {
@@ -180,6 +189,7 @@ impl Desktop {
                             w.jobs.push(job);
                         }
                     } else {
+                        recent.push_back(Instant::now());
                         self.deliver_one(job, &mut health, &shutdown).await;
                     }
                 }

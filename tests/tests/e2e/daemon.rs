@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use futures::StreamExt;
 use notify_tests::TestEnv;
 use notify_tests::api::Api;
 use notify_tests::cli::{run, stderr, stdout};
@@ -261,6 +262,41 @@ async fn fifty_notifications_queued_while_stopped_become_one_summary_popup() {
     let shown = popups(&scene.desktop, 1).await;
     assert_eq!(shown.len(), 1, "one summary popup, not a flood: {shown:?}");
     assert!(shown[0].summary.contains("50"), "{shown:?}");
+}
+
+#[tokio::test]
+async fn a_live_flood_becomes_summary_popups_and_every_notification_is_receipted() {
+    let scene = Scene::new(&[]).await;
+    let _daemon = scene.daemon().await;
+    let sends = (0..200).map(|i| {
+        let alice = &scene.alice;
+        async move {
+            alice
+                .send_operation(&["alice"], &format!("flood {i}"), json!({}))
+                .await
+                .0
+        }
+    });
+    let operations: Vec<String> = futures::stream::iter(sends)
+        .buffer_unordered(20)
+        .collect()
+        .await;
+    // Delivered means the desktop receipt of each came back from the daemon.
+    for operation in &operations {
+        scene.alice.wait_operation(operation, "delivered").await;
+    }
+    let shown = popups(&scene.desktop, 1).await;
+    assert!(
+        shown.len() < 50,
+        "a flood is summarised, not shown one by one: {} popups",
+        shown.len()
+    );
+    assert!(
+        shown
+            .iter()
+            .any(|p| p.summary.ends_with(" new notifications")),
+        "{shown:?}"
+    );
 }
 
 #[tokio::test]
