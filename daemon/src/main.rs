@@ -8,8 +8,10 @@ use notifyd::{daemon, telemetry};
 fn main() {
     let args = Args::parse();
     telemetry::init();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+    // One thread does all the daemon's waiting; file syncs go to at most two more. Each thread
+    // costs stack and an allocator arena, and the resident set is a figure users see.
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .max_blocking_threads(2)
         .enable_all()
         .build()
     {
