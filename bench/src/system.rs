@@ -8,20 +8,10 @@ use std::time::{Duration, Instant};
 use notify_tests::TestEnv;
 use notify_tests::api::Api;
 use notify_tests::fleet::Fleet;
+pub use notify_tests::fleet::ONE_EACH;
 use notify_tests::webhook::Receiver;
 use serde_json::json;
 use sqlx::PgPool;
-
-/// One process per role.
-pub const ONE_EACH: &[&str] = &[
-    "api",
-    "relay",
-    "projector",
-    "dispatcher",
-    "scheduler",
-    "email",
-    "webhook",
-];
 
 /// Users that share the load (each has its own inbox and token).
 const USERS: usize = 10;

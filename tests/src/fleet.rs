@@ -15,6 +15,17 @@ struct Slot {
     server: Option<Server>,
 }
 
+/// One process per role.
+pub const ONE_EACH: &[&str] = &[
+    "api",
+    "relay",
+    "projector",
+    "dispatcher",
+    "scheduler",
+    "email",
+    "webhook",
+];
+
 /// The processes of a scenario, all with the same extra environment.
 #[derive(Debug)]
 pub struct Fleet {

@@ -8,22 +8,12 @@ use notify_tests::TestEnv;
 use notify_tests::api::Api;
 use notify_tests::checker::{Checker, Effect, Report};
 use notify_tests::fleet::Fleet;
+pub use notify_tests::fleet::ONE_EACH;
 use notify_tests::smtp::SmtpServer;
 use notify_tests::webhook::Receiver;
 use serde_json::json;
 use sqlx::PgPool;
 use uuid::Uuid;
-
-/// One process per role.
-pub const ONE_EACH: &[&str] = &[
-    "api",
-    "relay",
-    "projector",
-    "dispatcher",
-    "scheduler",
-    "email",
-    "webhook",
-];
 
 /// How long a scenario may take to settle after its faults are healed.
 const SETTLE: Duration = Duration::from_secs(150);
