@@ -55,15 +55,18 @@ async fn every_route_refuses_no_token_a_missing_scope_and_another_users_ids() {
     let (operation, ids) = bob
         .send_operation(&["bob"], "bob's secret", json!({"channels": ["desktop"]}))
         .await;
-    bob.wait_for("/v1/inbox/count", "projected", |c| c["unread"] == 1)
+    // The dispatch (and with it the unread count) is projected before the delivery request.
+    let shown = bob
+        .wait_for(
+            &format!("/v1/notifications/{}", ids[0]),
+            "bob's desktop delivery",
+            |n| n["deliveries"].as_array().is_some_and(|d| !d.is_empty()),
+        )
         .await;
-    let delivery: uuid::Uuid = sqlx::query_scalar(
-        "SELECT (document->'data'->>'delivery_id')::uuid FROM events \
-         WHERE kind = 'delivery.requested' LIMIT 1",
-    )
-    .fetch_one(&env.write)
-    .await
-    .expect("bob's desktop delivery");
+    let delivery = shown["deliveries"][0]["id"]
+        .as_str()
+        .expect("delivery id")
+        .to_owned();
 
     let (status, document) = call(url, &Method::GET, "/v1/openapi.json", None).await;
     assert_eq!(status, StatusCode::OK);
