@@ -207,7 +207,7 @@ impl Projector {
 }
 
 /// Applies `events` to the read DB in one transaction.
-async fn apply_batch(read: &PgPool, events: &[Envelope]) -> Result<Vec<Resolved>, sqlx::Error> {
+pub async fn apply_batch(read: &PgPool, events: &[Envelope]) -> Result<Vec<Resolved>, sqlx::Error> {
     let mut tx = read.begin().await?;
     let resolved = apply::apply_all(&mut tx, events).await?;
     tx.commit().await?;

@@ -283,22 +283,6 @@ async fn a_rebuilt_read_model_equals_the_live_projection() {
             );
         }
     }
-    // The rebuild drops the indexes only readers use and builds them again at its end.
-    let indexes = "SELECT jsonb_agg(indexdef ORDER BY indexname) FROM pg_indexes \
-                   WHERE schemaname = current_schema()";
-    let a: serde_json::Value = sqlx::query_scalar(indexes)
-        .fetch_one(&live)
-        .await
-        .expect("live indexes");
-    let b: serde_json::Value = sqlx::query_scalar(indexes)
-        .fetch_one(&rebuilt)
-        .await
-        .expect("rebuilt indexes");
-    assert_eq!(a, b, "the rebuilt read DB has other indexes");
-    assert!(
-        a.to_string().contains("notifications_search"),
-        "the comparison saw the indexes: {a}"
-    );
     live.close().await;
     rebuilt.close().await;
 }
