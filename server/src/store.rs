@@ -62,14 +62,11 @@ pub async fn lock_aggregate(conn: &mut PgConnection, aggregate: Uuid) -> Result<
     // Idempotency claims lock on a key's low 64 bits; aggregates on both halves mixed, so the
     // two never share a lock by construction of the same id.
     let (high, low) = aggregate.as_u64_pair();
-    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+    // One round trip: `lock_aggregate` (migrations/write/0006) reads the version after the lock.
+    let version: i32 = sqlx::query_scalar("SELECT lock_aggregate($1, $2)")
+        .bind(aggregate)
         .bind((high ^ low) as i64)
-        .execute(&mut *conn)
+        .fetch_one(conn)
         .await?;
-    let version: i32 =
-        sqlx::query_scalar("SELECT coalesce(max(version), 0) FROM events WHERE aggregate_id = $1")
-            .bind(aggregate)
-            .fetch_one(conn)
-            .await?;
     Ok(u64::try_from(version).unwrap_or_default())
 }

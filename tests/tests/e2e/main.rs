@@ -17,4 +17,5 @@ mod relay;
 mod schedule;
 mod security;
 mod send;
+mod store;
 mod topology;
