@@ -56,6 +56,17 @@ pub fn fingerprint<T: serde::Serialize>(request: &T) -> Result<Vec<u8>, ApiError
     Ok(Sha256::digest(canonical).to_vec())
 }
 
+/// What `claim_idempotency_key` returns: whether the lock was taken and, when something is
+/// stored under the key, its record (all `None` otherwise).
+#[derive(Debug, sqlx::FromRow)]
+struct Claimed {
+    locked: bool,
+    owner: Option<String>,
+    hash: Option<Vec<u8>>,
+    answer_status: Option<i16>,
+    answer: Option<String>,
+}
+
 /// Claims `key` for `principal` inside the caller's transaction.
 pub async fn claim(
     conn: &mut PgConnection,
@@ -65,33 +76,33 @@ pub async fn claim(
 ) -> Result<Claim, ApiError> {
     // The low 64 bits of a UUID (v4 or v7) are random, so they make a good lock id.
     let lock_id = key.as_u64_pair().1 as i64;
-    let locked: bool = sqlx::query_scalar("SELECT pg_try_advisory_xact_lock($1)")
+    // One round trip: `claim_idempotency_key` (migrations/write/0007) reads after the lock.
+    let claimed: Claimed = sqlx::query_as("SELECT * FROM claim_idempotency_key($1, $2)")
+        .bind(key)
         .bind(lock_id)
         .fetch_one(&mut *conn)
         .await?;
-    if !locked {
+    if !claimed.locked {
         return Err(ApiError::InFlight);
     }
-    let row: Option<(String, Vec<u8>, i16, String)> = sqlx::query_as(
-        "SELECT principal, request_hash, status, response::text FROM idempotency_keys WHERE key = $1",
-    )
-    .bind(key)
-    .fetch_optional(&mut *conn)
-    .await?;
-    match row {
-        None => Ok(Claim::Fresh),
-        // Keys are per principal: another principal's key is simply not reusable, and its
-        // response is never shown.
-        Some((owner, hash, status, body)) if owner == principal.as_str() && hash == fingerprint => {
-            let status = u16::try_from(status)
-                .ok()
-                .and_then(|s| StatusCode::from_u16(s).ok())
-                .ok_or_else(|| {
-                    ApiError::Internal(anyhow::anyhow!("stored status {status} is invalid"))
-                })?;
-            Ok(Claim::Replay(Stored { status, body }))
-        }
-        Some(_) => Err(ApiError::KeyReused),
+    let Some(owner) = claimed.owner else {
+        return Ok(Claim::Fresh);
+    };
+    // Keys are per principal: another principal's key is simply not reusable, and its
+    // response is never shown.
+    if owner != principal.as_str() || claimed.hash.as_deref() != Some(fingerprint) {
+        return Err(ApiError::KeyReused);
+    }
+    let status = claimed
+        .answer_status
+        .and_then(|s| u16::try_from(s).ok())
+        .and_then(|s| StatusCode::from_u16(s).ok());
+    match (status, claimed.answer) {
+        (Some(status), Some(body)) => Ok(Claim::Replay(Stored { status, body })),
+        (_, _) => Err(ApiError::Internal(anyhow::anyhow!(
+            "the stored answer under {key} is invalid (status {:?})",
+            claimed.answer_status
+        ))),
     }
 }
 
