@@ -8,9 +8,10 @@
 
 use notify_shared::UserId;
 use notify_shared::api::OperationStatus;
-use notify_shared::event::{Envelope, Event, InboxReadAll, NotificationRequested};
+use notify_shared::event::{Envelope, Event, InboxReadAll, PreferencesUpdated};
 use notify_shared::views::OperationKind;
 use serde::Serialize;
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
@@ -18,7 +19,7 @@ use sqlx::PgConnection;
 use sqlx::types::Json;
 use uuid::Uuid;
 
-use super::delivery;
+use super::{settle, wave};
 
 /// An operation that reached a final state while applying.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -87,7 +88,10 @@ pub async fn apply_all(
     .map(|(aggregate, version, json)| ((aggregate, version), json.0))
     .collect();
 
-    let mut batch = Batch::default();
+    // The events whose turn it is, in order: each aggregate's in version order.
+    let mut ready: Vec<Cow<'_, Envelope>> = Vec::with_capacity(events.len());
+    let mut unparked = Vec::new();
+    let mut moved = HashSet::new();
     for &envelope in &events {
         let current = versions.get(&envelope.subject).copied().unwrap_or_default();
         let sequence = version_of(envelope)?;
@@ -106,17 +110,66 @@ pub async fn apply_all(
             parked.insert((envelope.subject, sequence), envelope.clone());
             continue;
         }
-        batch.project(conn, envelope).await?;
+        ready.push(Cow::Borrowed(envelope));
         let mut version = sequence;
         while let Some(next) = parked.remove(&(envelope.subject, version + 1)) {
             version += 1;
-            batch.unparked.push((envelope.subject, version));
-            batch.project(conn, &next).await?;
+            unparked.push((envelope.subject, version));
+            ready.push(Cow::Owned(next));
         }
         versions.insert(envelope.subject, version);
-        batch.moved.insert(envelope.subject);
+        moved.insert(envelope.subject);
+    }
+
+    let mut batch = Batch {
+        moved,
+        unparked,
+        ..Batch::default()
+    };
+    let mut rest = &ready[..];
+    while let Some(first) = rest.first() {
+        if wave::is_pipeline(&first.event) {
+            // A run of pipeline events, applied in waves.
+            let run = rest
+                .iter()
+                .position(|e| !wave::is_pipeline(&e.event))
+                .unwrap_or(rest.len());
+            for events in waves(&rest[..run]) {
+                batch.resolved.extend(wave::apply(conn, &events).await?);
+            }
+            rest = &rest[run..];
+        } else {
+            // Any other event on its own, after everything before it.
+            project(conn, first, &mut batch.resolved).await?;
+            rest = &rest[1..];
+        }
+    }
+    for e in &ready {
+        // Inbox and preferences events are not about one notification: no history row.
+        if !matches!(
+            e.event,
+            Event::InboxReadAll(_) | Event::PreferencesUpdated(_)
+        ) {
+            batch.timeline.push(e)?;
+        }
     }
     batch.finish(conn, &versions).await
+}
+
+/// Splits a run of events into waves: the first event of each aggregate, then the second of
+/// each, and so on. Applying the waves in turn keeps each aggregate's order.
+fn waves<'a>(run: &'a [Cow<'a, Envelope>]) -> Vec<Vec<&'a Envelope>> {
+    let mut waves: Vec<Vec<&Envelope>> = Vec::new();
+    let mut seen: HashMap<Uuid, usize> = HashMap::new();
+    for e in run {
+        let index = seen.entry(e.subject).or_default();
+        if *index == waves.len() {
+            waves.push(Vec::new());
+        }
+        waves[*index].push(e);
+        *index += 1;
+    }
+    waves
 }
 
 /// What applying a batch changed besides the model, written once at its end.
@@ -132,18 +185,6 @@ struct Batch {
 }
 
 impl Batch {
-    async fn project(&mut self, conn: &mut PgConnection, e: &Envelope) -> Result<(), sqlx::Error> {
-        project(conn, e, &mut self.resolved).await?;
-        // Inbox and preferences events are not about one notification: no history row.
-        if !matches!(
-            e.event,
-            Event::InboxReadAll(_) | Event::PreferencesUpdated(_)
-        ) {
-            self.timeline.push(e)?;
-        }
-        Ok(())
-    }
-
     async fn finish(
         self,
         conn: &mut PgConnection,
@@ -189,13 +230,16 @@ async fn project(
     resolved: &mut Vec<Resolved>,
 ) -> Result<(), sqlx::Error> {
     match &e.event {
-        Event::NotificationRequested(data) => requested(conn, e, data).await?,
-        Event::NotificationDispatched(_) => dispatched(conn, e).await?,
+        Event::NotificationRequested(_)
+        | Event::NotificationDispatched(_)
+        | Event::DeliveryRequested(_)
+        | Event::DeliverySucceeded(_)
+        | Event::DeliveryFailed(_)
+        | Event::NotificationDelivered(_)
+        | Event::NotificationFailed(_) => resolved.extend(wave::apply(conn, &[e]).await?),
         Event::NotificationCancelled(data) => {
             set_status(conn, e.subject, "cancelled").await?;
-            if let Some(done) = delivery::settle_send(conn, e.subject, e).await? {
-                resolved.push(done);
-            }
+            resolved.extend(settle::sends(conn, &[e.subject], &[e.time]).await?);
             // The cancel is an operation of its own, asked for by the sender (the event is
             // addressed to the recipient): applied at once.
             operation(
@@ -235,16 +279,9 @@ async fn project(
             read_all(conn, e, data).await?;
             resolved.push(applied(conn, e, OperationKind::ReadAll, None).await?);
         }
-        Event::DeliveryRequested(data) => delivery::requested(conn, e, data).await?,
-        Event::DeliverySucceeded(data) => delivery::outcome(conn, e, data, true).await?,
-        Event::DeliveryFailed(data) => delivery::outcome(conn, e, data, false).await?,
-        Event::NotificationDelivered(_) => resolved.extend(delivery::finished(conn, e, &[]).await?),
-        Event::NotificationFailed(data) => {
-            resolved.extend(delivery::finished(conn, e, &data.failed_channels).await?);
-        }
         Event::NotificationEscalated(_) => {}
         Event::PreferencesUpdated(data) => {
-            delivery::preferences(conn, e, data).await?;
+            preferences(conn, e, data).await?;
             resolved.push(applied(conn, e, OperationKind::Preferences, None).await?);
         }
         Event::OperationResolved(_) => {}
@@ -252,73 +289,25 @@ async fn project(
     Ok(())
 }
 
-async fn requested(
+/// The user's preferences changed.
+async fn preferences(
     conn: &mut PgConnection,
     e: &Envelope,
-    data: &NotificationRequested,
+    data: &PreferencesUpdated,
 ) -> Result<(), sqlx::Error> {
-    let (status, operation_status) = match data.deliver_at {
-        Some(_) => ("scheduled", OperationStatus::Scheduled),
-        None => ("requested", OperationStatus::Accepted),
-    };
     let channels: Vec<String> = data.channels.iter().map(name).collect();
-    // The notification, its send and their link in one round trip.
     sqlx::query(
-        "WITH notification AS (
-             INSERT INTO notifications
-                 (id, operation_id, sender, recipient, title, body, priority, tags, channels, thread,
-                  status, requested_at, deliver_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
-             ON CONFLICT (id) DO NOTHING
-         ), send AS (
-             INSERT INTO operations (id, requester, kind, status) VALUES ($2, $3, $14, $15)
-             ON CONFLICT (id) DO NOTHING
-         )
-         INSERT INTO operation_notifications VALUES ($2, $1) ON CONFLICT DO NOTHING",
+        "INSERT INTO preferences (user_id, channels, email, webhook_url, webhook_secret_set)
+         VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (user_id) DO UPDATE SET channels = excluded.channels, email = excluded.email,
+             webhook_url = excluded.webhook_url, webhook_secret_set = excluded.webhook_secret_set",
     )
-    .bind(e.subject)
-    .bind(e.operationid)
-    .bind(data.sender.as_str())
-    .bind(data.recipient.as_str())
-    .bind(&data.title)
-    .bind(&data.body)
-    .bind(name(&data.priority))
-    .bind(&data.tags)
+    .bind(e.userid.as_str())
     .bind(&channels)
-    .bind(&data.thread)
-    .bind(status)
-    .bind(e.time)
-    .bind(data.deliver_at)
-    .bind(name(&OperationKind::Send))
-    .bind(name(&operation_status))
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
-}
-
-async fn dispatched(conn: &mut PgConnection, e: &Envelope) -> Result<(), sqlx::Error> {
-    // A read-all recorded before this dispatch (by event time) covers it too.
-    sqlx::query(
-        "UPDATE notifications n
-         SET status = 'dispatched', dispatched_at = $2,
-             read_at = (SELECT i.read_all_up_to FROM inboxes i
-                        WHERE i.user_id = n.recipient AND i.read_all_up_to >= $2)
-         WHERE n.id = $1",
-    )
-    .bind(e.subject)
-    .bind(e.time)
-    .execute(&mut *conn)
-    .await?;
-    // The send is dispatched once none of its notifications waits any more.
-    sqlx::query(
-        "UPDATE operations o SET status = 'dispatched'
-         WHERE o.id = (SELECT operation_id FROM notifications WHERE id = $1)
-           AND o.status IN ('accepted', 'scheduled')
-           AND NOT EXISTS (SELECT FROM operation_notifications l JOIN notifications n ON n.id = l.notification_id
-                           WHERE l.operation_id = o.id AND n.status IN ('requested', 'scheduled'))",
-    )
-    .bind(e.subject)
-    .execute(&mut *conn)
+    .bind(&data.email)
+    .bind(&data.webhook_url)
+    .bind(data.webhook_secret_set)
+    .execute(conn)
     .await?;
     Ok(())
 }

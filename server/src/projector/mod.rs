@@ -9,8 +9,9 @@
 //! `operation.resolved` for each operation that reached a final state.
 
 pub mod apply;
-mod delivery;
 pub mod rebuild;
+mod settle;
+mod wave;
 
 use std::time::Duration;
 
