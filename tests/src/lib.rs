@@ -10,6 +10,7 @@ pub mod desktop;
 pub mod fleet;
 pub mod outage;
 pub mod proxy;
+pub mod rebuild;
 pub mod server;
 pub mod services;
 pub mod smtp;

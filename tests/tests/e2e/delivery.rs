@@ -6,6 +6,7 @@ use base64::engine::general_purpose::STANDARD;
 use hmac::{Hmac, Mac};
 use notify_tests::TestEnv;
 use notify_tests::api::Api;
+use notify_tests::rebuild::assert_rebuild_equals_live;
 use notify_tests::server::Server;
 use notify_tests::smtp::{SmtpServer, free_port};
 use notify_tests::webhook::Receiver;
@@ -452,4 +453,44 @@ async fn two_dispatchers_at_once_produce_one_outcome_per_channel() {
             ("notification.delivered".to_owned(), 12)
         ]
     );
+}
+
+#[tokio::test]
+async fn a_rebuilt_read_model_of_deliveries_equals_the_live_projection() {
+    let env = TestEnv::new().await;
+    let smtp = SmtpServer::start().await;
+    let receiver = Receiver::start(404).await;
+    let server = server(&env, smtp.port, false).await;
+    let (alice, bob, ops) = users(&env, &server).await;
+    alice
+        .set_preferences(json!({"channels": ["email", "webhook"], "email": "alice@example.com", "webhook_url": receiver.url, "webhook_secret": SECRET}))
+        .await;
+    for (user, address) in [(&bob, "bob@example.com"), (&ops, "ops@example.com")] {
+        user.set_preferences(json!({"channels": ["email"], "email": address}))
+            .await;
+    }
+    let mut operations = Vec::new();
+    for i in 0..3 {
+        let (operation, _) = bob
+            .send_operation(&["alice", "bob"], &format!("message {i}"), json!({}))
+            .await;
+        operations.push(operation);
+    }
+    for operation in &operations {
+        bob.wait_operation(operation, "partially_delivered").await;
+    }
+    // Each of alice's notifications failed on its webhook and was escalated to ops, by e-mail:
+    // nothing moves once bob's three and the three escalations are delivered.
+    ops.wait_for("/v1/inbox/count", "three escalations", |c| c["unread"] == 3)
+        .await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while env.count_events("notification.delivered", None).await < 6 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "escalations delivered"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(env.count_events("notification.failed", None).await, 3);
+    assert_rebuild_equals_live(&env, 9).await;
 }

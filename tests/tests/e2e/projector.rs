@@ -9,7 +9,8 @@ use notify_shared::routing::routing_key;
 use notify_tests::TestEnv;
 use notify_tests::api::Api;
 use notify_tests::proxy::Proxy;
-use notify_tests::services::{READ_SERVER, create_read_database};
+use notify_tests::rebuild::assert_rebuild_equals_live;
+use notify_tests::services::READ_SERVER;
 use reqwest::StatusCode;
 use serde_json::json;
 use uuid::Uuid;
@@ -229,62 +230,7 @@ async fn a_rebuilt_read_model_equals_the_live_projection() {
         api.wait_operation(operation, "applied").await;
     }
 
-    let rebuilt_url = create_read_database(&format!("{}_rebuild", env.name)).await;
-    let output = env
-        .server_command()
-        .env("NOTIFY_SERVER_READ_DB", &rebuilt_url)
-        .arg("rebuild-read-model")
-        .output()
-        .await
-        .expect("run rebuild-read-model");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    assert!(
-        String::from_utf8_lossy(&output.stderr).contains("replayed"),
-        "reports what it did"
-    );
-
-    let live = sqlx::PgPool::connect(&env.read_url)
-        .await
-        .expect("live read DB");
-    let rebuilt = sqlx::PgPool::connect(&rebuilt_url)
-        .await
-        .expect("rebuilt read DB");
-    for (table, order) in [
-        ("notifications", "id"),
-        ("timeline", "event_id"),
-        ("operations", "id"),
-        ("operation_notifications", "operation_id, notification_id"),
-        ("inboxes", "user_id"),
-        ("aggregate_versions", "aggregate_id"),
-        ("applied_events", "event_id"),
-        ("pending_events", "aggregate_id, version"),
-    ] {
-        let query = format!(
-            "SELECT coalesce(jsonb_agg(to_jsonb(t) - 'search' ORDER BY {order}), '[]') FROM {table} t"
-        );
-        let a: serde_json::Value = sqlx::query_scalar(&query)
-            .fetch_one(&live)
-            .await
-            .expect("live rows");
-        let b: serde_json::Value = sqlx::query_scalar(&query)
-            .fetch_one(&rebuilt)
-            .await
-            .expect("rebuilt rows");
-        assert_eq!(a, b, "{table} differs");
-        if table == "notifications" {
-            assert_eq!(
-                a.as_array().map(Vec::len),
-                Some(10),
-                "the comparison saw the data"
-            );
-        }
-    }
-    live.close().await;
-    rebuilt.close().await;
+    assert_rebuild_equals_live(&env, 10).await;
 }
 
 #[tokio::test]
