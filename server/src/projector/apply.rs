@@ -469,3 +469,52 @@ pub fn name<T: Serialize>(value: &T) -> String {
         other => unreachable!("unit variants serialize as strings, got {other:?}"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use notify_shared::event::{NotificationDelivered, NotificationDispatched};
+
+    use super::*;
+
+    fn event(subject: Uuid, sequence: u64) -> Cow<'static, Envelope> {
+        let event = if sequence == 1 {
+            Event::NotificationDispatched(NotificationDispatched {})
+        } else {
+            Event::NotificationDelivered(NotificationDelivered {})
+        };
+        let user = UserId::parse("alice").expect("valid");
+        Cow::Owned(Envelope::new(
+            "/test",
+            Uuid::nil(),
+            subject,
+            user,
+            sequence,
+            event,
+        ))
+    }
+
+    #[test]
+    fn waves_hold_one_event_per_aggregate_and_keep_each_aggregates_order() {
+        let (a, b, c) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+        let run = [
+            event(a, 1),
+            event(a, 2),
+            event(b, 1),
+            event(a, 3),
+            event(c, 1),
+            event(b, 2),
+        ];
+        let waves: Vec<Vec<(Uuid, u64)>> = waves(&run)
+            .iter()
+            .map(|wave| wave.iter().map(|e| (e.subject, e.sequence)).collect())
+            .collect();
+        assert_eq!(
+            waves,
+            [
+                vec![(a, 1), (b, 1), (c, 1)],
+                vec![(a, 2), (b, 2)],
+                vec![(a, 3)],
+            ]
+        );
+    }
+}

@@ -188,28 +188,28 @@ impl Wave {
         if ids.is_empty() {
             return Ok(());
         }
-        // A read-all recorded before a dispatch (by event time) covers it too.
+        // A read-all recorded before a dispatch (by event time) covers it too. A send is
+        // dispatched once none of its notifications waits any more: the check runs on the
+        // statement's snapshot, so it leaves out the notifications this statement dispatches.
         sqlx::query(
-            "UPDATE notifications n
-             SET status = 'dispatched', dispatched_at = d.time,
-                 read_at = (SELECT i.read_all_up_to FROM inboxes i
-                            WHERE i.user_id = n.recipient AND i.read_all_up_to >= d.time)
-             FROM UNNEST($1::uuid[], $2::timestamptz[]) AS d (id, time)
-             WHERE n.id = d.id",
+            "WITH dispatched AS (
+                 UPDATE notifications n
+                 SET status = 'dispatched', dispatched_at = d.time,
+                     read_at = (SELECT i.read_all_up_to FROM inboxes i
+                                WHERE i.user_id = n.recipient AND i.read_all_up_to >= d.time)
+                 FROM UNNEST($1::uuid[], $2::timestamptz[]) AS d (id, time)
+                 WHERE n.id = d.id
+                 RETURNING n.id, n.operation_id
+             )
+             UPDATE operations o SET status = 'dispatched'
+             WHERE o.id IN (SELECT operation_id FROM dispatched)
+               AND o.status IN ('accepted', 'scheduled')
+               AND NOT EXISTS (SELECT FROM operation_notifications l JOIN notifications n ON n.id = l.notification_id
+                               WHERE l.operation_id = o.id AND n.status IN ('requested', 'scheduled')
+                                 AND n.id NOT IN (SELECT id FROM dispatched))",
         )
         .bind(ids)
         .bind(times)
-        .execute(&mut *conn)
-        .await?;
-        // A send is dispatched once none of its notifications waits any more.
-        sqlx::query(
-            "UPDATE operations o SET status = 'dispatched'
-             WHERE o.id IN (SELECT operation_id FROM notifications WHERE id = ANY($1))
-               AND o.status IN ('accepted', 'scheduled')
-               AND NOT EXISTS (SELECT FROM operation_notifications l JOIN notifications n ON n.id = l.notification_id
-                               WHERE l.operation_id = o.id AND n.status IN ('requested', 'scheduled'))",
-        )
-        .bind(ids)
         .execute(conn)
         .await?;
         Ok(())

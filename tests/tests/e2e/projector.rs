@@ -234,6 +234,28 @@ async fn a_rebuilt_read_model_equals_the_live_projection() {
 }
 
 #[tokio::test]
+async fn a_send_to_several_recipients_is_dispatched_when_all_its_notifications_are() {
+    let env = TestEnv::new().await;
+    let server = env.start_server("api,relay,projector").await;
+    let bob = Api::new(server.url(), &env.add_user("bob", "send,inbox").await);
+    for user in ["alice", "carol"] {
+        env.add_user(user, "inbox").await;
+    }
+    // The three requests and three dispatches reach the projector together: each kind is
+    // applied to the three notifications in one statement.
+    let (operation, sent) = bob
+        .send_operation(&["alice", "bob", "carol"], "to all", json!({}))
+        .await;
+    assert_eq!(sent.len(), 3);
+    let done = bob.wait_operation(&operation, "dispatched").await;
+    assert_eq!(
+        done["notifications"].as_array().map(Vec::len),
+        Some(3),
+        "{done}"
+    );
+}
+
+#[tokio::test]
 async fn the_requester_is_told_when_an_operation_resolves() {
     let env = TestEnv::new().await;
     let server = env.start_server("api,relay,projector").await;
