@@ -10,7 +10,7 @@ use lapin::types::{AMQPValue, FieldTable, ShortString};
 use lapin::{Channel, Connection, ConnectionProperties, ExchangeKind};
 use notify_shared::routing::{
     DEAD_LETTER_EXCHANGE, DEAD_LETTER_QUEUE, DISPATCHER_QUEUE, EMAIL_QUEUE, EVENTS_EXCHANGE,
-    PROJECTOR_QUEUE, WEBHOOK_QUEUE,
+    PROJECTOR_BINDINGS, PROJECTOR_FORMER_BINDING, PROJECTOR_QUEUE, WEBHOOK_QUEUE,
 };
 use secrecy::{ExposeSecret, SecretString};
 use tokio_util::sync::CancellationToken;
@@ -70,7 +70,16 @@ pub async fn declare_topology(connection: &Connection) -> lapin::Result<()> {
             FieldTable::default(),
         )
         .await?;
-    declare_server_queue(&channel, PROJECTOR_QUEUE, &["#"]).await?;
+    declare_server_queue(&channel, PROJECTOR_QUEUE, &PROJECTOR_BINDINGS).await?;
+    // Unbinding what is not bound is a no-op.
+    channel
+        .queue_unbind(
+            PROJECTOR_QUEUE,
+            EVENTS_EXCHANGE,
+            PROJECTOR_FORMER_BINDING,
+            FieldTable::default(),
+        )
+        .await?;
     declare_server_queue(
         &channel,
         DISPATCHER_QUEUE,

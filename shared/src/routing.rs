@@ -6,8 +6,18 @@ use crate::{UserId, event::Event};
 pub const EVENTS_EXCHANGE: &str = "notify.events";
 /// The fanout exchange that server queues dead-letter to.
 pub const DEAD_LETTER_EXCHANGE: &str = "notify.dead";
-/// The projector's quorum queue, bound to every event.
+/// The projector's quorum queue, bound to every stored event ([`PROJECTOR_BINDINGS`]).
 pub const PROJECTOR_QUEUE: &str = "notify.projector";
+/// What the projector's queue is bound to: every family of stored events, and not
+/// `operation.resolved`, which projectors publish for requesters and do not project.
+pub const PROJECTOR_BINDINGS: [&str; 4] = [
+    "user.*.notification.*",
+    "user.*.delivery.*",
+    "user.*.inbox.*",
+    "user.*.preferences.*",
+];
+/// What the projector's queue was bound to before [`PROJECTOR_BINDINGS`]; servers remove it.
+pub const PROJECTOR_FORMER_BINDING: &str = "#";
 /// The dispatcher's quorum queue: dispatches and delivery outcomes.
 pub const DISPATCHER_QUEUE: &str = "notify.dispatcher";
 /// The e-mail worker's quorum queue: delivery requests.
@@ -31,7 +41,7 @@ pub fn routing_key_for_kind(user: &UserId, kind: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::{Event, NotificationDispatched};
+    use crate::event::{Event, NotificationDispatched, OperationResolved};
 
     #[test]
     fn routing_key_names_user_and_kind() {
@@ -41,5 +51,46 @@ mod tests {
             &Event::NotificationDispatched(NotificationDispatched {}),
         );
         assert_eq!(key, "user.alice.notification.dispatched");
+    }
+
+    /// Whether a topic pattern whose `*` stand for one word matches `key` (`#` not handled).
+    fn matches(pattern: &str, key: &str) -> bool {
+        let (pattern, key): (Vec<&str>, Vec<&str>) =
+            (pattern.split('.').collect(), key.split('.').collect());
+        pattern.len() == key.len() && pattern.iter().zip(&key).all(|(p, k)| *p == "*" || p == k)
+    }
+
+    #[test]
+    fn the_projector_receives_every_stored_event_and_not_operation_resolved() {
+        let alice = UserId::parse("alice").expect("valid");
+        let stored = [
+            "notification.requested",
+            "notification.dispatched",
+            "notification.cancelled",
+            "delivery.requested",
+            "delivery.succeeded",
+            "delivery.failed",
+            "notification.delivered",
+            "notification.failed",
+            "notification.escalated",
+            "notification.read",
+            "notification.unread",
+            "inbox.read_all",
+            "preferences.updated",
+        ];
+        for kind in stored {
+            let key = routing_key_for_kind(&alice, kind);
+            assert!(
+                PROJECTOR_BINDINGS.iter().any(|p| matches(p, &key)),
+                "{key} does not reach the projector"
+            );
+        }
+        let resolved = routing_key(
+            &alice,
+            &Event::OperationResolved(OperationResolved {
+                status: crate::api::OperationStatus::Applied,
+            }),
+        );
+        assert!(!PROJECTOR_BINDINGS.iter().any(|p| matches(p, &resolved)));
     }
 }

@@ -21,6 +21,19 @@ async fn management(path: &str) -> Value {
 async fn server_queues_are_quorum_queues_with_a_delivery_limit_and_dead_lettering() {
     let env = TestEnv::new().await;
     let _first = env.start_server("api,relay").await;
+    // An older server bound the projector's queue to every event ("#"), operation.resolved
+    // included; a newer server removes that binding.
+    reqwest::Client::new()
+        .post(format!(
+            "http://127.0.0.1:15672/api/bindings/{}/e/notify.events/q/notify.projector",
+            env.name
+        ))
+        .basic_auth("notify", Some("notify"))
+        .json(&serde_json::json!({"routing_key": "#"}))
+        .send()
+        .await
+        .and_then(|r| r.error_for_status())
+        .expect("bind as an older server did");
     // A second server declares the same topology: idempotent, no PRECONDITION_FAILED.
     let _second = env.start_server("api,relay").await;
 
@@ -33,7 +46,15 @@ async fn server_queues_are_quorum_queues_with_a_delivery_limit_and_dead_letterin
     assert_eq!(dead["type"], "fanout");
 
     let expected = [
-        ("notify.projector", vec!["#"]),
+        (
+            "notify.projector",
+            vec![
+                "user.*.delivery.*",
+                "user.*.inbox.*",
+                "user.*.notification.*",
+                "user.*.preferences.*",
+            ],
+        ),
         (
             "notify.dispatcher",
             vec![
