@@ -66,6 +66,7 @@ impl DaemonHome {
             .env("NOTIFYD_DEVICE", "testbox")
             .env("DBUS_SESSION_BUS_ADDRESS", &desktop.bus)
             .env("NOTIFY_LOG", "info,notifyd=debug")
+            .envs(unit_environment())
             .envs(self.env.iter().map(|(k, v)| (k, v)))
             .stderr(Stdio::piped())
             .stdout(Stdio::null())
@@ -154,4 +155,13 @@ impl Daemon {
             .expect("notifyd stopped within 15 s of SIGTERM")
             .expect("wait")
     }
+}
+
+/// The `Environment=` settings of notifyd's systemd unit: tests and the benchmark run notifyd
+/// as the unit does.
+fn unit_environment() -> impl Iterator<Item = (&'static str, &'static str)> {
+    include_str!("../../daemon/systemd/notifyd.service")
+        .lines()
+        .filter_map(|line| line.strip_prefix("Environment="))
+        .filter_map(|setting| setting.split_once('='))
 }

@@ -24,6 +24,14 @@ pub(super) async fn requested(
             .bind(notification)
             .fetch_optional(&mut *tx)
             .await?;
+    request_data(notification, document)
+}
+
+/// The data of a notification's `notification.requested` event, from its stored document.
+pub(super) fn request_data(
+    notification: Uuid,
+    document: Option<Document>,
+) -> Result<NotificationRequested, HandleError> {
     match document.map(|json| json.0.event) {
         Some(Event::NotificationRequested(data)) => Ok(data),
         other => Err(HandleError::Failed(format!(

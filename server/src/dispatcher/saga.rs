@@ -67,6 +67,17 @@ struct DeliveryRow {
     status: String,
 }
 
+/// What starting a saga reads: whether this call started it, the notification's request, and
+/// the recipient's preferences (no channels: none set).
+#[derive(Debug, sqlx::FromRow)]
+struct Start {
+    started: bool,
+    request: Option<Document>,
+    channels: Option<Vec<String>>,
+    email: Option<String>,
+    webhook_url: Option<String>,
+}
+
 /// A delivery of a running saga, with what the saga's events need.
 #[derive(Debug, sqlx::FromRow)]
 struct RunningDelivery {
@@ -83,30 +94,31 @@ impl Saga {
         let notification = dispatched.subject;
         let mut tx = self.pool.begin().await?;
         let version = store::lock_aggregate(&mut tx, notification).await?;
-        let started = sqlx::query(
-            "INSERT INTO sagas (notification_id, operation_id, recipient, is_escalation, status)
-             VALUES ($1, $2, $3, EXISTS (SELECT FROM escalations WHERE escalation_id = $1), 'running')
-             ON CONFLICT DO NOTHING",
+        // The saga, the request and the recipient's preferences in one round trip.
+        let start: Start = sqlx::query_as(
+            "WITH started AS (
+                 INSERT INTO sagas (notification_id, operation_id, recipient, is_escalation, status)
+                 VALUES ($1, $2, $3, EXISTS (SELECT FROM escalations WHERE escalation_id = $1), 'running')
+                 ON CONFLICT DO NOTHING
+                 RETURNING notification_id
+             )
+             SELECT EXISTS (SELECT FROM started) AS started,
+                    (SELECT document FROM events WHERE aggregate_id = $1 AND version = 1) AS request,
+                    p.channels, p.email, p.webhook_url
+             FROM (VALUES (1)) AS one
+             LEFT JOIN user_preferences p ON p.user_id = $3",
         )
         .bind(notification)
         .bind(dispatched.operationid)
         .bind(dispatched.userid.as_str())
-        .execute(&mut *tx)
-        .await?
-        .rows_affected()
-            == 1;
-        if !started {
+        .fetch_one(&mut *tx)
+        .await?;
+        if !start.started {
             return Ok(());
         }
-        let requested = escalate::requested(&mut tx, notification).await?;
-        let preferences: Option<(Vec<String>, Option<String>, Option<String>)> = sqlx::query_as(
-            "SELECT channels, email, webhook_url FROM user_preferences WHERE user_id = $1",
-        )
-        .bind(dispatched.userid.as_str())
-        .fetch_optional(&mut *tx)
-        .await?;
-        let (preferred, email, webhook) = match preferences {
-            Some((channels, email, webhook)) => (parse_channels(&channels)?, email, webhook),
+        let requested = escalate::request_data(notification, start.request)?;
+        let (preferred, email, webhook) = match start.channels {
+            Some(channels) => (parse_channels(&channels)?, start.email, start.webhook_url),
             None => (vec![Channel::Desktop], None, None),
         };
         let channels = if requested.channels.is_empty() {
