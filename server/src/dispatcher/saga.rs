@@ -186,7 +186,9 @@ impl Saga {
             }
         }
         if !waiting {
-            self.complete_if_done(&mut tx, &mut pending).await?;
+            let states = channel_states(&mut tx, notification).await?;
+            self.complete_if_done(&mut tx, &mut pending, &states)
+                .await?;
         }
         store::append(&mut tx, &pending.events).await?;
         tx.commit().await?;
@@ -222,18 +224,28 @@ impl Saga {
                 Some(self.config.retry_base_ms.saturating_mul(doubling)),
             )
         };
-        sqlx::query(
-            "UPDATE deliveries SET status = $2, detail = $3,
-                    next_attempt_at = now() + make_interval(secs => $4::double precision / 1000)
-             WHERE id = $1",
+        // The update and every channel's state after it in one round trip: the other channels
+        // as the statement's snapshot has them, this one as the update leaves it.
+        let states: Vec<(String, String)> = sqlx::query_as(
+            "WITH updated AS (
+                 UPDATE deliveries SET status = $2, detail = $3,
+                        next_attempt_at = now() + make_interval(secs => $4::double precision / 1000)
+                 WHERE id = $1
+                 RETURNING channel, status
+             )
+             SELECT channel, status FROM updated
+             UNION ALL
+             SELECT channel, status FROM deliveries WHERE notification_id = $5 AND id <> $1",
         )
         .bind(outcome.delivery_id)
         .bind(status)
         .bind(&outcome.detail)
         .bind(retry_in_ms.map(|ms| ms as f64))
-        .execute(&mut *tx)
+        .bind(event.subject)
+        .fetch_all(&mut *tx)
         .await?;
-        self.complete_if_done(&mut tx, &mut pending).await?;
+        self.complete_if_done(&mut tx, &mut pending, &states)
+            .await?;
         store::append(&mut tx, &pending.events).await?;
         tx.commit().await?;
         Ok(())
@@ -343,7 +355,9 @@ impl Saga {
             detail,
             permanent: true,
         }));
-        self.complete_if_done(&mut tx, &mut pending).await?;
+        let states = channel_states(&mut tx, notification).await?;
+        self.complete_if_done(&mut tx, &mut pending, &states)
+            .await?;
         store::append(&mut tx, &pending.events).await?;
         tx.commit().await?;
         Ok(true)
@@ -386,18 +400,14 @@ impl Saga {
         Ok(Some((pending, delivery)))
     }
 
-    /// When every channel has an outcome: the notification's final event, and an escalation
-    /// when it failed.
+    /// When every channel has an outcome (`rows`: each delivery's channel and status): the
+    /// notification's final event, and an escalation when it failed.
     async fn complete_if_done(
         &self,
         tx: &mut PgConnection,
         pending: &mut Pending,
+        rows: &[(String, String)],
     ) -> Result<(), HandleError> {
-        let rows: Vec<(String, String)> =
-            sqlx::query_as("SELECT channel, status FROM deliveries WHERE notification_id = $1")
-                .bind(pending.aggregate)
-                .fetch_all(&mut *tx)
-                .await?;
         if rows
             .iter()
             .any(|(_, status)| status == "pending" || status == "retry_wait")
@@ -441,6 +451,17 @@ impl Saga {
 fn parse_channel(name: &str) -> Result<Channel, HandleError> {
     serde_json::from_value(serde_json::Value::String(name.to_owned()))
         .map_err(|e| HandleError::Failed(format!("bad channel {name:?} in the write DB: {e}")))
+}
+
+/// Each delivery of `notification`: its channel and status.
+async fn channel_states(
+    tx: &mut PgConnection,
+    notification: Uuid,
+) -> Result<Vec<(String, String)>, sqlx::Error> {
+    sqlx::query_as("SELECT channel, status FROM deliveries WHERE notification_id = $1")
+        .bind(notification)
+        .fetch_all(tx)
+        .await
 }
 
 fn parse_channels(names: &[String]) -> Result<Vec<Channel>, HandleError> {
