@@ -21,7 +21,7 @@ use notify_shared::UserId;
 use notify_shared::api::Priority;
 use notify_shared::user_id::InvalidUserId;
 
-pub use daemon::{DaemonCommand, DaemonInstallArgs, DaemonRunArgs, KINDS, WatchArgs};
+pub use daemon::{DaemonCommand, DaemonInstallArgs, DaemonRunArgs, WatchArgs};
 pub use inbox::{ListArgs, ReadArgs, ShowArgs, UnreadArgs};
 pub use outbox::{CancelArgs, SentArgs, StatusArgs};
 pub use prefs::{PrefsArgs, PrefsCommand, PrefsSetArgs};

@@ -157,6 +157,25 @@ impl Event {
     }
 }
 
+/// Every event kind, as [`Event::kind`] names it: the `type` of each event between `notify.`
+/// and `.v1`.
+pub const KINDS: [&str; 14] = [
+    "notification.requested",
+    "notification.dispatched",
+    "notification.cancelled",
+    "delivery.requested",
+    "delivery.succeeded",
+    "delivery.failed",
+    "notification.delivered",
+    "notification.failed",
+    "notification.escalated",
+    "notification.read",
+    "notification.unread",
+    "inbox.read_all",
+    "preferences.updated",
+    "operation.resolved",
+];
+
 /// Data of `notification.requested`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NotificationRequested {
@@ -334,6 +353,20 @@ mod tests {
         for event in events {
             let json = serde_json::to_value(sample(event.clone())).expect("serializes");
             assert_eq!(json["type"], format!("notify.{}.v1", event.kind()));
+        }
+    }
+
+    #[test]
+    fn every_kind_is_an_event_type() {
+        for kind in KINDS {
+            let json = serde_json::json!({ "type": format!("notify.{kind}.v1"), "data": {} });
+            // Known types may still want fields; only an unknown one is "unknown variant".
+            if let Err(error) = serde_json::from_value::<Event>(json) {
+                assert!(
+                    !error.to_string().contains("unknown variant"),
+                    "{kind}: {error}"
+                );
+            }
         }
     }
 

@@ -4,24 +4,7 @@ use std::ffi::OsString;
 
 use clap::builder::PossibleValuesParser;
 use clap::{Args, Subcommand};
-
-/// The event kinds `--kind` accepts: the `type` of each event between `notify.` and `.v1`.
-pub const KINDS: [&str; 14] = [
-    "notification.requested",
-    "notification.dispatched",
-    "notification.cancelled",
-    "delivery.requested",
-    "delivery.succeeded",
-    "delivery.failed",
-    "notification.delivered",
-    "notification.failed",
-    "notification.escalated",
-    "notification.read",
-    "notification.unread",
-    "inbox.read_all",
-    "preferences.updated",
-    "operation.resolved",
-];
+use notify_shared::event::KINDS;
 
 pub(super) const WATCH_LONG_ABOUT: &str = "\
 Print your events as they happen, through notifyd.
@@ -140,24 +123,4 @@ pub struct DaemonInstallArgs {
     /// Replace a unit file that differs from the one notify would write
     #[arg(long)]
     pub force: bool,
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use notify_shared::event::Event;
-
-    #[test]
-    fn every_kind_is_an_event_type() {
-        for kind in KINDS {
-            let json = serde_json::json!({ "type": format!("notify.{kind}.v1"), "data": {} });
-            // Known types may still want fields; only an unknown one is "unknown variant".
-            if let Err(error) = serde_json::from_value::<Event>(json) {
-                assert!(
-                    !error.to_string().contains("unknown variant"),
-                    "{kind}: {error}"
-                );
-            }
-        }
-    }
 }

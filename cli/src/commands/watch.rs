@@ -10,11 +10,12 @@ use std::io::Write;
 use chrono::{Local, TimeZone};
 use notify_shared::event::{DeliveryOutcome, Envelope, Event};
 
-use crate::cli::{Globals, KINDS, WatchArgs};
+use crate::cli::{Globals, WatchArgs};
 use crate::daemon::Daemon;
 use crate::error::Error;
 use crate::output::{Mode, write_json, write_line};
 use crate::render::{clean_line, headline, name, truncate};
+use notify_shared::event::KINDS;
 
 /// The longest description of a new notification's title or first line.
 const MAX_HEADLINE: usize = 80;

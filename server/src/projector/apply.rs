@@ -230,13 +230,6 @@ async fn project(
     resolved: &mut Vec<Resolved>,
 ) -> Result<(), sqlx::Error> {
     match &e.event {
-        Event::NotificationRequested(_)
-        | Event::NotificationDispatched(_)
-        | Event::DeliveryRequested(_)
-        | Event::DeliverySucceeded(_)
-        | Event::DeliveryFailed(_)
-        | Event::NotificationDelivered(_)
-        | Event::NotificationFailed(_) => resolved.extend(wave::apply(conn, &[e]).await?),
         Event::NotificationCancelled(data) => {
             set_status(conn, e.subject, "cancelled").await?;
             resolved.extend(settle::sends(conn, &[e.subject], &[e.time]).await?);
@@ -285,6 +278,8 @@ async fn project(
             resolved.push(applied(conn, e, OperationKind::Preferences, None).await?);
         }
         Event::OperationResolved(_) => {}
+        // The pipeline's kinds (`wave::is_pipeline`): a wave of one.
+        _ => resolved.extend(wave::apply(conn, &[e]).await?),
     }
     Ok(())
 }
