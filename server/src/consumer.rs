@@ -33,6 +33,11 @@ pub enum HandleError {
     Failed(String),
 }
 
+/// An attempt number from a message as the write DB stores it (`integer`).
+pub fn attempt_number(attempt: u32) -> Result<i32, HandleError> {
+    i32::try_from(attempt).map_err(|e| HandleError::Failed(e.to_string()))
+}
+
 impl From<sqlx::Error> for HandleError {
     fn from(error: sqlx::Error) -> Self {
         if db::is_transient(&error) {

@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use super::escalate;
 use crate::config::DeliveryConfig;
-use crate::consumer::HandleError;
+use crate::consumer::{HandleError, attempt_number};
 use crate::projector::apply::name;
 use crate::store;
 
@@ -466,10 +466,6 @@ async fn channel_states(
 
 fn parse_channels(names: &[String]) -> Result<Vec<Channel>, HandleError> {
     names.iter().map(|name| parse_channel(name)).collect()
-}
-
-fn attempt_number(attempt: u32) -> Result<i32, HandleError> {
-    i32::try_from(attempt).map_err(|e| HandleError::Failed(e.to_string()))
 }
 
 /// The stored document of an event, typed.

@@ -22,7 +22,7 @@ use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 use super::attempt::Attempt;
-use crate::consumer::{self, HandleError, Queue};
+use crate::consumer::{self, HandleError, Queue, attempt_number};
 use crate::projector::apply::name;
 use crate::{failpoint, store};
 
@@ -43,6 +43,17 @@ pub struct Job {
     pub notification: NotificationRequested,
     /// The recipient's webhook signing secret (webhook channel only).
     pub webhook_secret: Option<String>,
+}
+
+/// What an attempt reads first: whether the delivery is settled, whether this call noted the
+/// send, the notification's request, and the webhook secret.
+#[derive(Debug, sqlx::FromRow)]
+struct AttemptStart {
+    succeeded_before: bool,
+    attempt_settled: bool,
+    noted: bool,
+    request: Option<sqlx::types::Json<Envelope>>,
+    webhook_secret: Option<String>,
 }
 
 /// A channel worker.
@@ -82,31 +93,38 @@ impl Worker {
         if request.channel != self.channel {
             return Ok(());
         }
-        // One round trip for everything the attempt needs to know first.
-        let (succeeded_before, attempt_settled, request_document, webhook_secret): (
-            bool,
-            bool,
-            Option<sqlx::types::Json<Envelope>>,
-            Option<String>,
-        ) = sqlx::query_as(
-            "SELECT coalesce(bool_or(o.succeeded), false), coalesce(bool_or(o.attempt = $2), false),
-                    (SELECT document FROM events WHERE aggregate_id = $3 AND version = 1),
+        // One round trip for everything the attempt needs to know first, and the send noted
+        // (committed before the effect) unless the attempt is settled.
+        let start: AttemptStart = sqlx::query_as(
+            "WITH settled AS (
+                 SELECT coalesce(bool_or(succeeded), false) AS succeeded_before,
+                        coalesce(bool_or(attempt = $2), false) AS attempt_settled
+                 FROM delivery_outcomes WHERE delivery_id = $1
+             ), noted AS (
+                 INSERT INTO delivery_sends (delivery_id, attempt)
+                 SELECT $1, $2 FROM settled WHERE NOT (succeeded_before OR attempt_settled)
+                 ON CONFLICT DO NOTHING
+                 RETURNING 1
+             )
+             SELECT s.succeeded_before, s.attempt_settled, EXISTS (SELECT FROM noted) AS noted,
+                    (SELECT document FROM events WHERE aggregate_id = $3 AND version = 1) AS request,
                     CASE WHEN $5 THEN (SELECT webhook_secret FROM user_preferences WHERE user_id = $4) END
-             FROM delivery_outcomes o WHERE o.delivery_id = $1",
+                        AS webhook_secret
+             FROM settled s",
         )
         .bind(request.delivery_id)
-        .bind(i64::from(request.attempt))
+        .bind(attempt_number(request.attempt)?)
         .bind(envelope.subject)
         .bind(envelope.userid.as_str())
         .bind(self.channel == Channel::Webhook)
         .fetch_one(&self.pool)
         .await?;
-        if succeeded_before || attempt_settled {
+        if start.succeeded_before || start.attempt_settled {
             tracing::info!(delivery = %request.delivery_id, attempt = request.attempt, "already settled; sending nothing");
             return Ok(());
         }
         let Some(Event::NotificationRequested(notification)) =
-            request_document.map(|json| json.0.event)
+            start.request.map(|json| json.0.event)
         else {
             return Err(HandleError::Failed(format!(
                 "notification {} has no request",
@@ -120,18 +138,10 @@ impl Worker {
             address: request.address.clone(),
             recipient: envelope.userid.clone(),
             notification,
-            webhook_secret,
+            webhook_secret: start.webhook_secret,
         };
-        let repeated = sqlx::query(
-            "INSERT INTO delivery_sends (delivery_id, attempt) VALUES ($1, $2) \
-             ON CONFLICT DO NOTHING",
-        )
-        .bind(request.delivery_id)
-        .bind(i64::from(request.attempt) as i32)
-        .execute(&self.pool)
-        .await?
-        .rows_affected()
-            == 0;
+        // Noted before by an attempt that crashed (or another worker) after sending, perhaps.
+        let repeated = !start.noted;
         let attempt = deliver(job).await;
         failpoint::hit("worker.after_send");
         self.record(&envelope, request, attempt, repeated).await
@@ -155,7 +165,7 @@ impl Worker {
         let first =
             sqlx::query("INSERT INTO delivery_outcomes VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
                 .bind(request.delivery_id)
-                .bind(i64::from(request.attempt) as i32)
+                .bind(attempt_number(request.attempt)?)
                 .bind(succeeded)
                 .execute(&mut *tx)
                 .await?
@@ -191,7 +201,7 @@ impl Worker {
                 "INSERT INTO effect_duplicates (delivery_id, attempt, channel) VALUES ($1, $2, $3)",
             )
             .bind(request.delivery_id)
-            .bind(i64::from(request.attempt) as i32)
+            .bind(attempt_number(request.attempt)?)
             .bind(name(&self.channel))
             .execute(&mut *tx)
             .await?;
