@@ -8,7 +8,9 @@
 //! reason returns the delivery to the queue, until the limit dead-letters it; a message that is
 //! not an event is dead-lettered at once.
 
+use std::collections::HashSet;
 use std::future::Future;
+use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use futures::StreamExt;
@@ -19,6 +21,7 @@ use lapin::types::FieldTable;
 use notify_shared::event::Envelope;
 use secrecy::SecretString;
 use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
 
 use crate::{broker, db};
 
@@ -101,6 +104,7 @@ where
         )
         .await?;
     tracing::info!(role = queue.role, queue = queue.name, "consuming");
+    let handling = Mutex::new(HashSet::new());
     let mut under_way = FuturesUnordered::new();
     loop {
         tokio::select! {
@@ -108,7 +112,7 @@ where
             next = consumer.next(), if under_way.len() < usize::from(queue.concurrency) => {
                 let delivery =
                     next.ok_or_else(|| anyhow::anyhow!("the broker cancelled the consumer"))??;
-                under_way.push(settle(queue, delivery, shutdown, handle));
+                under_way.push(settle(queue, delivery, shutdown, handle, &handling));
             }
             () = shutdown.cancelled() => break,
         }
@@ -119,12 +123,15 @@ where
     Ok(())
 }
 
-/// Handles one delivery and acks, holds or returns it.
+/// Handles one delivery and acks, holds or returns it. `handling` holds the ids of the events
+/// being handled: a copy of one of them (published twice, or redelivered) waits until it is
+/// done and then finds its effect recorded, rather than racing it (a worker would send twice).
 async fn settle<H, Fut>(
     queue: Queue,
     delivery: Delivery,
     shutdown: &CancellationToken,
     handle: &H,
+    handling: &Mutex<HashSet<Uuid>>,
 ) -> Result<(), lapin::Error>
 where
     H: Fn(Envelope) -> Fut,
@@ -140,6 +147,15 @@ where
                     multiple: false,
                 })
                 .await;
+        }
+    };
+    let _handling = loop {
+        if let Some(guard) = Handling::start(handling, envelope.id) {
+            break guard;
+        }
+        tokio::select! {
+            () = tokio::time::sleep(COPY_WAIT) => {}
+            () = shutdown.cancelled() => return Ok(()),
         }
     };
     let mut backoff = Duration::from_millis(100);
@@ -165,5 +181,59 @@ where
                     .await;
             }
         }
+    }
+}
+
+/// How often a copy of an event being handled looks whether it is done.
+const COPY_WAIT: Duration = Duration::from_millis(10);
+
+/// An event id in the set of events being handled, removed when dropped (also when the
+/// handler is cancelled).
+struct Handling<'a> {
+    set: &'a Mutex<HashSet<Uuid>>,
+    id: Uuid,
+}
+
+impl<'a> Handling<'a> {
+    /// `None` when the event is already being handled.
+    fn start(set: &'a Mutex<HashSet<Uuid>>, id: Uuid) -> Option<Self> {
+        let inserted = set
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(id);
+        // Not `then_some`: a guard built for nothing would remove the id when dropped.
+        if inserted {
+            Some(Self { set, id })
+        } else {
+            None
+        }
+    }
+}
+
+impl Drop for Handling<'_> {
+    fn drop(&mut self) {
+        self.set
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(&self.id);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_copy_of_an_event_being_handled_waits_until_it_is_done() {
+        let handling = Mutex::new(HashSet::new());
+        let (event, other) = (Uuid::now_v7(), Uuid::now_v7());
+        let first = Handling::start(&handling, event).expect("not handled yet");
+        assert!(Handling::start(&handling, event).is_none(), "a copy waits");
+        assert!(Handling::start(&handling, other).is_some(), "others do not");
+        drop(first);
+        assert!(
+            Handling::start(&handling, event).is_some(),
+            "done: the copy goes"
+        );
     }
 }
