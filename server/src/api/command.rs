@@ -1,9 +1,11 @@
 //! The frame every command runs in: one write-DB transaction holding the idempotency claim,
-//! the command's events and its recorded answer (see [`idempotency`](super::idempotency)).
+//! the command's events and its recorded answer (see [`idempotency`](super::idempotency)). The
+//! events and the answer are written together, by one statement, when the command finishes.
 
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use notify_shared::UserId;
+use notify_shared::event::Envelope;
 use serde::Serialize;
 use sqlx::{PgConnection, Postgres, Transaction};
 use uuid::Uuid;
@@ -11,14 +13,17 @@ use uuid::Uuid;
 use super::AppState;
 use super::error::ApiError;
 use super::idempotency::{self, Claim, Stored};
+use crate::store::{self, Answer};
 
-/// A command in progress: its transaction, operation id and fingerprint.
+/// A command in progress: its transaction, operation id, fingerprint and the events it will
+/// append.
 #[derive(Debug)]
 pub(super) struct Command {
     tx: Transaction<'static, Postgres>,
     principal: UserId,
     operation_id: Uuid,
     fingerprint: Vec<u8>,
+    events: Vec<Envelope>,
 }
 
 /// What beginning a command found.
@@ -49,6 +54,7 @@ impl Command {
                 principal: principal.clone(),
                 operation_id,
                 fingerprint,
+                events: Vec::new(),
             })),
         }
     }
@@ -58,25 +64,32 @@ impl Command {
         self.operation_id
     }
 
-    /// The transaction, for the command's reads and appends.
+    /// The transaction, for the command's reads and other writes.
     pub(super) fn conn(&mut self) -> &mut PgConnection {
         &mut self.tx
     }
 
-    /// Records `body` as the answer, commits, and answers `202 Accepted` with it.
+    /// Adds `events` to what the command appends when it finishes (aggregates it appends to
+    /// are locked by then: [`store::lock_aggregate`]).
+    pub(super) fn append(&mut self, events: impl IntoIterator<Item = Envelope>) {
+        self.events.extend(events);
+    }
+
+    /// Appends the command's events and records `body` as the answer, in one statement;
+    /// commits, and answers `202 Accepted` with it.
     pub(super) async fn finish<B: Serialize>(mut self, body: &B) -> Result<Response, ApiError> {
         let stored = Stored {
             status: StatusCode::ACCEPTED,
             body: serde_json::to_string(body).map_err(|e| ApiError::Internal(e.into()))?,
         };
-        idempotency::record(
-            &mut self.tx,
-            &self.principal,
-            self.operation_id,
-            &self.fingerprint,
-            &stored,
-        )
-        .await?;
+        let answer = Answer {
+            key: self.operation_id,
+            principal: self.principal.as_str(),
+            request_hash: &self.fingerprint,
+            status: stored.status.as_u16() as i16,
+            body: &stored.body,
+        };
+        store::append_answered(&mut self.tx, &self.events, &answer).await?;
         self.tx.commit().await?;
         Ok(accepted(self.operation_id, stored))
     }

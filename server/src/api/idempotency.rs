@@ -3,8 +3,9 @@
 //! The key is the operation id. Inside the command's transaction, [`claim`] takes a
 //! transaction-scoped advisory lock on the key: if another transaction holds it, the first
 //! request is still in flight (409). Otherwise a stored record means a repeat: the same body
-//! gets the first response again, a different body 422. [`record`] stores the response in the
-//! same transaction as the command's events, so either both exist or neither does.
+//! gets the first response again, a different body 422. The command's frame
+//! ([`Command::finish`](super::command::Command::finish)) stores the response with the
+//! command's events, in one statement, so either both exist or neither does.
 
 use axum::http::{HeaderMap, StatusCode};
 use notify_shared::UserId;
@@ -27,7 +28,7 @@ pub struct Stored {
 /// What a claim found.
 #[derive(Debug)]
 pub enum Claim {
-    /// The key is new: go ahead, then [`record`] the answer.
+    /// The key is new: go ahead, then record the answer with the command's events.
     Fresh,
     /// The same request was answered before.
     Replay(Stored),
@@ -104,26 +105,4 @@ pub async fn claim(
             claimed.answer_status
         ))),
     }
-}
-
-/// Stores the answer to the request claimed under `key`.
-pub async fn record(
-    conn: &mut PgConnection,
-    principal: &UserId,
-    key: Uuid,
-    fingerprint: &[u8],
-    stored: &Stored,
-) -> Result<(), ApiError> {
-    sqlx::query(
-        "INSERT INTO idempotency_keys (key, principal, request_hash, status, response)
-         VALUES ($1, $2, $3, $4, $5::json)",
-    )
-    .bind(key)
-    .bind(principal.as_str())
-    .bind(fingerprint)
-    .bind(stored.status.as_u16() as i16)
-    .bind(&stored.body)
-    .execute(conn)
-    .await?;
-    Ok(())
 }

@@ -101,7 +101,7 @@ async fn mark(
     } else {
         Event::NotificationUnread(NotificationUnread {})
     };
-    append_next(&mut command, id, &principal.user, version, event).await?;
+    append_next(&mut command, id, &principal.user, version, event);
     let operation_id = command.operation_id();
     command
         .finish(&CommandAccepted {
@@ -136,7 +136,7 @@ pub(super) async fn read_all(
     let inbox = inbox_id(&principal.user);
     let version = store::lock_aggregate(command.conn(), inbox).await?;
     let event = Event::InboxReadAll(InboxReadAll { up_to: Utc::now() });
-    append_next(&mut command, inbox, &principal.user, version, event).await?;
+    append_next(&mut command, inbox, &principal.user, version, event);
     let operation_id = command.operation_id();
     command
         .finish(&CommandAccepted {
@@ -154,24 +154,16 @@ pub fn inbox_id(user: &UserId) -> Uuid {
     )
 }
 
-/// Appends `event` as the version after `current` of `aggregate` (locked by the caller with
-/// [`store::lock_aggregate`]).
-async fn append_next(
-    command: &mut Command,
-    aggregate: Uuid,
-    user: &UserId,
-    current: u64,
-    event: Event,
-) -> Result<(), ApiError> {
-    let operation = command.operation_id();
+/// Adds `event` to the command's events as the version after `current` of `aggregate` (locked
+/// by the caller with [`store::lock_aggregate`]).
+fn append_next(command: &mut Command, aggregate: Uuid, user: &UserId, current: u64, event: Event) {
     let envelope = Envelope::new(
         SOURCE,
-        operation,
+        command.operation_id(),
         aggregate,
         user.clone(),
         current + 1,
         event,
     );
-    store::append(command.conn(), &[envelope]).await?;
-    Ok(())
+    command.append([envelope]);
 }

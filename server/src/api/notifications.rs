@@ -118,7 +118,7 @@ pub async fn send(
             recipient,
         });
     }
-    store::append(command.conn(), &events).await?;
+    command.append(events);
     if let Some(deliver_at) = deliver_at {
         schedule(command.conn(), operation_id, &notifications, deliver_at).await?;
     }
@@ -281,7 +281,7 @@ pub(super) async fn cancel(
                 version + 1,
                 event,
             );
-            store::append(command.conn(), &[envelope]).await?;
+            command.append([envelope]);
             sqlx::query(
                 "UPDATE scheduled_notifications SET state = 'cancelled', changed_at = now()
                  WHERE notification_id = $1",

@@ -160,7 +160,7 @@ pub(super) async fn put(
         version + 1,
         event,
     );
-    store::append(command.conn(), &[envelope]).await?;
+    command.append([envelope]);
     let answer = PreferencesAccepted {
         operation_id,
         status: OperationStatus::Accepted,

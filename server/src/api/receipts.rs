@@ -110,7 +110,7 @@ pub(super) async fn receipt(
             version + 1,
             event,
         );
-        store::append(command.conn(), &[envelope]).await?;
+        command.append([envelope]);
     }
     let operation_id = command.operation_id();
     command

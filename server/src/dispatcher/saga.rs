@@ -67,10 +67,11 @@ struct DeliveryRow {
     status: String,
 }
 
-/// What starting a saga reads: whether this call started it, the notification's request, and
-/// the recipient's preferences (no channels: none set).
+/// What starting a saga reads: the notification's version, whether this call started the saga,
+/// the notification's request, and the recipient's preferences (no channels: none set).
 #[derive(Debug, sqlx::FromRow)]
 struct Start {
+    version: i32,
     started: bool,
     request: Option<Document>,
     channels: Option<Vec<String>>,
@@ -78,9 +79,11 @@ struct Start {
     webhook_url: Option<String>,
 }
 
-/// A delivery of a running saga, with what the saga's events need.
+/// A delivery of a running saga, with what the saga's events need (the notification's version
+/// among them).
 #[derive(Debug, sqlx::FromRow)]
 struct RunningDelivery {
+    version: i32,
     operation_id: Uuid,
     recipient: String,
     #[sqlx(flatten)]
@@ -93,29 +96,36 @@ impl Saga {
     pub async fn start(&self, dispatched: &Envelope) -> Result<(), HandleError> {
         let notification = dispatched.subject;
         let mut tx = self.pool.begin().await?;
-        let version = store::lock_aggregate(&mut tx, notification).await?;
-        // The saga, the request and the recipient's preferences in one round trip.
+        // The notification's lock and version, the saga, the request and the recipient's
+        // preferences in one round trip. The saga's insert takes its row from the lock's
+        // result, so it runs after the lock is granted (`lock_aggregate` reads the version on
+        // a fresh snapshot).
         let start: Start = sqlx::query_as(
-            "WITH started AS (
+            "WITH locked AS (
+                 SELECT lock_aggregate($1, $4) AS version
+             ), started AS (
                  INSERT INTO sagas (notification_id, operation_id, recipient, is_escalation, status)
-                 VALUES ($1, $2, $3, EXISTS (SELECT FROM escalations WHERE escalation_id = $1), 'running')
+                 SELECT $1, $2, $3, EXISTS (SELECT FROM escalations WHERE escalation_id = $1), 'running'
+                 FROM locked
                  ON CONFLICT DO NOTHING
                  RETURNING notification_id
              )
-             SELECT EXISTS (SELECT FROM started) AS started,
+             SELECT l.version, EXISTS (SELECT FROM started) AS started,
                     (SELECT document FROM events WHERE aggregate_id = $1 AND version = 1) AS request,
                     p.channels, p.email, p.webhook_url
-             FROM (VALUES (1)) AS one
+             FROM locked l
              LEFT JOIN user_preferences p ON p.user_id = $3",
         )
         .bind(notification)
         .bind(dispatched.operationid)
         .bind(dispatched.userid.as_str())
+        .bind(store::lock_key(notification))
         .fetch_one(&mut *tx)
         .await?;
         if !start.started {
             return Ok(());
         }
+        let version = store::version_of(start.version);
         let requested = escalate::request_data(notification, start.request)?;
         let (preferred, email, webhook) = match start.channels {
             Some(channels) => (parse_channels(&channels)?, start.email, start.webhook_url),
@@ -363,25 +373,24 @@ impl Saga {
         Ok(true)
     }
 
-    /// Locks the notification and reads its running saga and the delivery; `None` when the saga
-    /// is not running (finished, or not ours) or the delivery is unknown.
+    /// Locks the notification and reads its version, its running saga and the delivery in one
+    /// round trip (migrations/write/0008); `None` when the saga is not running (finished, or not
+    /// ours) or the delivery is unknown.
     async fn lock(
         &self,
         tx: &mut PgConnection,
         notification: Uuid,
         delivery_id: Uuid,
     ) -> Result<Option<(Pending, DeliveryRow)>, HandleError> {
-        let version = store::lock_aggregate(tx, notification).await?;
-        let found: Option<RunningDelivery> = sqlx::query_as(
-            "SELECT s.operation_id, s.recipient, d.notification_id, d.channel, d.address, d.attempt, d.status
-             FROM sagas s JOIN deliveries d ON d.notification_id = s.notification_id
-             WHERE s.notification_id = $1 AND s.status = 'running' AND d.id = $2",
-        )
-        .bind(notification)
-        .bind(delivery_id)
-        .fetch_optional(&mut *tx)
-        .await?;
+        let found: Option<RunningDelivery> =
+            sqlx::query_as("SELECT * FROM lock_running_delivery($1, $2, $3)")
+                .bind(notification)
+                .bind(store::lock_key(notification))
+                .bind(delivery_id)
+                .fetch_optional(&mut *tx)
+                .await?;
         let Some(RunningDelivery {
+            version,
             operation_id: operation,
             recipient,
             delivery,
@@ -394,7 +403,7 @@ impl Saga {
             aggregate: delivery.notification_id,
             user,
             operation,
-            version,
+            version: store::version_of(version),
             events: Vec::new(),
         };
         Ok(Some((pending, delivery)))

@@ -161,16 +161,25 @@ impl Worker {
             Attempt::Failed { detail, permanent } => (false, detail, permanent),
         };
         let mut tx = self.pool.begin().await?;
-        let version = store::lock_aggregate(&mut tx, envelope.subject).await?;
-        let first =
-            sqlx::query("INSERT INTO delivery_outcomes VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
-                .bind(request.delivery_id)
-                .bind(attempt_number(request.attempt)?)
-                .bind(succeeded)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected()
-                == 1;
+        // The notification's lock and version, then the outcome row, in one round trip: the
+        // insert takes its row from the lock's result, so it runs after the lock is granted
+        // (as `lock_aggregate` reads the version on a fresh snapshot).
+        let (version, first): (i32, bool) = sqlx::query_as(
+            "WITH locked AS (
+                 SELECT lock_aggregate($4, $5) AS version
+             ), first AS (
+                 INSERT INTO delivery_outcomes SELECT $1, $2, $3 FROM locked
+                 ON CONFLICT DO NOTHING RETURNING 1
+             )
+             SELECT version, EXISTS (SELECT FROM first) FROM locked",
+        )
+        .bind(request.delivery_id)
+        .bind(attempt_number(request.attempt)?)
+        .bind(succeeded)
+        .bind(envelope.subject)
+        .bind(store::lock_key(envelope.subject))
+        .fetch_one(&mut *tx)
+        .await?;
         if first {
             let outcome = DeliveryOutcome {
                 delivery_id: request.delivery_id,
@@ -190,7 +199,7 @@ impl Worker {
                 envelope.operationid,
                 envelope.subject,
                 envelope.userid.clone(),
-                version + 1,
+                store::version_of(version) + 1,
                 event,
             );
             store::append(&mut tx, &[recorded]).await?;
