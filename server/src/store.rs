@@ -1,101 +1,98 @@
 //! The event store: appends events and their outbox rows to the write DB.
 //!
 //! Appending is one statement inside the caller's transaction, so a command's events, their
-//! outbox rows and its idempotency record (written by the same statement) commit together or
-//! not at all. This module never publishes anything; the relay does.
+//! outbox rows and what else the command writes commit together or not at all. A caller that
+//! writes something with its events in the same round trip puts [`APPEND`] into its own
+//! statement (the idempotency answer of a command, a saga's deliveries). This module never
+//! publishes anything; the relay does, woken by a trigger on the outbox (migrations/write/0009).
+
+use std::sync::LazyLock;
 
 use notify_shared::event::Envelope;
 use sqlx::PgConnection;
+use sqlx::postgres::{PgArguments, Postgres};
+use sqlx::query::Query;
 use uuid::Uuid;
 
 /// The LISTEN/NOTIFY channel that wakes the relay when outbox rows commit.
 pub const OUTBOX_CHANNEL: &str = "notify_outbox";
 
-/// Appends `events` and one outbox row each; the relay is notified when the transaction
-/// commits. A second event with the same aggregate id and version fails the whole append.
-pub async fn append(conn: &mut PgConnection, events: &[Envelope]) -> Result<(), sqlx::Error> {
-    write(conn, events, None).await
-}
+/// The common table expressions that append the events bound by [`Events::bind`] (parameters
+/// `$1` to `$7`) and one outbox row each, for `WITH {APPEND}, … SELECT …`. A second event with
+/// the same aggregate id and version fails the whole statement.
+pub const APPEND: &str = "appended AS (
+         INSERT INTO events (id, aggregate_id, version, kind, user_id, operation_id, document)
+         SELECT id, aggregate_id, version, kind, user_id, operation_id, document::json
+         FROM UNNEST($1::uuid[], $2::uuid[], $3::int[], $4::text[], $5::text[], $6::uuid[], $7::text[])
+              AS e (id, aggregate_id, version, kind, user_id, operation_id, document)
+         RETURNING position
+     ), queued AS (
+         INSERT INTO outbox (position) SELECT position FROM appended
+     )";
 
-/// A command's answer, recorded under its idempotency key in the same statement as the
-/// command's events (see `api::idempotency`), so either both exist or neither does.
+/// Events to append, as the columns [`APPEND`] inserts.
 #[derive(Debug)]
-pub struct Answer<'a> {
-    /// The idempotency key (the operation id).
-    pub key: Uuid,
-    /// Who made the request.
-    pub principal: &'a str,
-    /// The request's fingerprint.
-    pub request_hash: &'a [u8],
-    /// The answer's HTTP status.
-    pub status: i16,
-    /// The answer's JSON body.
-    pub body: &'a str,
+pub struct Events<'a> {
+    ids: Vec<Uuid>,
+    aggregates: Vec<Uuid>,
+    versions: Vec<i32>,
+    kinds: Vec<&'static str>,
+    users: Vec<&'a str>,
+    operations: Vec<Uuid>,
+    documents: Vec<String>,
 }
 
-/// Appends `events` as [`append`] does (none is fine) and records `answer` with them, in one
-/// round trip.
-pub async fn append_answered(
-    conn: &mut PgConnection,
-    events: &[Envelope],
-    answer: &Answer<'_>,
-) -> Result<(), sqlx::Error> {
-    write(conn, events, Some(answer)).await
-}
-
-async fn write(
-    conn: &mut PgConnection,
-    events: &[Envelope],
-    answer: Option<&Answer<'_>>,
-) -> Result<(), sqlx::Error> {
-    let mut ids = Vec::with_capacity(events.len());
-    let mut aggregates = Vec::with_capacity(events.len());
-    let mut versions = Vec::with_capacity(events.len());
-    let mut kinds = Vec::with_capacity(events.len());
-    let mut users = Vec::with_capacity(events.len());
-    let mut operations = Vec::with_capacity(events.len());
-    let mut documents = Vec::with_capacity(events.len());
-    for envelope in events {
-        ids.push(envelope.id);
-        aggregates.push(envelope.subject);
-        versions.push(i32::try_from(envelope.sequence).map_err(|e| sqlx::Error::Encode(e.into()))?);
-        kinds.push(envelope.event.kind());
-        users.push(envelope.userid.as_str());
-        operations.push(envelope.operationid);
-        documents.push(serde_json::to_string(envelope).map_err(|e| sqlx::Error::Encode(e.into()))?);
+impl<'a> Events<'a> {
+    /// The columns of `events`; fails when one does not serialize or its version is too large.
+    pub fn new(events: &'a [Envelope]) -> Result<Self, sqlx::Error> {
+        let mut columns = Self {
+            ids: Vec::with_capacity(events.len()),
+            aggregates: Vec::with_capacity(events.len()),
+            versions: Vec::with_capacity(events.len()),
+            kinds: Vec::with_capacity(events.len()),
+            users: Vec::with_capacity(events.len()),
+            operations: Vec::with_capacity(events.len()),
+            documents: Vec::with_capacity(events.len()),
+        };
+        for envelope in events {
+            let version =
+                i32::try_from(envelope.sequence).map_err(|e| sqlx::Error::Encode(e.into()))?;
+            let document =
+                serde_json::to_string(envelope).map_err(|e| sqlx::Error::Encode(e.into()))?;
+            columns.ids.push(envelope.id);
+            columns.aggregates.push(envelope.subject);
+            columns.versions.push(version);
+            columns.kinds.push(envelope.event.kind());
+            columns.users.push(envelope.userid.as_str());
+            columns.operations.push(envelope.operationid);
+            columns.documents.push(document);
+        }
+        Ok(columns)
     }
-    // One statement text for both: without an answer its parameters are NULL and `answered`
-    // inserts nothing; without events nobody is woken.
-    sqlx::query(
-        "WITH appended AS (
-             INSERT INTO events (id, aggregate_id, version, kind, user_id, operation_id, document)
-             SELECT id, aggregate_id, version, kind, user_id, operation_id, document::json
-             FROM UNNEST($1::uuid[], $2::uuid[], $3::int[], $4::text[], $5::text[], $6::uuid[], $7::text[])
-                  AS e (id, aggregate_id, version, kind, user_id, operation_id, document)
-             RETURNING position
-         ), queued AS (
-             INSERT INTO outbox (position) SELECT position FROM appended
-         ), answered AS (
-             INSERT INTO idempotency_keys (key, principal, request_hash, status, response)
-             SELECT $9, $10, $11, $12, $13::json WHERE $9::uuid IS NOT NULL
-         )
-         SELECT pg_notify($8, '') WHERE cardinality($1::uuid[]) > 0",
-    )
-    .bind(&ids)
-    .bind(&aggregates)
-    .bind(&versions)
-    .bind(&kinds)
-    .bind(&users)
-    .bind(&operations)
-    .bind(&documents)
-    .bind(OUTBOX_CHANNEL)
-    .bind(answer.map(|a| a.key))
-    .bind(answer.map(|a| a.principal))
-    .bind(answer.map(|a| a.request_hash))
-    .bind(answer.map(|a| a.status))
-    .bind(answer.map(|a| a.body))
-    .execute(conn)
-    .await?;
+
+    /// Binds the events as `$1` to `$7` of a statement that contains [`APPEND`]; bind the
+    /// statement's own parameters (`$8` on) after this.
+    pub fn bind<'q>(
+        &'q self,
+        query: Query<'q, Postgres, PgArguments>,
+    ) -> Query<'q, Postgres, PgArguments> {
+        query
+            .bind(&self.ids)
+            .bind(&self.aggregates)
+            .bind(&self.versions)
+            .bind(&self.kinds)
+            .bind(&self.users)
+            .bind(&self.operations)
+            .bind(&self.documents)
+    }
+}
+
+/// Appends `events` and one outbox row each; the relay is woken when the transaction commits.
+/// A second event with the same aggregate id and version fails the whole append.
+pub async fn append(conn: &mut PgConnection, events: &[Envelope]) -> Result<(), sqlx::Error> {
+    static SQL: LazyLock<String> = LazyLock::new(|| format!("WITH {APPEND} SELECT"));
+    let events = Events::new(events)?;
+    events.bind(sqlx::query(&SQL)).execute(conn).await?;
     Ok(())
 }
 

@@ -2,6 +2,8 @@
 //! the command's events and its recorded answer (see [`idempotency`](super::idempotency)). The
 //! events and the answer are written together, by one statement, when the command finishes.
 
+use std::sync::LazyLock;
+
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use notify_shared::UserId;
@@ -13,7 +15,7 @@ use uuid::Uuid;
 use super::AppState;
 use super::error::ApiError;
 use super::idempotency::{self, Claim, Stored};
-use crate::store::{self, Answer};
+use crate::store::{APPEND, Events};
 
 /// A command in progress: its transaction, operation id, fingerprint and the events it will
 /// append.
@@ -70,7 +72,7 @@ impl Command {
     }
 
     /// Adds `events` to what the command appends when it finishes (aggregates it appends to
-    /// are locked by then: [`store::lock_aggregate`]).
+    /// are locked by then: [`crate::store::lock_aggregate`]).
     pub(super) fn append(&mut self, events: impl IntoIterator<Item = Envelope>) {
         self.events.extend(events);
     }
@@ -82,14 +84,26 @@ impl Command {
             status: StatusCode::ACCEPTED,
             body: serde_json::to_string(body).map_err(|e| ApiError::Internal(e.into()))?,
         };
-        let answer = Answer {
-            key: self.operation_id,
-            principal: self.principal.as_str(),
-            request_hash: &self.fingerprint,
-            status: stored.status.as_u16() as i16,
-            body: &stored.body,
-        };
-        store::append_answered(&mut self.tx, &self.events, &answer).await?;
+        // The events and the answer in one round trip.
+        static SQL: LazyLock<String> = LazyLock::new(|| {
+            format!(
+                "WITH {APPEND}, answered AS (
+                     INSERT INTO idempotency_keys (key, principal, request_hash, status, response)
+                     VALUES ($8, $9, $10, $11, $12::json)
+                 )
+                 SELECT"
+            )
+        });
+        let events = Events::new(&self.events)?;
+        events
+            .bind(sqlx::query(&SQL))
+            .bind(self.operation_id)
+            .bind(self.principal.as_str())
+            .bind(&self.fingerprint)
+            .bind(stored.status.as_u16() as i16)
+            .bind(&stored.body)
+            .execute(&mut *self.tx)
+            .await?;
         self.tx.commit().await?;
         Ok(accepted(self.operation_id, stored))
     }

@@ -2,6 +2,8 @@
 //! aggregate lock (see [`store::lock_aggregate`]): start, record an outcome, retry, time out,
 //! complete. Events it appends go out through the outbox like every other.
 
+use std::sync::LazyLock;
+
 use notify_shared::UserId;
 use notify_shared::api::Channel;
 use notify_shared::event::{
@@ -15,7 +17,7 @@ use super::escalate;
 use crate::config::DeliveryConfig;
 use crate::consumer::{HandleError, attempt_number};
 use crate::projector::apply::name;
-use crate::store;
+use crate::store::{self, APPEND, Events};
 
 /// The `source` of the events the dispatcher records.
 pub(super) const SOURCE: &str = "/notify-server/dispatcher";
@@ -146,6 +148,7 @@ impl Saga {
         };
         // Only a saga whose every channel failed at once (or has none) is done at its start.
         let mut waiting = false;
+        let mut deliveries = NewDeliveries::default();
         for channel in channels {
             let delivery_id = Uuid::now_v7();
             let address = match channel {
@@ -171,20 +174,12 @@ impl Saga {
                     )),
                 ),
             };
-            sqlx::query(
-                "INSERT INTO deliveries (id, notification_id, recipient, channel, address, attempt, status, deadline, detail)
-                 VALUES ($1, $2, $3, $4, $5, 1, $6, now() + make_interval(secs => $7), $8)",
-            )
-            .bind(delivery_id)
-            .bind(notification)
-            .bind(dispatched.userid.as_str())
-            .bind(name(&channel))
-            .bind(address.unwrap_or_default())
-            .bind(status)
-            .bind(self.deadline_seconds(channel))
-            .bind(&detail)
-            .execute(&mut *tx)
-            .await?;
+            deliveries.ids.push(delivery_id);
+            deliveries.channels.push(name(&channel));
+            deliveries.addresses.push(address.unwrap_or_default());
+            deliveries.statuses.push(status);
+            deliveries.deadlines.push(self.deadline_seconds(channel));
+            deliveries.details.push(detail.clone());
             if let Some(detail) = detail {
                 pending.push(Event::DeliveryFailed(DeliveryOutcome {
                     delivery_id,
@@ -195,12 +190,24 @@ impl Saga {
                 }));
             }
         }
-        if !waiting {
+        if waiting {
+            write(&mut tx, &pending, &pending.events, None, &deliveries).await?;
+        } else {
+            // The escalation reads the failed deliveries: they are written first, alone.
+            write(&mut tx, &pending, &[], None, &deliveries).await?;
             let states = channel_states(&mut tx, notification).await?;
-            self.complete_if_done(&mut tx, &mut pending, &states)
+            let finished = self
+                .complete_if_done(&mut tx, &mut pending, &states)
                 .await?;
+            write(
+                &mut tx,
+                &pending,
+                &pending.events,
+                finished,
+                &NewDeliveries::default(),
+            )
+            .await?;
         }
-        store::append(&mut tx, &pending.events).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -254,9 +261,17 @@ impl Saga {
         .bind(event.subject)
         .fetch_all(&mut *tx)
         .await?;
-        self.complete_if_done(&mut tx, &mut pending, &states)
+        let finished = self
+            .complete_if_done(&mut tx, &mut pending, &states)
             .await?;
-        store::append(&mut tx, &pending.events).await?;
+        write(
+            &mut tx,
+            &pending,
+            &pending.events,
+            finished,
+            &NewDeliveries::default(),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -324,7 +339,14 @@ impl Saga {
             address: delivery.address,
             attempt: u32::try_from(attempt).unwrap_or(u32::MAX),
         }));
-        store::append(&mut tx, &pending.events).await?;
+        write(
+            &mut tx,
+            &pending,
+            &pending.events,
+            None,
+            &NewDeliveries::default(),
+        )
+        .await?;
         tx.commit().await?;
         Ok(true)
     }
@@ -366,9 +388,17 @@ impl Saga {
             permanent: true,
         }));
         let states = channel_states(&mut tx, notification).await?;
-        self.complete_if_done(&mut tx, &mut pending, &states)
+        let finished = self
+            .complete_if_done(&mut tx, &mut pending, &states)
             .await?;
-        store::append(&mut tx, &pending.events).await?;
+        write(
+            &mut tx,
+            &pending,
+            &pending.events,
+            finished,
+            &NewDeliveries::default(),
+        )
+        .await?;
         tx.commit().await?;
         Ok(true)
     }
@@ -410,43 +440,34 @@ impl Saga {
     }
 
     /// When every channel has an outcome (`rows`: each delivery's channel and status): the
-    /// notification's final event, and an escalation when it failed.
+    /// notification's final event, an escalation when it failed, and the saga's final status
+    /// to write with the events.
     async fn complete_if_done(
         &self,
         tx: &mut PgConnection,
         pending: &mut Pending,
         rows: &[(String, String)],
-    ) -> Result<(), HandleError> {
+    ) -> Result<Option<&'static str>, HandleError> {
         if rows
             .iter()
             .any(|(_, status)| status == "pending" || status == "retry_wait")
         {
-            return Ok(());
+            return Ok(None);
         }
         let failed: Vec<Channel> = rows
             .iter()
             .filter(|(_, status)| status == "failed")
             .map(|(channel, _)| parse_channel(channel))
             .collect::<Result<_, _>>()?;
-        let outcome = if failed.is_empty() {
-            "delivered"
-        } else {
-            "failed"
-        };
-        sqlx::query("UPDATE sagas SET status = $2 WHERE notification_id = $1")
-            .bind(pending.aggregate)
-            .bind(outcome)
-            .execute(&mut *tx)
-            .await?;
         if failed.is_empty() {
             pending.push(Event::NotificationDelivered(NotificationDelivered {}));
-        } else {
-            pending.push(Event::NotificationFailed(NotificationFailed {
-                failed_channels: failed,
-            }));
-            escalate::escalate(tx, &self.config, pending).await?;
+            return Ok(Some("delivered"));
         }
-        Ok(())
+        pending.push(Event::NotificationFailed(NotificationFailed {
+            failed_channels: failed,
+        }));
+        escalate::escalate(tx, &self.config, pending).await?;
+        Ok(Some("failed"))
     }
 
     fn deadline_seconds(&self, channel: Channel) -> f64 {
@@ -455,6 +476,57 @@ impl Saga {
             Channel::Email | Channel::Webhook => self.config.deadline_s as f64,
         }
     }
+}
+
+/// The deliveries a saga starts with, one per channel, as the columns [`write`] inserts.
+#[derive(Debug, Default)]
+struct NewDeliveries {
+    ids: Vec<Uuid>,
+    channels: Vec<String>,
+    addresses: Vec<String>,
+    statuses: Vec<&'static str>,
+    deadlines: Vec<f64>,
+    details: Vec<Option<String>>,
+}
+
+/// Writes a transition of `pending`'s saga in one round trip: its `events`, the saga's final
+/// status when it `finished`, and the deliveries it `started` with.
+async fn write(
+    tx: &mut PgConnection,
+    pending: &Pending,
+    events: &[Envelope],
+    finished: Option<&str>,
+    started: &NewDeliveries,
+) -> Result<(), sqlx::Error> {
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "WITH {APPEND}, finished AS (
+                 UPDATE sagas SET status = $9 WHERE notification_id = $8 AND $9::text IS NOT NULL
+             ), started AS (
+                 INSERT INTO deliveries (id, notification_id, recipient, channel, address, attempt, status, deadline, detail)
+                 SELECT d.id, $8, $10, d.channel, d.address, 1, d.status,
+                        now() + make_interval(secs => d.deadline), d.detail
+                 FROM UNNEST($11::uuid[], $12::text[], $13::text[], $14::text[], $15::double precision[], $16::text[])
+                      AS d (id, channel, address, status, deadline, detail)
+             )
+             SELECT"
+        )
+    });
+    let events = Events::new(events)?;
+    events
+        .bind(sqlx::query(&SQL))
+        .bind(pending.aggregate)
+        .bind(finished)
+        .bind(pending.user.as_str())
+        .bind(&started.ids)
+        .bind(&started.channels)
+        .bind(&started.addresses)
+        .bind(&started.statuses)
+        .bind(&started.deadlines)
+        .bind(&started.details)
+        .execute(tx)
+        .await?;
+    Ok(())
 }
 
 fn parse_channel(name: &str) -> Result<Channel, HandleError> {

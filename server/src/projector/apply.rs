@@ -121,6 +121,19 @@ pub async fn apply_all(
         moved.insert(envelope.subject);
     }
 
+    // History rows first: settling a send reads the final events of its notifications there.
+    let mut timeline = Timeline::default();
+    for e in &ready {
+        // Inbox and preferences events are not about one notification: no history row.
+        if !matches!(
+            e.event,
+            Event::InboxReadAll(_) | Event::PreferencesUpdated(_)
+        ) {
+            timeline.push(e)?;
+        }
+    }
+    timeline.insert(conn).await?;
+
     let mut batch = Batch {
         moved,
         unparked,
@@ -142,15 +155,6 @@ pub async fn apply_all(
             // Any other event on its own, after everything before it.
             project(conn, first, &mut batch.resolved).await?;
             rest = &rest[1..];
-        }
-    }
-    for e in &ready {
-        // Inbox and preferences events are not about one notification: no history row.
-        if !matches!(
-            e.event,
-            Event::InboxReadAll(_) | Event::PreferencesUpdated(_)
-        ) {
-            batch.timeline.push(e)?;
         }
     }
     batch.finish(conn, &versions).await
@@ -180,8 +184,6 @@ struct Batch {
     moved: HashSet<Uuid>,
     /// Parked events that were applied.
     unparked: Vec<(Uuid, i32)>,
-    /// History rows, one per applied event about one notification.
-    timeline: Timeline,
 }
 
 impl Batch {
@@ -214,7 +216,6 @@ impl Batch {
             .execute(&mut *conn)
             .await?;
         }
-        self.timeline.insert(conn).await?;
         Ok(self.resolved)
     }
 }
@@ -232,7 +233,7 @@ async fn project(
     match &e.event {
         Event::NotificationCancelled(data) => {
             set_status(conn, e.subject, "cancelled").await?;
-            resolved.extend(settle::sends(conn, &[e.subject], &[e.time]).await?);
+            resolved.extend(settle::sends(conn, &[e.subject]).await?);
             // The cancel is an operation of its own, asked for by the sender (the event is
             // addressed to the recipient): applied at once.
             operation(

@@ -14,8 +14,8 @@ use super::apply::{Resolved, name};
 struct Counts {
     id: Uuid,
     requester: String,
-    /// The latest time among the settling notifications of this send.
-    time: DateTime<Utc>,
+    /// When the last of its notifications reached its final state (`None`: none has yet).
+    time: Option<DateTime<Utc>>,
     /// Notifications not yet in a final state.
     open: i64,
     cancelled: i64,
@@ -28,11 +28,14 @@ struct Counts {
 /// Gives each send that one of `notifications` belongs to its final state once every
 /// notification of it has one: `cancelled` when all were cancelled, else by channel:
 /// `delivered` when no channel failed, `failed` when none succeeded, `partially_delivered`
-/// otherwise. A send is resolved at the latest of `times` among its notifications.
+/// otherwise. A send is resolved at the time of the last final event (delivered, failed,
+/// cancelled) among its notifications, read from their history: the same time whatever order
+/// those events were applied in (a rebuild applies them in the store's order, a live
+/// projector in arrival order). The history rows of the events being applied must be written
+/// first.
 pub(super) async fn sends(
     conn: &mut PgConnection,
     notifications: &[Uuid],
-    times: &[DateTime<Utc>],
 ) -> Result<Vec<Resolved>, sqlx::Error> {
     // The sends' rows are locked first (in id order, so projectors queue rather than
     // deadlock), so that two projectors settling a send's last two notifications at once
@@ -48,12 +51,15 @@ pub(super) async fn sends(
     .await?;
     let counts: Vec<Counts> = sqlx::query_as(
         "WITH settling AS (
-             SELECT n.operation_id AS id, max(s.time) AS time
-             FROM UNNEST($1::uuid[], $2::timestamptz[]) AS s (id, time)
-             JOIN notifications n ON n.id = s.id
-             GROUP BY n.operation_id
+             SELECT DISTINCT n.operation_id AS id
+             FROM notifications n WHERE n.id = ANY($1)
          )
-         SELECT o.id, o.requester, s.time,
+         SELECT o.id, o.requester,
+                (SELECT max(t.time) FROM operation_notifications m
+                 JOIN timeline t ON t.notification_id = m.notification_id
+                 WHERE m.operation_id = o.id
+                   AND t.kind IN ('notification.delivered', 'notification.failed', 'notification.cancelled'))
+                    AS time,
                 count(*) FILTER (WHERE n.status NOT IN ('delivered', 'failed', 'cancelled')) AS open,
                 count(*) FILTER (WHERE n.status = 'cancelled') AS cancelled,
                 count(*) AS total,
@@ -66,18 +72,17 @@ pub(super) async fn sends(
          JOIN operation_notifications l ON l.operation_id = o.id
          JOIN notifications n ON n.id = l.notification_id
          WHERE o.resolved_at IS NULL
-         GROUP BY o.id, o.requester, s.time",
+         GROUP BY o.id, o.requester",
     )
     .bind(notifications)
-    .bind(times)
     .fetch_all(&mut *conn)
     .await?;
     let mut resolved = Vec::new();
     let (mut ids, mut statuses, mut resolved_at) = (Vec::new(), Vec::new(), Vec::new());
     for send in counts {
-        if send.open > 0 {
+        let Some(time) = send.time.filter(|_| send.open == 0) else {
             continue;
-        }
+        };
         let status = if send.cancelled == send.total {
             OperationStatus::Cancelled
         } else if send.failed == 0 {
@@ -89,7 +94,7 @@ pub(super) async fn sends(
         };
         ids.push(send.id);
         statuses.push(name(&status));
-        resolved_at.push(send.time);
+        resolved_at.push(time);
         if let Ok(requester) = UserId::parse(send.requester) {
             resolved.push(Resolved {
                 operation_id: send.id,

@@ -58,7 +58,7 @@ struct Wave {
     deliveries: Vec<DeliveryRow>,
     outcomes: Vec<OutcomeRow>,
     /// Notifications that reached a final state, with its name and time.
-    finished: Vec<(Uuid, &'static str, DateTime<Utc>)>,
+    finished: Vec<(Uuid, &'static str)>,
     /// (notification, channel, time) for each channel of a failed notification.
     failed_channels: Vec<(Uuid, String, DateTime<Utc>)>,
 }
@@ -135,9 +135,9 @@ impl Wave {
             Event::DeliveryRequested(data) => self.deliveries.push(delivery(e, data, time)),
             Event::DeliverySucceeded(data) => self.outcomes.push(outcome(data, true, time)),
             Event::DeliveryFailed(data) => self.outcomes.push(outcome(data, false, time)),
-            Event::NotificationDelivered(_) => self.finished.push((e.subject, "delivered", time)),
+            Event::NotificationDelivered(_) => self.finished.push((e.subject, "delivered")),
             Event::NotificationFailed(data) => {
-                self.finished.push((e.subject, "failed", time));
+                self.finished.push((e.subject, "failed"));
                 self.failed_channels.extend(
                     data.failed_channels
                         .iter()
@@ -260,7 +260,7 @@ impl Wave {
         if self.finished.is_empty() {
             return Ok(Vec::new());
         }
-        let (ids, statuses, times) = unzip3(&self.finished);
+        let (ids, statuses): (Vec<Uuid>, Vec<&str>) = self.finished.iter().copied().unzip();
         sqlx::query(
             "UPDATE notifications n SET status = f.status
              FROM UNNEST($1::uuid[], $2::text[]) AS f (id, status) WHERE n.id = f.id",
@@ -282,7 +282,7 @@ impl Wave {
             .execute(&mut *conn)
             .await?;
         }
-        settle::sends(conn, &ids, &times).await
+        settle::sends(conn, &ids).await
     }
 }
 
