@@ -64,7 +64,10 @@ pub async fn measure(per_second: u32, seconds: u64, total: usize) -> anyhow::Res
     })?;
 
     let sender = Sender::new(vec![api], vec![("pop".into(), token)], "desktop");
-    let sent = load::open(sender.clone(), per_second, Duration::from_secs(seconds), 0).await?;
+    let sent = load::open(sender.clone(), per_second, Duration::from_secs(seconds), 0)
+        .await?
+        .into_iter()
+        .collect::<anyhow::Result<Vec<_>>>()?;
     let receipts = wait_receipts(&system, sent.len()).await?;
     if receipts.len() < sent.len() {
         let log = daemon.log();

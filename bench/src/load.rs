@@ -25,13 +25,14 @@ pub async fn closed(sender: Arc<Sender>, count: usize, clients: usize) -> anyhow
 }
 
 /// Sends `per_second` notifications a second for `duration`, each on its own task so a slow
-/// answer delays no later send; returns every send.
+/// answer delays no later send; returns every send's outcome, in order (a refused send is an
+/// error saying why).
 pub async fn open(
     sender: Arc<Sender>,
     per_second: u32,
     duration: Duration,
     first: usize,
-) -> anyhow::Result<Vec<Sent>> {
+) -> anyhow::Result<Vec<anyhow::Result<Sent>>> {
     let count = (f64::from(per_second) * duration.as_secs_f64()) as usize;
     let mut tick = tokio::time::interval(Duration::from_secs(1) / per_second);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
@@ -43,7 +44,7 @@ pub async fn open(
     }
     let mut sent = Vec::with_capacity(count);
     for task in tasks {
-        sent.push(task.await??);
+        sent.push(task.await?);
     }
     Ok(sent)
 }
