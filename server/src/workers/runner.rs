@@ -10,6 +10,7 @@
 //! recorded twice.
 
 use std::future::Future;
+use std::sync::LazyLock;
 
 use notify_shared::UserId;
 use notify_shared::api::Channel;
@@ -23,8 +24,9 @@ use uuid::Uuid;
 
 use super::attempt::Attempt;
 use crate::consumer::{self, HandleError, Queue, attempt_number};
+use crate::failpoint;
 use crate::projector::apply::name;
-use crate::{failpoint, store};
+use crate::store::{self, APPEND, Events};
 
 /// Everything one delivery attempt needs.
 #[derive(Debug, Clone)]
@@ -46,9 +48,10 @@ pub struct Job {
 }
 
 /// What an attempt reads first: whether the delivery is settled, whether this call noted the
-/// send, the notification's request, and the webhook secret.
+/// send, the notification's request and version, and the webhook secret.
 #[derive(Debug, sqlx::FromRow)]
 struct AttemptStart {
+    version: i32,
     succeeded_before: bool,
     attempt_settled: bool,
     noted: bool,
@@ -106,7 +109,8 @@ impl Worker {
                  ON CONFLICT DO NOTHING
                  RETURNING 1
              )
-             SELECT s.succeeded_before, s.attempt_settled, EXISTS (SELECT FROM noted) AS noted,
+             SELECT (SELECT coalesce(max(version), 0) FROM events WHERE aggregate_id = $3) AS version,
+                    s.succeeded_before, s.attempt_settled, EXISTS (SELECT FROM noted) AS noted,
                     (SELECT document FROM events WHERE aggregate_id = $3 AND version = 1) AS request,
                     CASE WHEN $5 THEN (SELECT webhook_secret FROM user_preferences WHERE user_id = $4) END
                         AS webhook_secret
@@ -144,22 +148,84 @@ impl Worker {
         let repeated = !start.noted;
         let attempt = deliver(job).await;
         failpoint::hit("worker.after_send");
-        self.record(&envelope, request, attempt, repeated).await
+        let version = store::version_of(start.version);
+        self.record(&envelope, request, attempt, repeated, version)
+            .await
     }
 
     /// Records the attempt's outcome once; a second outcome for the same attempt, or an
-    /// outcome of a `repeated` send, is counted as a duplicated effect.
+    /// outcome of a `repeated` send, is counted as a duplicated effect. `version` is the
+    /// notification's version when the attempt started.
     async fn record(
         &self,
         envelope: &Envelope,
         request: &DeliveryRequested,
         attempt: Attempt,
         repeated: bool,
+        version: u64,
     ) -> Result<(), HandleError> {
         let (succeeded, detail, permanent) = match attempt {
             Attempt::Delivered(detail) => (true, detail, false),
             Attempt::Failed { detail, permanent } => (false, detail, permanent),
         };
+        let outcome = DeliveryOutcome {
+            delivery_id: request.delivery_id,
+            channel: request.channel,
+            attempt: request.attempt,
+            detail,
+            permanent,
+        };
+        let event = if succeeded {
+            Event::DeliverySucceeded(outcome)
+        } else {
+            Event::DeliveryFailed(outcome)
+        };
+        let source = format!("/notify-server/worker/{}", name(&self.channel));
+        let recorded = |version: u64| {
+            Envelope::new(
+                &source,
+                envelope.operationid,
+                envelope.subject,
+                envelope.userid.clone(),
+                version + 1,
+                event.clone(),
+            )
+        };
+        if !repeated {
+            // Usually nothing was appended to the notification since the attempt started: the
+            // outcome row and its event in one statement and no transaction around it. It
+            // fails as a whole when another appender came first (NV001), the attempt has an
+            // outcome already (unique violation) or it met an appender in a deadlock; the
+            // locked path below sorts that out (retrying the message would send again).
+            static SQL: LazyLock<String> = LazyLock::new(|| {
+                format!(
+                    "WITH locked AS (
+                         SELECT lock_aggregate_at($8, $9, $10)
+                     ), first AS (
+                         INSERT INTO delivery_outcomes SELECT $11, $12, $13 FROM locked
+                     ), {APPEND}
+                     SELECT FROM locked"
+                )
+            });
+            let events = [recorded(version)];
+            let events = Events::new(&events)?;
+            let written = events
+                .bind(sqlx::query(&SQL))
+                .bind(envelope.subject)
+                .bind(store::lock_key(envelope.subject))
+                .bind(i32::try_from(version).map_err(|e| HandleError::Failed(e.to_string()))?)
+                .bind(request.delivery_id)
+                .bind(attempt_number(request.attempt)?)
+                .bind(succeeded)
+                .execute(&self.pool)
+                .await;
+            match written {
+                Ok(_) => return Ok(()),
+                Err(sqlx::Error::Database(e))
+                    if matches!(e.code().as_deref(), Some("NV001" | "23505" | "40P01")) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
         let mut tx = self.pool.begin().await?;
         // The notification's lock and version, then the outcome row, in one round trip: the
         // insert takes its row from the lock's result, so it runs after the lock is granted
@@ -181,28 +247,7 @@ impl Worker {
         .fetch_one(&mut *tx)
         .await?;
         if first {
-            let outcome = DeliveryOutcome {
-                delivery_id: request.delivery_id,
-                channel: request.channel,
-                attempt: request.attempt,
-                detail,
-                permanent,
-            };
-            let event = if succeeded {
-                Event::DeliverySucceeded(outcome)
-            } else {
-                Event::DeliveryFailed(outcome)
-            };
-            let source = format!("/notify-server/worker/{}", name(&self.channel));
-            let recorded = Envelope::new(
-                &source,
-                envelope.operationid,
-                envelope.subject,
-                envelope.userid.clone(),
-                store::version_of(version) + 1,
-                event,
-            );
-            store::append(&mut tx, &[recorded]).await?;
+            store::append(&mut tx, &[recorded(store::version_of(version))]).await?;
         }
         if repeated || !first {
             tracing::warn!(delivery = %request.delivery_id, attempt = request.attempt, "sent again (crash-after-send window, or two workers); counted");
