@@ -196,17 +196,8 @@ impl Saga {
             // The escalation reads the failed deliveries: they are written first, alone.
             write(&mut tx, &pending, &[], None, &deliveries).await?;
             let states = channel_states(&mut tx, notification).await?;
-            let finished = self
-                .complete_if_done(&mut tx, &mut pending, &states)
+            self.write_completing(&mut tx, &mut pending, &states)
                 .await?;
-            write(
-                &mut tx,
-                &pending,
-                &pending.events,
-                finished,
-                &NewDeliveries::default(),
-            )
-            .await?;
         }
         tx.commit().await?;
         Ok(())
@@ -261,17 +252,8 @@ impl Saga {
         .bind(event.subject)
         .fetch_all(&mut *tx)
         .await?;
-        let finished = self
-            .complete_if_done(&mut tx, &mut pending, &states)
+        self.write_completing(&mut tx, &mut pending, &states)
             .await?;
-        write(
-            &mut tx,
-            &pending,
-            &pending.events,
-            finished,
-            &NewDeliveries::default(),
-        )
-        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -388,17 +370,8 @@ impl Saga {
             permanent: true,
         }));
         let states = channel_states(&mut tx, notification).await?;
-        let finished = self
-            .complete_if_done(&mut tx, &mut pending, &states)
+        self.write_completing(&mut tx, &mut pending, &states)
             .await?;
-        write(
-            &mut tx,
-            &pending,
-            &pending.events,
-            finished,
-            &NewDeliveries::default(),
-        )
-        .await?;
         tx.commit().await?;
         Ok(true)
     }
@@ -437,6 +410,26 @@ impl Saga {
             events: Vec::new(),
         };
         Ok(Some((pending, delivery)))
+    }
+
+    /// Writes the transition's events, completing the saga first when every channel has an
+    /// outcome (`states`: each delivery's channel and status).
+    async fn write_completing(
+        &self,
+        tx: &mut PgConnection,
+        pending: &mut Pending,
+        states: &[(String, String)],
+    ) -> Result<(), HandleError> {
+        let finished = self.complete_if_done(tx, pending, states).await?;
+        write(
+            tx,
+            pending,
+            &pending.events,
+            finished,
+            &NewDeliveries::default(),
+        )
+        .await?;
+        Ok(())
     }
 
     /// When every channel has an outcome (`rows`: each delivery's channel and status): the
