@@ -4,11 +4,13 @@
 
 use std::sync::LazyLock;
 
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use notify_shared::UserId;
 use notify_shared::event::Envelope;
 use serde::Serialize;
+use sqlx::postgres::PgArguments;
+use sqlx::query::Query;
 use sqlx::{PgConnection, Postgres, Transaction};
 use uuid::Uuid;
 
@@ -37,6 +39,73 @@ pub(super) enum Begun {
     Replay(Response),
 }
 
+/// A command's idempotency key (the operation id) and its request's fingerprint.
+#[derive(Debug)]
+pub(super) struct Key {
+    operation_id: Uuid,
+    fingerprint: Vec<u8>,
+}
+
+impl Key {
+    /// The `Idempotency-Key` (a new operation id without one) of the `request`, whose
+    /// serialized form is its fingerprint.
+    pub(super) fn new<T: Serialize>(headers: &HeaderMap, request: &T) -> Result<Self, ApiError> {
+        Ok(Self {
+            operation_id: idempotency::operation_id(headers)?,
+            fingerprint: idempotency::fingerprint(request)?,
+        })
+    }
+
+    /// The operation id.
+    pub(super) fn operation_id(&self) -> Uuid {
+        self.operation_id
+    }
+
+    /// Does a command that needs no reads at once, in one statement with no transaction
+    /// around it: its `events` and its answer `body`, when the key is new and every one of
+    /// `recipients` exists. `None` when not (a repeat, the same key in flight, an unknown
+    /// recipient, a clash with another writer): then run it as a [`Command`], which answers
+    /// those cases.
+    pub(super) async fn at_once<B: Serialize>(
+        &self,
+        state: &AppState,
+        principal: &UserId,
+        recipients: &[&str],
+        events: &[Envelope],
+        body: &B,
+    ) -> Result<Option<Response>, ApiError> {
+        // `claim_new_key` (migrations/write/0011) fails the whole statement unless the key is
+        // new and the recipients exist; the answer's row is taken from its result.
+        static SQL: LazyLock<String> = LazyLock::new(|| {
+            format!(
+                "WITH claimed AS (
+                     SELECT claim_new_key($8, $13, $14)
+                 ), {APPEND}, answered AS (
+                     INSERT INTO idempotency_keys (key, principal, request_hash, status, response)
+                     SELECT $8, $9, $10, $11, $12::json FROM claimed
+                 )
+                 SELECT FROM claimed"
+            )
+        });
+        let stored = Stored::accepted(body)?;
+        let events = Events::new(events)?;
+        let written = answered(&SQL, &events, self, principal, &stored)
+            .bind(idempotency::lock_id(self.operation_id))
+            .bind(recipients)
+            .execute(&state.write)
+            .await;
+        match written {
+            Ok(_) => Ok(Some(accepted(self.operation_id, stored))),
+            Err(sqlx::Error::Database(e))
+                if matches!(e.code().as_deref(), Some("NV002" | "23505" | "40P01")) =>
+            {
+                Ok(None)
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
 impl Command {
     /// Opens the transaction and claims the `Idempotency-Key` (the operation id) for the
     /// `request`, whose serialized form is its fingerprint.
@@ -46,8 +115,19 @@ impl Command {
         headers: &HeaderMap,
         request: &T,
     ) -> Result<Begun, ApiError> {
-        let operation_id = idempotency::operation_id(headers)?;
-        let fingerprint = idempotency::fingerprint(request)?;
+        Self::begin_with(state, principal, Key::new(headers, request)?).await
+    }
+
+    /// Opens the transaction and claims `key`.
+    pub(super) async fn begin_with(
+        state: &AppState,
+        principal: &UserId,
+        key: Key,
+    ) -> Result<Begun, ApiError> {
+        let Key {
+            operation_id,
+            fingerprint,
+        } = key;
         let mut tx = state.write.begin().await?;
         match idempotency::claim(&mut tx, principal, operation_id, &fingerprint).await? {
             Claim::Replay(stored) => Ok(Begun::Replay(accepted(operation_id, stored))),
@@ -80,11 +160,6 @@ impl Command {
     /// Appends the command's events and records `body` as the answer, in one statement;
     /// commits, and answers `202 Accepted` with it.
     pub(super) async fn finish<B: Serialize>(mut self, body: &B) -> Result<Response, ApiError> {
-        let stored = Stored {
-            status: StatusCode::ACCEPTED,
-            body: serde_json::to_string(body).map_err(|e| ApiError::Internal(e.into()))?,
-        };
-        // The events and the answer in one round trip.
         static SQL: LazyLock<String> = LazyLock::new(|| {
             format!(
                 "WITH {APPEND}, answered AS (
@@ -94,19 +169,36 @@ impl Command {
                  SELECT"
             )
         });
+        let stored = Stored::accepted(body)?;
         let events = Events::new(&self.events)?;
-        events
-            .bind(sqlx::query(&SQL))
-            .bind(self.operation_id)
-            .bind(self.principal.as_str())
-            .bind(&self.fingerprint)
-            .bind(stored.status.as_u16() as i16)
-            .bind(&stored.body)
+        let key = Key {
+            operation_id: self.operation_id,
+            fingerprint: std::mem::take(&mut self.fingerprint),
+        };
+        answered(&SQL, &events, &key, &self.principal, &stored)
             .execute(&mut *self.tx)
             .await?;
         self.tx.commit().await?;
         Ok(accepted(self.operation_id, stored))
     }
+}
+
+/// `sql` (which holds [`APPEND`] and stores the answer from `$8` to `$12`) with the events and
+/// the answer bound: the key, the principal, the fingerprint, the status, the body.
+fn answered<'q>(
+    sql: &'q str,
+    events: &'q Events<'q>,
+    key: &'q Key,
+    principal: &'q UserId,
+    stored: &'q Stored,
+) -> Query<'q, Postgres, PgArguments> {
+    events
+        .bind(sqlx::query(sql))
+        .bind(key.operation_id)
+        .bind(principal.as_str())
+        .bind(&key.fingerprint)
+        .bind(stored.status.as_u16() as i16)
+        .bind(&stored.body)
 }
 
 /// The 202 answer, the same for the first request and its repeats, with a `Location` to poll.

@@ -25,6 +25,16 @@ pub struct Stored {
     pub body: String,
 }
 
+impl Stored {
+    /// `202 Accepted` with `body`.
+    pub fn accepted<B: serde::Serialize>(body: &B) -> Result<Self, ApiError> {
+        Ok(Self {
+            status: StatusCode::ACCEPTED,
+            body: serde_json::to_string(body).map_err(|e| ApiError::Internal(e.into()))?,
+        })
+    }
+}
+
 /// What a claim found.
 #[derive(Debug)]
 pub enum Claim {
@@ -75,12 +85,10 @@ pub async fn claim(
     key: Uuid,
     fingerprint: &[u8],
 ) -> Result<Claim, ApiError> {
-    // The low 64 bits of a UUID (v4 or v7) are random, so they make a good lock id.
-    let lock_id = key.as_u64_pair().1 as i64;
     // One round trip: `claim_idempotency_key` (migrations/write/0007) reads after the lock.
     let claimed: Claimed = sqlx::query_as("SELECT * FROM claim_idempotency_key($1, $2)")
         .bind(key)
-        .bind(lock_id)
+        .bind(lock_id(key))
         .fetch_one(&mut *conn)
         .await?;
     if !claimed.locked {
@@ -105,4 +113,9 @@ pub async fn claim(
             claimed.answer_status
         ))),
     }
+}
+
+/// The advisory lock id of `key`: its low 64 bits, which are random in a UUID (v4 or v7).
+pub fn lock_id(key: Uuid) -> i64 {
+    key.as_u64_pair().1 as i64
 }

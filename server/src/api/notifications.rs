@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use super::AppState;
 use super::auth::Principal;
-use super::command::{Begun, Command};
+use super::command::{Begun, Command, Key};
 use super::error::ApiError;
 use super::json::ApiJson;
 use crate::store;
@@ -30,7 +30,7 @@ const SKEW: chrono::TimeDelta = chrono::TimeDelta::seconds(1);
 /// Sends a notification to one or more users (to the caller when `to` is empty).
 ///
 /// Stores `notification.requested` and `notification.dispatched` for each recipient, their
-/// outbox rows and the idempotency record in one transaction, and answers 202 with the
+/// outbox rows and the idempotency record together (usually in one statement), and answers 202 with the
 /// operation id and one notification id per recipient. With a `deliver_at` in the future it
 /// stores only `notification.requested` and a `scheduled_notifications` row per recipient
 /// (the scheduler dispatches them at that time) and answers with status `scheduled`.
@@ -71,24 +71,75 @@ pub async fn send(
     if !violations.is_empty() {
         return Err(ApiError::Validation(violations));
     }
-    let mut command = match Command::begin(&state, &principal.user, &headers, &request).await? {
-        Begun::Fresh(command) => command,
-        Begun::Replay(response) => return Ok(response),
-    };
-    let operation_id = command.operation_id();
+    let key = Key::new(&headers, &request)?;
+    let operation_id = key.operation_id();
     let recipients = if request.to.is_empty() {
         vec![principal.user.clone()]
     } else {
         request.to.clone()
     };
+    let (events, notifications) = notifications(
+        operation_id,
+        &principal.user,
+        &request,
+        &recipients,
+        deliver_at,
+    );
+    let response = SendResponse {
+        operation_id,
+        status: if deliver_at.is_some() {
+            OperationStatus::Scheduled
+        } else {
+            OperationStatus::Accepted
+        },
+        notifications,
+    };
+    let accepted = || tracing::info!(operation = %operation_id, sender = %principal.user, recipients = recipients.len(), ?deliver_at, "send accepted");
+    if deliver_at.is_none() {
+        // Usually a new key to known recipients: one statement, no transaction.
+        let names: Vec<&str> = recipients.iter().map(UserId::as_str).collect();
+        let answer = key
+            .at_once(&state, &principal.user, &names, &events, &response)
+            .await?;
+        if let Some(answer) = answer {
+            accepted();
+            return Ok(answer);
+        }
+    }
+    let mut command = match Command::begin_with(&state, &principal.user, key).await? {
+        Begun::Fresh(command) => command,
+        Begun::Replay(response) => return Ok(response),
+    };
     check_recipients(command.conn(), &recipients).await?;
+    command.append(events);
+    if let Some(deliver_at) = deliver_at {
+        schedule(
+            command.conn(),
+            operation_id,
+            &response.notifications,
+            deliver_at,
+        )
+        .await?;
+    }
+    accepted();
+    command.finish(&response).await
+}
 
+/// The events of a send (`notification.requested` for each recipient, and
+/// `notification.dispatched` unless it is scheduled) and its notifications.
+fn notifications(
+    operation_id: Uuid,
+    sender: &UserId,
+    request: &SendRequest,
+    recipients: &[UserId],
+    deliver_at: Option<DateTime<Utc>>,
+) -> (Vec<Envelope>, Vec<SentNotification>) {
     let mut events = Vec::with_capacity(recipients.len() * 2);
     let mut notifications = Vec::with_capacity(recipients.len());
     for recipient in recipients {
         let notification_id = Uuid::now_v7();
         let requested = Event::NotificationRequested(NotificationRequested {
-            sender: principal.user.clone(),
+            sender: sender.clone(),
             recipient: recipient.clone(),
             title: request.title.clone(),
             body: request.body.clone(),
@@ -115,24 +166,10 @@ pub async fn send(
         }
         notifications.push(SentNotification {
             id: notification_id,
-            recipient,
+            recipient: recipient.clone(),
         });
     }
-    command.append(events);
-    if let Some(deliver_at) = deliver_at {
-        schedule(command.conn(), operation_id, &notifications, deliver_at).await?;
-    }
-    let response = SendResponse {
-        operation_id,
-        status: if deliver_at.is_some() {
-            OperationStatus::Scheduled
-        } else {
-            OperationStatus::Accepted
-        },
-        notifications,
-    };
-    tracing::info!(operation = %operation_id, sender = %principal.user, recipients = response.notifications.len(), ?deliver_at, "send accepted");
-    command.finish(&response).await
+    (events, notifications)
 }
 
 /// Fails with 422 naming every recipient that does not exist.
