@@ -1,6 +1,8 @@
 //! The frame every command runs in: one write-DB transaction holding the idempotency claim,
 //! the command's events and its recorded answer (see [`idempotency`](super::idempotency)). The
-//! events and the answer are written together, by one statement, when the command finishes.
+//! events and the answer are written together, by one statement, when the command finishes. A
+//! command that needs no reads (an immediate send) first tries [`Key::at_once`]: claim, events
+//! and answer in a single statement, no transaction around it.
 
 use std::sync::LazyLock;
 
@@ -19,14 +21,12 @@ use super::error::ApiError;
 use super::idempotency::{self, Claim, Stored};
 use crate::store::{APPEND, Events};
 
-/// A command in progress: its transaction, operation id, fingerprint and the events it will
-/// append.
+/// A command in progress: its transaction, key and the events it will append.
 #[derive(Debug)]
 pub(super) struct Command {
     tx: Transaction<'static, Postgres>,
     principal: UserId,
-    operation_id: Uuid,
-    fingerprint: Vec<u8>,
+    key: Key,
     events: Vec<Envelope>,
 }
 
@@ -124,18 +124,13 @@ impl Command {
         principal: &UserId,
         key: Key,
     ) -> Result<Begun, ApiError> {
-        let Key {
-            operation_id,
-            fingerprint,
-        } = key;
         let mut tx = state.write.begin().await?;
-        match idempotency::claim(&mut tx, principal, operation_id, &fingerprint).await? {
-            Claim::Replay(stored) => Ok(Begun::Replay(accepted(operation_id, stored))),
+        match idempotency::claim(&mut tx, principal, key.operation_id, &key.fingerprint).await? {
+            Claim::Replay(stored) => Ok(Begun::Replay(accepted(key.operation_id, stored))),
             Claim::Fresh => Ok(Begun::Fresh(Self {
                 tx,
                 principal: principal.clone(),
-                operation_id,
-                fingerprint,
+                key,
                 events: Vec::new(),
             })),
         }
@@ -143,7 +138,7 @@ impl Command {
 
     /// The operation id.
     pub(super) fn operation_id(&self) -> Uuid {
-        self.operation_id
+        self.key.operation_id
     }
 
     /// The transaction, for the command's reads and other writes.
@@ -171,15 +166,11 @@ impl Command {
         });
         let stored = Stored::accepted(body)?;
         let events = Events::new(&self.events)?;
-        let key = Key {
-            operation_id: self.operation_id,
-            fingerprint: std::mem::take(&mut self.fingerprint),
-        };
-        answered(&SQL, &events, &key, &self.principal, &stored)
+        answered(&SQL, &events, &self.key, &self.principal, &stored)
             .execute(&mut *self.tx)
             .await?;
         self.tx.commit().await?;
-        Ok(accepted(self.operation_id, stored))
+        Ok(accepted(self.key.operation_id, stored))
     }
 }
 
