@@ -3,8 +3,11 @@
 
 use std::time::Duration;
 
+use chrono::Timelike;
 use notify_shared::UserId;
-use notify_shared::event::{Envelope, Event, NotificationDispatched, NotificationRequested};
+use notify_shared::event::{
+    Envelope, Event, NotificationDelivered, NotificationDispatched, NotificationRequested,
+};
 use notify_shared::routing::routing_key;
 use notify_tests::TestEnv;
 use notify_tests::api::Api;
@@ -276,4 +279,73 @@ async fn the_requester_is_told_when_an_operation_resolves() {
     assert_eq!(resolved.envelope.operationid.to_string(), operation);
     assert_eq!(resolved.json["data"]["status"], "applied");
     assert_eq!(resolved.json["type"], "notify.operation.resolved.v1");
+}
+
+#[tokio::test]
+async fn a_send_is_resolved_at_its_last_final_event_whatever_the_order_they_arrive_in() {
+    let env = TestEnv::new().await;
+    let server = env.start_server("api,projector").await;
+    let bob = Api::new(server.url(), &env.add_user("bob", "send,inbox").await);
+    let operation = Uuid::now_v7();
+    let start = chrono::Utc::now().with_nanosecond(0).expect("valid");
+    let (early, late) = (
+        start + chrono::Duration::seconds(5),
+        start + chrono::Duration::seconds(9),
+    );
+    let envelope = |notification, recipient: &str, version, event| {
+        Envelope::new(
+            "/test",
+            operation,
+            notification,
+            UserId::parse(recipient).expect("valid"),
+            version,
+            event,
+        )
+    };
+    let (first, second) = (Uuid::now_v7(), Uuid::now_v7());
+    for (notification, recipient) in [(first, "alice"), (second, "carol")] {
+        publish(
+            &env,
+            &envelope(notification, recipient, 1, requested(recipient, "hi")),
+        )
+        .await;
+        let dispatched = Event::NotificationDispatched(NotificationDispatched {});
+        publish(&env, &envelope(notification, recipient, 2, dispatched)).await;
+    }
+    bob.wait_operation(&operation.to_string(), "dispatched")
+        .await;
+
+    // The later delivery arrives first, alone; the earlier one then settles the send.
+    let mut delivered = envelope(
+        first,
+        "alice",
+        3,
+        Event::NotificationDelivered(NotificationDelivered {}),
+    );
+    delivered.time = late;
+    publish(&env, &delivered).await;
+    bob.wait_for(
+        &format!("/v1/notifications/{first}"),
+        "the first notification delivered",
+        |n| n["status"] == "delivered",
+    )
+    .await;
+    let mut delivered = envelope(
+        second,
+        "carol",
+        3,
+        Event::NotificationDelivered(NotificationDelivered {}),
+    );
+    delivered.time = early;
+    publish(&env, &delivered).await;
+
+    let done = bob
+        .wait_operation(&operation.to_string(), "delivered")
+        .await;
+    let resolved_at: chrono::DateTime<chrono::Utc> =
+        serde_json::from_value(done["resolved_at"].clone()).expect("a time");
+    assert_eq!(
+        resolved_at, late,
+        "the latest final event, not the last applied: {done}"
+    );
 }
