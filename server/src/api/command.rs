@@ -13,7 +13,7 @@ use notify_shared::event::Envelope;
 use serde::Serialize;
 use sqlx::postgres::PgArguments;
 use sqlx::query::Query;
-use sqlx::{PgConnection, Postgres, Transaction};
+use sqlx::{Connection, PgConnection, Postgres, Transaction};
 use uuid::Uuid;
 
 use super::AppState;
@@ -89,16 +89,21 @@ impl Key {
         });
         let stored = Stored::accepted(body)?;
         let events = Events::new(events)?;
+        let mut conn = state.write.acquire().await?;
         let written = answered(&SQL, &events, self, principal, &stored)
             .bind(idempotency::lock_id(self.operation_id))
             .bind(recipients)
-            .execute(&state.write)
+            .execute(&mut *conn)
             .await;
         match written {
             Ok(_) => Ok(Some(accepted(self.operation_id, stored))),
             Err(sqlx::Error::Database(e))
                 if matches!(e.code().as_deref(), Some("NV002" | "23505" | "40P01")) =>
             {
+                // The server reports the error before it aborts the statement, and the abort
+                // is what releases the key's lock: wait for it, or the transactional path
+                // (on another connection) finds the key locked and answers a repeat with 409.
+                conn.ping().await?;
                 Ok(None)
             }
             Err(e) => Err(e.into()),

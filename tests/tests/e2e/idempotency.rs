@@ -18,6 +18,9 @@ async fn post(
         .await
 }
 
+/// How many more times the retried send is repeated.
+const REPEATS: usize = 50;
+
 #[tokio::test]
 async fn a_retried_send_returns_the_first_response_and_creates_no_second_event() {
     let env = TestEnv::new().await;
@@ -44,6 +47,13 @@ async fn a_retried_send_returns_the_first_response_and_creates_no_second_event()
     .await;
     assert_eq!(again_status, StatusCode::ACCEPTED);
     assert_eq!(again, first, "a repeat gets the first response");
+    // Retried at once, again and again: each repeat is answered, never 409 (the repeat's
+    // failed one-statement try must have released the key's lock before the fallback asks).
+    for attempt in 0..REPEATS {
+        let (status, answer) = post(server.url(), &erin, key, &body).await;
+        assert_eq!(status, StatusCode::ACCEPTED, "repeat {attempt}: {answer}");
+        assert_eq!(answer, first, "repeat {attempt}");
+    }
 
     assert_eq!(
         tap.exactly(2).await.len(),
