@@ -5,14 +5,20 @@ use std::fmt::Display;
 use std::future::Future;
 use std::time::Duration;
 
-use lapin::options::{ExchangeDeclareOptions, QueueBindOptions, QueueDeclareOptions};
+use lapin::options::{
+    ExchangeBindOptions, ExchangeDeclareOptions, QueueBindOptions, QueueDeclareOptions,
+};
 use lapin::types::{AMQPValue, FieldTable, ShortString};
 use lapin::{Channel, Connection, ConnectionProperties, ExchangeKind};
+use notify_shared::api::Channel as DeliveryChannel;
 use notify_shared::routing::{
-    DEAD_LETTER_EXCHANGE, DEAD_LETTER_QUEUE, DISPATCHER_QUEUE, EMAIL_QUEUE, EVENTS_EXCHANGE,
-    PROJECTOR_BINDINGS, PROJECTOR_FORMER_BINDING, PROJECTOR_QUEUE, WEBHOOK_QUEUE,
+    CHANNEL_HEADER, DEAD_LETTER_EXCHANGE, DEAD_LETTER_QUEUE, DELIVERY_REQUESTED,
+    DELIVERY_REQUESTS_EXCHANGE, DISPATCHER_QUEUE, EMAIL_QUEUE, EVENTS_EXCHANGE, PROJECTOR_BINDINGS,
+    PROJECTOR_FORMER_BINDING, PROJECTOR_QUEUE, WEBHOOK_QUEUE,
 };
 use secrecy::{ExposeSecret, SecretString};
+
+use crate::projector::apply::name;
 use tokio_util::sync::CancellationToken;
 
 /// How often a server queue delivers a message before dead-lettering it.
@@ -35,22 +41,15 @@ pub async fn declare_topology(connection: &Connection) -> lapin::Result<()> {
         durable: true,
         ..Default::default()
     };
-    channel
-        .exchange_declare(
-            EVENTS_EXCHANGE,
-            ExchangeKind::Topic,
-            durable,
-            FieldTable::default(),
-        )
-        .await?;
-    channel
-        .exchange_declare(
-            DEAD_LETTER_EXCHANGE,
-            ExchangeKind::Fanout,
-            durable,
-            FieldTable::default(),
-        )
-        .await?;
+    for (exchange, kind) in [
+        (EVENTS_EXCHANGE, ExchangeKind::Topic),
+        (DEAD_LETTER_EXCHANGE, ExchangeKind::Fanout),
+        (DELIVERY_REQUESTS_EXCHANGE, ExchangeKind::Headers),
+    ] {
+        channel
+            .exchange_declare(exchange, kind, durable, FieldTable::default())
+            .await?;
+    }
     channel
         .queue_declare(
             DEAD_LETTER_QUEUE,
@@ -90,11 +89,58 @@ pub async fn declare_topology(connection: &Connection) -> lapin::Result<()> {
         ],
     )
     .await?;
-    // Routing keys do not carry the channel, so both workers see every request and skip the
-    // other channel's.
-    declare_server_queue(&channel, EMAIL_QUEUE, &["user.*.delivery.requested"]).await?;
-    declare_server_queue(&channel, WEBHOOK_QUEUE, &["user.*.delivery.requested"]).await?;
+    declare_delivery_requests(&channel).await?;
     channel.close(200, "topology declared").await
+}
+
+/// Binds [`DELIVERY_REQUESTS_EXCHANGE`] to the delivery requests and declares the worker
+/// queues behind it, each bound to its
+/// channel's requests only, and removes the binding of every request to both queues that older
+/// servers made.
+async fn declare_delivery_requests(channel: &Channel) -> lapin::Result<()> {
+    channel
+        .exchange_bind(
+            DELIVERY_REQUESTS_EXCHANGE,
+            EVENTS_EXCHANGE,
+            DELIVERY_REQUESTED,
+            ExchangeBindOptions::default(),
+            FieldTable::default(),
+        )
+        .await?;
+    for (queue, wanted) in [
+        (EMAIL_QUEUE, DeliveryChannel::Email),
+        (WEBHOOK_QUEUE, DeliveryChannel::Webhook),
+    ] {
+        declare_server_queue(channel, queue, &[]).await?;
+        let mut arguments = FieldTable::default();
+        arguments.insert(
+            ShortString::from("x-match"),
+            AMQPValue::LongString("all".into()),
+        );
+        arguments.insert(
+            ShortString::from(CHANNEL_HEADER),
+            AMQPValue::LongString(name(&wanted).into()),
+        );
+        channel
+            .queue_bind(
+                queue,
+                DELIVERY_REQUESTS_EXCHANGE,
+                "",
+                QueueBindOptions::default(),
+                arguments,
+            )
+            .await?;
+        // Unbinding what is not bound is a no-op.
+        channel
+            .queue_unbind(
+                queue,
+                EVENTS_EXCHANGE,
+                DELIVERY_REQUESTED,
+                FieldTable::default(),
+            )
+            .await?;
+    }
+    Ok(())
 }
 
 /// Declares a quorum queue with an explicit delivery limit, dead-lettered to `notify.dead`,

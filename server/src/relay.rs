@@ -6,16 +6,18 @@
 //! confirm arrived, in the same transaction. A crash anywhere before that commit leaves the rows
 //! in the outbox and they are published again: at least once, never lost. There is no
 //! high-water mark, so a row whose transaction commits after a later row's is still found.
+//! A delivery request carries its channel in a header, which routes it to that channel's
+//! worker queue only (see [`broker::declare_topology`]).
 
 use std::time::Duration;
 
 use lapin::options::{BasicPublishOptions, ConfirmSelectOptions};
 use lapin::publisher_confirm::Confirmation;
-use lapin::types::ShortString;
+use lapin::types::{AMQPValue, FieldTable, ShortString};
 use lapin::{BasicProperties, Channel};
 use notify_shared::UserId;
 use notify_shared::event::CONTENT_TYPE;
-use notify_shared::routing::{EVENTS_EXCHANGE, routing_key_for_kind};
+use notify_shared::routing::{CHANNEL_HEADER, EVENTS_EXCHANGE, routing_key_for_kind};
 use secrecy::SecretString;
 use sqlx::PgPool;
 use sqlx::postgres::PgListener;
@@ -38,6 +40,18 @@ pub struct Relay {
     pub batch: u32,
     /// Fallback poll interval.
     pub poll: Duration,
+}
+
+/// A claimed outbox row with what publishing its event needs.
+#[derive(Debug, sqlx::FromRow)]
+struct OutboxRow {
+    position: i64,
+    id: Uuid,
+    kind: String,
+    user_id: String,
+    document: String,
+    /// A delivery request's channel (its [`CHANNEL_HEADER`]).
+    channel: Option<String>,
 }
 
 /// Why a batch could not be relayed; the relay reconnects and tries again.
@@ -96,14 +110,16 @@ impl Relay {
     #[tracing::instrument(skip_all, err)]
     async fn relay_batch(&self, channel: &Channel) -> Result<usize, RelayError> {
         let mut tx = self.pool.begin().await?;
-        let rows: Vec<(i64, Uuid, String, String, String)> = sqlx::query_as(
+        let rows: Vec<OutboxRow> = sqlx::query_as(
             // The claimed rows first, then one index lookup each (OFFSET 0 keeps the lookup a
             // subquery): a plain join was planned as a merge join that walked the event store
             // from its first event on every batch, 15 ms at 18,000 events.
             "WITH claimed AS (
                  SELECT position FROM outbox ORDER BY position LIMIT $1 FOR UPDATE SKIP LOCKED
              )
-             SELECT c.position, e.id, e.kind, e.user_id, e.document::text
+             SELECT c.position, e.id, e.kind, e.user_id, e.document::text,
+                    CASE WHEN e.kind = 'delivery.requested'
+                         THEN e.document -> 'data' ->> 'channel' END AS channel
              FROM claimed c
              CROSS JOIN LATERAL (
                  SELECT * FROM events WHERE events.position = c.position OFFSET 0
@@ -118,26 +134,36 @@ impl Relay {
         }
 
         let mut confirms = Vec::with_capacity(rows.len());
-        for (_, id, kind, user, document) in &rows {
-            let user = UserId::parse(user.as_str()).map_err(|e| sqlx::Error::Decode(e.into()))?;
-            let properties = BasicProperties::default()
-                .with_message_id(ShortString::from(id.to_string()))
+        for row in &rows {
+            let user =
+                UserId::parse(row.user_id.as_str()).map_err(|e| sqlx::Error::Decode(e.into()))?;
+            let mut properties = BasicProperties::default()
+                .with_message_id(ShortString::from(row.id.to_string()))
                 .with_content_type(ShortString::from(CONTENT_TYPE))
-                .with_type(ShortString::from(format!("notify.{kind}.v1")))
+                .with_type(ShortString::from(format!("notify.{}.v1", row.kind)))
                 .with_delivery_mode(2);
+            if let Some(name) = &row.channel {
+                // What routes a delivery request to its channel's worker queue only.
+                let mut headers = FieldTable::default();
+                headers.insert(
+                    ShortString::from(CHANNEL_HEADER),
+                    AMQPValue::LongString(name.as_str().into()),
+                );
+                properties = properties.with_headers(headers);
+            }
             let confirm = channel
                 .basic_publish(
                     EVENTS_EXCHANGE,
-                    &routing_key_for_kind(&user, kind),
+                    &routing_key_for_kind(&user, &row.kind),
                     BasicPublishOptions {
                         mandatory: true,
                         ..Default::default()
                     },
-                    document.as_bytes(),
+                    row.document.as_bytes(),
                     properties,
                 )
                 .await?;
-            confirms.push((*id, confirm));
+            confirms.push((row.id, confirm));
         }
         for (id, confirm) in confirms {
             match confirm.await? {
@@ -152,7 +178,7 @@ impl Relay {
         }
         failpoint::hit("relay.after_confirm");
 
-        let positions: Vec<i64> = rows.iter().map(|row| row.0).collect();
+        let positions: Vec<i64> = rows.iter().map(|row| row.position).collect();
         sqlx::query("DELETE FROM outbox WHERE position = ANY($1)")
             .bind(&positions)
             .execute(&mut *tx)

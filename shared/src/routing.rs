@@ -20,10 +20,19 @@ pub const PROJECTOR_BINDINGS: [&str; 4] = [
 pub const PROJECTOR_FORMER_BINDING: &str = "#";
 /// The dispatcher's quorum queue: dispatches and delivery outcomes.
 pub const DISPATCHER_QUEUE: &str = "notify.dispatcher";
-/// The e-mail worker's quorum queue: delivery requests.
+/// The e-mail worker's quorum queue: e-mail delivery requests.
 pub const EMAIL_QUEUE: &str = "notify.worker.email";
-/// The webhook worker's quorum queue: delivery requests.
+/// The webhook worker's quorum queue: webhook delivery requests.
 pub const WEBHOOK_QUEUE: &str = "notify.worker.webhook";
+/// The headers exchange that hands each delivery request to its channel's worker queue only:
+/// bound to [`EVENTS_EXCHANGE`] for [`DELIVERY_REQUESTED`], and each worker queue to it for its
+/// channel in the [`CHANNEL_HEADER`] (routing keys do not carry the channel).
+pub const DELIVERY_REQUESTS_EXCHANGE: &str = "notify.delivery-requests";
+/// The routing keys of every delivery request.
+pub const DELIVERY_REQUESTED: &str = "user.*.delivery.requested";
+/// The AMQP header the relay sets on a delivery request: its channel (`email`, `webhook`,
+/// `desktop`).
+pub const CHANNEL_HEADER: &str = "notify-channel";
 /// The queue bound to [`DEAD_LETTER_EXCHANGE`], where dead letters wait for a person.
 pub const DEAD_LETTER_QUEUE: &str = "notify.dead";
 

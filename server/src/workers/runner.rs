@@ -1,5 +1,6 @@
-//! The channel worker roles (`email`, `webhook`): consume delivery requests, skip the other
-//! channel's, deliver, and record the outcome of the attempt.
+//! The channel worker roles (`email`, `webhook`): consume their channel's delivery requests
+//! (routed by the `notify-channel` header; one of another channel, as older relays routed
+//! them, is skipped), deliver, and record the outcome of the attempt.
 //!
 //! Effects are idempotent as far as a network effect can be: a request whose delivery already
 //! succeeded, or whose attempt already has an outcome, sends nothing. The one window left is a

@@ -1,8 +1,11 @@
 //! The RabbitMQ topology the server declares: checked through the management API, and
 //! declared again by a second server without error.
 
+use std::time::Duration;
+
 use notify_tests::TestEnv;
-use serde_json::Value;
+use notify_tests::api::Api;
+use serde_json::{Value, json};
 
 async fn management(path: &str) -> Value {
     reqwest::Client::new()
@@ -29,7 +32,7 @@ async fn server_queues_are_quorum_queues_with_a_delivery_limit_and_dead_letterin
             env.name
         ))
         .basic_auth("notify", Some("notify"))
-        .json(&serde_json::json!({"routing_key": "#"}))
+        .json(&json!({"routing_key": "#"}))
         .send()
         .await
         .and_then(|r| r.error_for_status())
@@ -63,8 +66,8 @@ async fn server_queues_are_quorum_queues_with_a_delivery_limit_and_dead_letterin
                 "user.*.notification.dispatched",
             ],
         ),
-        ("notify.worker.email", vec!["user.*.delivery.requested"]),
-        ("notify.worker.webhook", vec!["user.*.delivery.requested"]),
+        ("notify.worker.email", vec![]),
+        ("notify.worker.webhook", vec![]),
     ];
     for (queue, patterns) in expected {
         let info = management(&format!("/queues/{}/{queue}", env.name)).await;
@@ -86,5 +89,95 @@ async fn server_queues_are_quorum_queues_with_a_delivery_limit_and_dead_letterin
             .collect();
         keys.sort_unstable();
         assert_eq!(keys, patterns, "{queue} is bound only to what it needs");
+    }
+
+    // Delivery requests reach the workers through a headers exchange, by channel.
+    let requests = management(&format!("/exchanges/{}/notify.delivery-requests", env.name)).await;
+    assert_eq!(
+        (requests["type"].as_str(), requests["durable"].as_bool()),
+        (Some("headers"), Some(true))
+    );
+    let fed = management(&format!(
+        "/exchanges/{}/notify.delivery-requests/bindings/destination",
+        env.name
+    ))
+    .await;
+    let fed: Vec<(&str, &str)> = fed
+        .as_array()
+        .expect("bindings")
+        .iter()
+        .map(|b| {
+            let source = b["source"].as_str().expect("source");
+            (source, b["routing_key"].as_str().expect("key"))
+        })
+        .collect();
+    assert_eq!(fed, [("notify.events", "user.*.delivery.requested")]);
+    for (queue, channel) in [
+        ("notify.worker.email", "email"),
+        ("notify.worker.webhook", "webhook"),
+    ] {
+        let bindings = management(&format!("/queues/{}/{queue}/bindings", env.name)).await;
+        let by_header: Vec<&Value> = bindings
+            .as_array()
+            .expect("bindings")
+            .iter()
+            .filter(|b| b["source"] == "notify.delivery-requests")
+            .map(|b| &b["arguments"])
+            .collect();
+        assert_eq!(
+            by_header,
+            [&json!({"x-match": "all", "notify-channel": channel})],
+            "{queue}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn each_worker_queue_receives_only_its_channels_delivery_requests() {
+    let env = TestEnv::new().await;
+    // No workers: the requests stay in their queues to be counted.
+    let server = env.start_server("api,relay,projector,dispatcher").await;
+    let alice = Api::new(server.url(), &env.add_user("alice", "send,inbox").await);
+    alice
+        .set_preferences(json!({
+            "channels": ["desktop", "email", "webhook"],
+            "email": "alice@example.com",
+            "webhook_url": "https://hooks.example.com/alice",
+        }))
+        .await;
+    let mut tap = env.tap().await;
+    alice
+        .send(&["alice"], "one request per channel", json!({}))
+        .await;
+    let mut requested = Vec::new();
+    while requested.len() < 3 {
+        let event = tap.take(1).await.remove(0);
+        if event.routing_key == "user.alice.delivery.requested" {
+            requested.push(event.json["data"]["channel"].clone());
+        }
+    }
+    requested.sort_by_key(|channel| channel.to_string());
+    assert_eq!(
+        requested,
+        [json!("desktop"), json!("email"), json!("webhook")]
+    );
+
+    // The relay deletes outbox rows once the broker confirmed them, and a quorum queue
+    // confirms what it committed: with the outbox empty, the worker queues hold what was
+    // routed to them.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while env.count("outbox").await > 0 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the outbox was not relayed"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    for queue in ["notify.worker.email", "notify.worker.webhook"] {
+        assert_eq!(
+            env.queue_depth(queue).await,
+            1,
+            "{queue} holds its own channel's request only"
+        );
     }
 }
