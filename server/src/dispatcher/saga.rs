@@ -1,6 +1,8 @@
 //! The saga's state transitions, each one write-DB transaction under the notification's
 //! aggregate lock (see [`store::lock_aggregate`]): start, record an outcome, retry, time out,
-//! complete. Events it appends go out through the outbox like every other.
+//! complete. A start first tries one statement with no transaction around it, which takes the
+//! lock itself and fails as a whole when the notification moved since it was read. Events it
+//! appends go out through the outbox like every other.
 
 use std::sync::LazyLock;
 
@@ -9,8 +11,10 @@ use notify_shared::api::Channel;
 use notify_shared::event::{
     DeliveryOutcome, DeliveryRequested, Envelope, Event, NotificationDelivered, NotificationFailed,
 };
+use sqlx::postgres::PgArguments;
+use sqlx::query::Query;
 use sqlx::types::Json;
-use sqlx::{PgConnection, PgPool};
+use sqlx::{PgConnection, PgPool, Postgres};
 use uuid::Uuid;
 
 use super::escalate;
@@ -69,16 +73,25 @@ struct DeliveryRow {
     status: String,
 }
 
-/// What starting a saga reads: the notification's version, whether this call started the saga,
-/// the notification's request, and the recipient's preferences (no channels: none set).
+/// What starting a saga reads: the notification's version, whether the saga is to be started
+/// (not started before; under the lock: this call started it), the notification's request,
+/// and the recipient's preferences (no channels: none set).
 #[derive(Debug, sqlx::FromRow)]
 struct Start {
     version: i32,
-    started: bool,
+    fresh: bool,
     request: Option<Document>,
     channels: Option<Vec<String>>,
     email: Option<String>,
     webhook_url: Option<String>,
+}
+
+/// What a saga starts with (see [`Saga::plan`]).
+#[derive(Debug)]
+struct Plan {
+    pending: Pending,
+    deliveries: NewDeliveries,
+    waiting: bool,
 }
 
 /// A delivery of a running saga, with what the saga's events need (the notification's version
@@ -92,10 +105,76 @@ struct RunningDelivery {
     delivery: DeliveryRow,
 }
 
+/// What recording an outcome reads without the lock: the delivery of the running saga, the
+/// saga's revision, and the other deliveries' channels and statuses (in the same order).
+#[derive(Debug, sqlx::FromRow)]
+struct ReadDelivery {
+    revision: i32,
+    other_channels: Vec<String>,
+    other_statuses: Vec<String>,
+    #[sqlx(flatten)]
+    running: RunningDelivery,
+}
+
 impl Saga {
     /// Starts the saga of a dispatched notification: one delivery per channel. A second
     /// dispatcher (or a redelivered event) finds the saga started and does nothing.
     pub async fn start(&self, dispatched: &Envelope) -> Result<(), HandleError> {
+        let notification = dispatched.subject;
+        // First without a transaction: what the start needs, read without the lock, then the
+        // saga, its deliveries and its events in one statement that fails as a whole when
+        // another appender came first (`lock_aggregate_at`, NV001) or the saga exists (a unique
+        // violation). Those cases, and a saga whose every channel failed at once (its
+        // escalation reads the deliveries), take the locked path.
+        let read: Start = sqlx::query_as(
+            "SELECT (SELECT coalesce(max(version), 0) FROM events WHERE aggregate_id = $1) AS version,
+                    NOT EXISTS (SELECT FROM sagas WHERE notification_id = $1) AS fresh,
+                    (SELECT document FROM events WHERE aggregate_id = $1 AND version = 1) AS request,
+                    p.channels, p.email, p.webhook_url
+             FROM (SELECT) AS one
+             LEFT JOIN user_preferences p ON p.user_id = $2",
+        )
+        .bind(notification)
+        .bind(dispatched.userid.as_str())
+        .fetch_one(&self.pool)
+        .await?;
+        if !read.fresh {
+            return Ok(());
+        }
+        let expected = read.version;
+        let plan = self.plan(dispatched, read)?;
+        if plan.waiting {
+            static SQL: LazyLock<String> = LazyLock::new(|| {
+                format!(
+                    "WITH locked AS (
+                         SELECT lock_aggregate_at($8, $17, $18)
+                     ), saga AS (
+                         INSERT INTO sagas (notification_id, operation_id, recipient, is_escalation, status)
+                         SELECT $8, $19, $10, EXISTS (SELECT FROM escalations WHERE escalation_id = $8), 'running'
+                         FROM locked
+                     ), {APPEND}, {TRANSITION}
+                     SELECT FROM locked"
+                )
+            });
+            let events = Events::new(&plan.pending.events)?;
+            let written = transition(&SQL, &events, &plan.pending, None, &plan.deliveries)
+                .bind(store::lock_key(notification))
+                .bind(expected)
+                .bind(dispatched.operationid)
+                .execute(&self.pool)
+                .await;
+            match written {
+                Ok(_) => return Ok(()),
+                Err(sqlx::Error::Database(e))
+                    if matches!(e.code().as_deref(), Some("NV001" | "23505" | "40P01")) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        self.start_locked(dispatched).await
+    }
+
+    /// Starts the saga under the notification's lock, in a transaction.
+    async fn start_locked(&self, dispatched: &Envelope) -> Result<(), HandleError> {
         let notification = dispatched.subject;
         let mut tx = self.pool.begin().await?;
         // The notification's lock and version, the saga, the request and the recipient's
@@ -112,7 +191,7 @@ impl Saga {
                  ON CONFLICT DO NOTHING
                  RETURNING notification_id
              )
-             SELECT l.version, EXISTS (SELECT FROM started) AS started,
+             SELECT l.version, EXISTS (SELECT FROM started) AS fresh,
                     (SELECT document FROM events WHERE aggregate_id = $1 AND version = 1) AS request,
                     p.channels, p.email, p.webhook_url
              FROM locked l
@@ -124,10 +203,32 @@ impl Saga {
         .bind(store::lock_key(notification))
         .fetch_one(&mut *tx)
         .await?;
-        if !start.started {
+        if !start.fresh {
             return Ok(());
         }
-        let version = store::version_of(start.version);
+        let Plan {
+            mut pending,
+            deliveries,
+            waiting,
+        } = self.plan(dispatched, start)?;
+        if waiting {
+            write(&mut tx, &pending, &pending.events, None, &deliveries).await?;
+        } else {
+            // The escalation reads the failed deliveries: they are written first, alone.
+            write(&mut tx, &pending, &[], None, &deliveries).await?;
+            let states = channel_states(&mut tx, notification).await?;
+            self.write_completing(&mut tx, &mut pending, &states)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// What a saga starts with, from what its start read: a delivery per channel (the
+    /// request's channels, else the recipient's preferences, else the desktop), its events,
+    /// and whether any channel waits for an outcome.
+    fn plan(&self, dispatched: &Envelope, start: Start) -> Result<Plan, HandleError> {
+        let notification = dispatched.subject;
         let requested = escalate::request_data(notification, start.request)?;
         let (preferred, email, webhook) = match start.channels {
             Some(channels) => (parse_channels(&channels)?, start.email, start.webhook_url),
@@ -143,7 +244,7 @@ impl Saga {
             aggregate: notification,
             user: dispatched.userid.clone(),
             operation: dispatched.operationid,
-            version,
+            version: store::version_of(start.version),
             events: Vec::new(),
         };
         // Only a saga whose every channel failed at once (or has none) is done at its start.
@@ -190,22 +291,98 @@ impl Saga {
                 }));
             }
         }
-        if waiting {
-            write(&mut tx, &pending, &pending.events, None, &deliveries).await?;
-        } else {
-            // The escalation reads the failed deliveries: they are written first, alone.
-            write(&mut tx, &pending, &[], None, &deliveries).await?;
-            let states = channel_states(&mut tx, notification).await?;
-            self.write_completing(&mut tx, &mut pending, &states)
-                .await?;
-        }
-        tx.commit().await?;
-        Ok(())
+        Ok(Plan {
+            pending,
+            deliveries,
+            waiting,
+        })
     }
 
     /// Records a worker's (or a receipt's) outcome of one attempt. A stale or repeated outcome
     /// changes nothing.
     pub async fn record(
+        &self,
+        event: &Envelope,
+        outcome: &DeliveryOutcome,
+        succeeded: bool,
+    ) -> Result<(), HandleError> {
+        // First without a transaction: the saga as it stands, read without the lock, then the
+        // delivery's new status with the events it leads to in one statement that takes the
+        // lock itself and fails as a whole (`lock_saga_at`, NV001) when the notification or
+        // its saga moved since. Those cases, and a saga that failed (its escalation reads and
+        // writes more), take the locked path.
+        let read: Option<ReadDelivery> = sqlx::query_as(
+            "SELECT (SELECT coalesce(max(version), 0) FROM events WHERE aggregate_id = $1) AS version,
+                    s.operation_id, s.recipient, s.revision,
+                    d.notification_id, d.channel, d.address, d.attempt, d.status,
+                    ARRAY (SELECT o.channel FROM deliveries o
+                           WHERE o.notification_id = $1 AND o.id <> $2 ORDER BY o.id) AS other_channels,
+                    ARRAY (SELECT o.status FROM deliveries o
+                           WHERE o.notification_id = $1 AND o.id <> $2 ORDER BY o.id) AS other_statuses
+             FROM sagas s JOIN deliveries d ON d.notification_id = s.notification_id
+             WHERE s.notification_id = $1 AND s.status = 'running' AND d.id = $2",
+        )
+        .bind(event.subject)
+        .bind(outcome.delivery_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(read) = read else { return Ok(()) };
+        let version = read.running.version;
+        let (mut pending, delivery) = pending_of(read.running)?;
+        if !is_current(&delivery, outcome)? {
+            return Ok(());
+        }
+        let (status, retry_in_ms) = self.settle(outcome, succeeded);
+        let mut states: Vec<(String, String)> = read
+            .other_channels
+            .into_iter()
+            .zip(read.other_statuses)
+            .collect();
+        states.push((delivery.channel, status.to_owned()));
+        let finished = match completion(&states)? {
+            Completion::Running => None,
+            Completion::Delivered => Some(deliver(&mut pending)),
+            Completion::Failed(_) => return self.record_locked(event, outcome, succeeded).await,
+        };
+        static SQL: LazyLock<String> = LazyLock::new(|| {
+            format!(
+                "WITH locked AS (
+                     SELECT lock_saga_at($8, $9, $10, $11, $12)
+                 ), outcome AS (
+                     UPDATE deliveries SET status = $13, detail = $14,
+                            next_attempt_at = now() + make_interval(secs => $15::double precision / 1000)
+                     WHERE id = $16
+                 ), {APPEND}
+                 SELECT FROM locked"
+            )
+        });
+        let events = Events::new(&pending.events)?;
+        let written = events
+            .bind(sqlx::query(&SQL))
+            .bind(event.subject)
+            .bind(store::lock_key(event.subject))
+            .bind(version)
+            .bind(read.revision)
+            .bind(finished)
+            .bind(status)
+            .bind(&outcome.detail)
+            .bind(retry_in_ms.map(|ms| ms as f64))
+            .bind(outcome.delivery_id)
+            .execute(&self.pool)
+            .await;
+        match written {
+            Ok(_) => Ok(()),
+            Err(sqlx::Error::Database(e))
+                if matches!(e.code().as_deref(), Some("NV001" | "23505" | "40P01")) =>
+            {
+                self.record_locked(event, outcome, succeeded).await
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Records an outcome under the notification's lock, in a transaction.
+    async fn record_locked(
         &self,
         event: &Envelope,
         outcome: &DeliveryOutcome,
@@ -218,20 +395,10 @@ impl Saga {
         else {
             return Ok(());
         };
-        if delivery.status != "pending" || delivery.attempt != attempt_number(outcome.attempt)? {
+        if !is_current(&delivery, outcome)? {
             return Ok(());
         }
-        let (status, retry_in_ms) = if succeeded {
-            ("succeeded", None)
-        } else if outcome.permanent || outcome.attempt >= self.config.max_attempts {
-            ("failed", None)
-        } else {
-            let doubling = 2_u64.saturating_pow(outcome.attempt.saturating_sub(1));
-            (
-                "retry_wait",
-                Some(self.config.retry_base_ms.saturating_mul(doubling)),
-            )
-        };
+        let (status, retry_in_ms) = self.settle(outcome, succeeded);
         // The update and every channel's state after it in one round trip: the other channels
         // as the statement's snapshot has them, this one as the update leaves it.
         let states: Vec<(String, String)> = sqlx::query_as(
@@ -256,6 +423,21 @@ impl Saga {
             .await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// A delivery's status after an attempt's outcome, and when a retry is due (ms from now).
+    fn settle(&self, outcome: &DeliveryOutcome, succeeded: bool) -> (&'static str, Option<u64>) {
+        if succeeded {
+            ("succeeded", None)
+        } else if outcome.permanent || outcome.attempt >= self.config.max_attempts {
+            ("failed", None)
+        } else {
+            let doubling = 2_u64.saturating_pow(outcome.attempt.saturating_sub(1));
+            (
+                "retry_wait",
+                Some(self.config.retry_base_ms.saturating_mul(doubling)),
+            )
+        }
     }
 
     /// Requests the retries that are due and fails the deliveries that passed their deadline;
@@ -392,24 +574,7 @@ impl Saga {
                 .bind(delivery_id)
                 .fetch_optional(&mut *tx)
                 .await?;
-        let Some(RunningDelivery {
-            version,
-            operation_id: operation,
-            recipient,
-            delivery,
-        }) = found
-        else {
-            return Ok(None);
-        };
-        let user = UserId::parse(recipient).map_err(|e| HandleError::Failed(e.to_string()))?;
-        let pending = Pending {
-            aggregate: delivery.notification_id,
-            user,
-            operation,
-            version: store::version_of(version),
-            events: Vec::new(),
-        };
-        Ok(Some((pending, delivery)))
+        found.map(pending_of).transpose()
     }
 
     /// Writes the transition's events, completing the saga first when every channel has an
@@ -441,26 +606,17 @@ impl Saga {
         pending: &mut Pending,
         rows: &[(String, String)],
     ) -> Result<Option<&'static str>, HandleError> {
-        if rows
-            .iter()
-            .any(|(_, status)| status == "pending" || status == "retry_wait")
-        {
-            return Ok(None);
+        match completion(rows)? {
+            Completion::Running => Ok(None),
+            Completion::Delivered => Ok(Some(deliver(pending))),
+            Completion::Failed(failed) => {
+                pending.push(Event::NotificationFailed(NotificationFailed {
+                    failed_channels: failed,
+                }));
+                escalate::escalate(tx, &self.config, pending).await?;
+                Ok(Some("failed"))
+            }
         }
-        let failed: Vec<Channel> = rows
-            .iter()
-            .filter(|(_, status)| status == "failed")
-            .map(|(channel, _)| parse_channel(channel))
-            .collect::<Result<_, _>>()?;
-        if failed.is_empty() {
-            pending.push(Event::NotificationDelivered(NotificationDelivered {}));
-            return Ok(Some("delivered"));
-        }
-        pending.push(Event::NotificationFailed(NotificationFailed {
-            failed_channels: failed,
-        }));
-        escalate::escalate(tx, &self.config, pending).await?;
-        Ok(Some("failed"))
     }
 
     fn deadline_seconds(&self, channel: Channel) -> f64 {
@@ -482,6 +638,20 @@ struct NewDeliveries {
     details: Vec<Option<String>>,
 }
 
+/// The statement parts (after [`APPEND`]) that write a transition of a saga: its revision
+/// bumped (see migrations/write/0012), its final status when `$9` is set, and the deliveries it
+/// starts with (`$11`–`$16`); see [`transition`].
+const TRANSITION: &str = "finished AS (
+         UPDATE sagas SET status = coalesce($9::text, status), revision = revision + 1
+         WHERE notification_id = $8
+     ), started AS (
+         INSERT INTO deliveries (id, notification_id, recipient, channel, address, attempt, status, deadline, detail)
+         SELECT d.id, $8, $10, d.channel, d.address, 1, d.status,
+                now() + make_interval(secs => d.deadline), d.detail
+         FROM UNNEST($11::uuid[], $12::text[], $13::text[], $14::text[], $15::double precision[], $16::text[])
+              AS d (id, channel, address, status, deadline, detail)
+     )";
+
 /// Writes a transition of `pending`'s saga in one round trip: its `events`, the saga's final
 /// status when it `finished`, and the deliveries it `started` with.
 async fn write(
@@ -491,23 +661,24 @@ async fn write(
     finished: Option<&str>,
     started: &NewDeliveries,
 ) -> Result<(), sqlx::Error> {
-    static SQL: LazyLock<String> = LazyLock::new(|| {
-        format!(
-            "WITH {APPEND}, finished AS (
-                 UPDATE sagas SET status = $9 WHERE notification_id = $8 AND $9::text IS NOT NULL
-             ), started AS (
-                 INSERT INTO deliveries (id, notification_id, recipient, channel, address, attempt, status, deadline, detail)
-                 SELECT d.id, $8, $10, d.channel, d.address, 1, d.status,
-                        now() + make_interval(secs => d.deadline), d.detail
-                 FROM UNNEST($11::uuid[], $12::text[], $13::text[], $14::text[], $15::double precision[], $16::text[])
-                      AS d (id, channel, address, status, deadline, detail)
-             )
-             SELECT"
-        )
-    });
+    static SQL: LazyLock<String> = LazyLock::new(|| format!("WITH {APPEND}, {TRANSITION} SELECT"));
     let events = Events::new(events)?;
+    transition(&SQL, &events, pending, finished, started)
+        .execute(tx)
+        .await?;
+    Ok(())
+}
+
+/// `sql` (which holds [`APPEND`] and [`TRANSITION`]) with their parameters bound.
+fn transition<'q>(
+    sql: &'q str,
+    events: &'q Events<'q>,
+    pending: &'q Pending,
+    finished: Option<&'q str>,
+    started: &'q NewDeliveries,
+) -> Query<'q, Postgres, PgArguments> {
     events
-        .bind(sqlx::query(&SQL))
+        .bind(sqlx::query(sql))
         .bind(pending.aggregate)
         .bind(finished)
         .bind(pending.user.as_str())
@@ -517,9 +688,68 @@ async fn write(
         .bind(&started.statuses)
         .bind(&started.deadlines)
         .bind(&started.details)
-        .execute(tx)
-        .await?;
-    Ok(())
+}
+
+/// Where a saga stands once every delivery's status is known.
+#[derive(Debug)]
+enum Completion {
+    /// A channel still waits for an outcome or a retry.
+    Running,
+    /// Every channel succeeded.
+    Delivered,
+    /// Every channel has an outcome, and these failed.
+    Failed(Vec<Channel>),
+}
+
+/// Where a saga with these deliveries (`rows`: each one's channel and status) stands.
+fn completion(rows: &[(String, String)]) -> Result<Completion, HandleError> {
+    if rows
+        .iter()
+        .any(|(_, status)| status == "pending" || status == "retry_wait")
+    {
+        return Ok(Completion::Running);
+    }
+    let failed: Vec<Channel> = rows
+        .iter()
+        .filter(|(_, status)| status == "failed")
+        .map(|(channel, _)| parse_channel(channel))
+        .collect::<Result<_, _>>()?;
+    Ok(if failed.is_empty() {
+        Completion::Delivered
+    } else {
+        Completion::Failed(failed)
+    })
+}
+
+/// Completes `pending`'s saga as delivered; returns its final status.
+fn deliver(pending: &mut Pending) -> &'static str {
+    pending.push(Event::NotificationDelivered(NotificationDelivered {}));
+    "delivered"
+}
+
+/// Whether `outcome` is of the attempt `delivery` waits for (not stale, not a repeat).
+fn is_current(delivery: &DeliveryRow, outcome: &DeliveryOutcome) -> Result<bool, HandleError> {
+    Ok(delivery.status == "pending" && delivery.attempt == attempt_number(outcome.attempt)?)
+}
+
+/// The events to append to a running saga's notification, and the delivery, from what a read
+/// of it `found`.
+fn pending_of(found: RunningDelivery) -> Result<(Pending, DeliveryRow), HandleError> {
+    let RunningDelivery {
+        version,
+        operation_id: operation,
+        recipient,
+        delivery,
+    } = found;
+    let user = UserId::parse(recipient).map_err(|e| HandleError::Failed(e.to_string()))?;
+    let pending = Pending {
+        aggregate: delivery.notification_id,
+        user,
+        operation,
+        version: store::version_of(version),
+        events: Vec::new(),
+    };
+    Ok((pending, delivery))
 }
 
 fn parse_channel(name: &str) -> Result<Channel, HandleError> {
