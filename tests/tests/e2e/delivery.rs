@@ -1,9 +1,14 @@
 //! Delivery: the dispatcher saga, preferences, e-mail over a real SMTP server, webhooks to a
 //! local receiver, desktop receipts, retries, escalation and idempotent effects.
 
+use std::time::Duration;
+
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use hmac::{Hmac, Mac};
+use notify_shared::UserId;
+use notify_shared::event::{DeliveryOutcome, Envelope, Event};
+use notify_shared::routing::routing_key;
 use notify_tests::TestEnv;
 use notify_tests::api::Api;
 use notify_tests::rebuild::assert_rebuild_equals_live;
@@ -13,6 +18,7 @@ use notify_tests::webhook::Receiver;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use sha2::Sha256;
+use uuid::Uuid;
 
 const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
@@ -494,3 +500,83 @@ async fn a_rebuilt_read_model_of_deliveries_equals_the_live_projection() {
     assert_eq!(env.count_events("notification.failed", None).await, 3);
     assert_rebuild_equals_live(&env, 9).await;
 }
+
+#[tokio::test]
+async fn outcomes_of_a_notifications_channels_recorded_at_once_complete_it_exactly_once() {
+    let env = TestEnv::new().await;
+    // No workers: the test reports both channels' outcomes itself, at the same moment, and
+    // the dispatcher records them concurrently. Whichever is recorded last must see the other
+    // one and complete the saga.
+    let server = env.start_server("api,relay,projector,dispatcher").await;
+    let (alice, bob, _) = users(&env, &server).await;
+    alice
+        .set_preferences(json!({"channels": ["email", "webhook"], "email": "alice@example.com", "webhook_url": "https://hooks.example.com/alice"}))
+        .await;
+    let mut operations = Vec::new();
+    for i in 0..SENDS {
+        let (operation, _) = bob
+            .send_operation(&["alice"], &format!("both channels #{i}"), json!({}))
+            .await;
+        operations.push(operation);
+    }
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    let deliveries = loop {
+        let rows: Vec<(Uuid, Uuid, Uuid, String)> = sqlx::query_as(
+            "SELECT d.id, d.notification_id, s.operation_id, d.channel
+             FROM deliveries d JOIN sagas s USING (notification_id)
+             ORDER BY d.notification_id, d.channel",
+        )
+        .fetch_all(&env.write)
+        .await
+        .expect("deliveries");
+        if rows.len() == 2 * SENDS {
+            break rows;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{} of {} deliveries started",
+            rows.len(),
+            2 * SENDS
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let alice_id = UserId::parse("alice").expect("valid");
+    let outcomes: Vec<(String, Vec<u8>)> = deliveries
+        .iter()
+        .map(|(delivery_id, notification, operation, channel)| {
+            let event = Event::DeliverySucceeded(DeliveryOutcome {
+                delivery_id: *delivery_id,
+                channel: serde_json::from_value(json!(channel)).expect("a channel"),
+                attempt: 1,
+                detail: "accepted".into(),
+                permanent: false,
+            });
+            let envelope = Envelope::new(
+                "/test",
+                *operation,
+                *notification,
+                alice_id.clone(),
+                // Not stored: the number only has to be new to the projector.
+                10,
+                event,
+            );
+            (
+                routing_key(&alice_id, &envelope.event),
+                serde_json::to_vec(&envelope).expect("JSON"),
+            )
+        })
+        .collect();
+    env.publish_many(&outcomes).await;
+
+    for operation in &operations {
+        bob.wait_operation(operation, "delivered").await;
+    }
+    assert_eq!(
+        env.count_events("notification.delivered", None).await,
+        SENDS as i64,
+        "each notification completed once"
+    );
+}
+
+/// Notifications of two channels each, in the concurrent-outcomes test.
+const SENDS: usize = 40;
