@@ -3,6 +3,7 @@
 //! into a section: `NOTIFY_SERVER_SMTP__PORT`).
 
 use std::net::SocketAddr;
+use std::num::NonZeroU32;
 use std::path::Path;
 use std::time::Duration;
 
@@ -33,6 +34,9 @@ pub struct Config {
     pub write_db_connections: u32,
     /// Most connections in the read DB pool.
     pub read_db_connections: u32,
+    /// Most commands (requests that write) each api process runs at once; one more is
+    /// answered `503` with `Retry-After` at once.
+    pub max_commands_in_flight: NonZeroU32,
     /// Most events the projector applies in one read-DB transaction.
     pub projector_batch: u16,
     /// How far ahead a send may be scheduled (`deliver_at`), in days.
@@ -218,6 +222,7 @@ struct Defaults {
     relay_poll_ms: u64,
     write_db_connections: u32,
     read_db_connections: u32,
+    max_commands_in_flight: u32,
     projector_batch: u16,
     schedule_max_days: u32,
     scheduler_poll_ms: u64,
@@ -232,6 +237,7 @@ const DEFAULTS: Defaults = Defaults {
     relay_poll_ms: 1000,
     write_db_connections: 16,
     read_db_connections: 16,
+    max_commands_in_flight: 128,
     projector_batch: 200,
     schedule_max_days: 365,
     scheduler_poll_ms: 250,

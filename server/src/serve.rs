@@ -111,6 +111,7 @@ pub async fn serve(config: Config, roles: &[Role]) -> anyhow::Result<()> {
             accounts,
             schedule_max_days: config.schedule_max_days,
             rate_limit: api::rate_limit::RateLimit::new(config.rate_limit),
+            commands: api::shed::Commands::new(config.max_commands_in_flight),
         };
         if let Some(limit) = state.rate_limit.clone() {
             tasks.spawn(async move {

@@ -60,6 +60,9 @@ pub enum ApiError {
     /// The broker's management API failed while setting up a device.
     #[error("the broker is unavailable")]
     BrokerUnavailable,
+    /// This api process runs as many commands as it may at once.
+    #[error("too many commands in progress")]
+    Overloaded,
     /// The read DB cannot be reached (or the projector has not created it yet).
     #[error("the read database is unavailable")]
     ReadUnavailable,
@@ -149,6 +152,8 @@ impl ApiError {
                 .with_detail("the database is unavailable; nothing was stored; retry shortly"),
             Self::BrokerUnavailable => Problem::new(503, "broker-unavailable", "Service Unavailable")
                 .with_detail("the message broker could not set up this device; retry shortly"),
+            Self::Overloaded => Problem::new(503, "overloaded", "Service Unavailable")
+                .with_detail("the server is running as many commands as it takes at once; nothing was stored; retry shortly with the same Idempotency-Key"),
             Self::ReadUnavailable => Problem::new(503, "read-unavailable", "Service Unavailable")
                 .with_detail("the read database is unavailable; commands are still accepted; retry the query shortly"),
             Self::Internal(_) => Problem::new(500, "internal", "Internal Server Error")
@@ -182,6 +187,7 @@ impl IntoResponse for ApiError {
                 );
             }
             Self::Unavailable
+            | Self::Overloaded
             | Self::ReadUnavailable
             | Self::BrokerUnavailable
             | Self::InFlight

@@ -19,6 +19,7 @@ pub mod rate_limit;
 mod receipts;
 mod rows;
 mod sent;
+pub mod shed;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -45,10 +46,13 @@ pub struct AppState {
     pub schedule_max_days: u32,
     /// The per-user rate limit; `None` when turned off.
     pub rate_limit: Option<rate_limit::RateLimit>,
+    /// Room for the commands this process runs at once.
+    pub commands: shed::Commands,
 }
 
 /// The api's routes.
 pub fn router(state: AppState) -> Router {
+    let commands = state.commands.clone();
     Router::new()
         .route(
             "/v1/notifications",
@@ -85,6 +89,7 @@ pub fn router(state: AppState) -> Router {
             }
         })
         .layer(DefaultBodyLimit::max(MAX_REQUEST_BYTES))
+        .layer(axum::middleware::from_fn_with_state(commands, shed::limit))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
 }

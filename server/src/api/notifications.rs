@@ -48,7 +48,7 @@ const SKEW: chrono::TimeDelta = chrono::TimeDelta::seconds(1);
         (status = 409, description = "Same key still in flight", body = Problem),
         (status = 413, description = "Body too large", body = Problem),
         (status = 422, description = "Limits broken, unknown recipient, or key reused", body = Problem),
-        (status = 503, description = "Database unavailable", body = Problem),
+        (status = 503, description = "Database unavailable, or too many commands in progress (`Retry-After`)", body = Problem),
     ),
     security(("bearer" = []))
 )]
@@ -270,7 +270,7 @@ async fn schedule(
         (status = 403, description = "The token lacks the send scope", body = Problem),
         (status = 404, description = "Not a scheduled send of yours", body = Problem),
         (status = 409, description = "Already dispatched, or in flight: see the problem type", body = Problem),
-        (status = 503, description = "Database unavailable", body = Problem),
+        (status = 503, description = "Database unavailable, or too many commands in progress (`Retry-After`)", body = Problem),
     ),
     security(("bearer" = []))
 )]

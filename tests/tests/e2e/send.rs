@@ -1,12 +1,16 @@
 //! `notify send` through the api, the write DB and the relay to `notify.events`.
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use notify_shared::UserId;
 use notify_shared::api::SendResponse;
 use notify_shared::event::Event;
 use notify_tests::TestEnv;
+use notify_tests::api::Api;
 use notify_tests::cli::{notify, run, stderr, stdout};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
 
 #[tokio::test]
 async fn cli_send_to_two_recipients_publishes_exactly_the_documented_cloudevents() {
@@ -158,5 +162,99 @@ async fn send_without_recipients_goes_to_the_sender_and_prints_only_the_operatio
     assert_eq!(
         requested.body, "backup done",
         "one trailing newline is stripped"
+    );
+}
+
+#[tokio::test]
+async fn a_command_beyond_the_limit_in_flight_is_refused_at_once_and_changes_nothing() {
+    let env = TestEnv::new().await;
+    let server = env
+        .start_server_with("api", &[("NOTIFY_SERVER_MAX_COMMANDS_IN_FLIGHT", "1")])
+        .await;
+    let token = env.add_user("erin", "send,inbox").await;
+    let erin = Api::new(server.url(), &token);
+
+    // The first send is held in flight: it waits for a lock the test holds on a table it
+    // writes.
+    let mut blocker = env.write.begin().await.expect("begin");
+    sqlx::query("LOCK TABLE idempotency_keys IN ACCESS EXCLUSIVE MODE")
+        .execute(&mut *blocker)
+        .await
+        .expect("lock");
+    let first = tokio::spawn({
+        let erin = erin.clone();
+        async move {
+            erin.post(
+                "/v1/notifications",
+                Some(&json!({"to": ["erin"], "body": "first"})),
+            )
+            .await
+        }
+    });
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let waiting: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM pg_locks
+             WHERE NOT granted AND relation = 'idempotency_keys'::regclass",
+        )
+        .fetch_one(&env.write)
+        .await
+        .expect("locks");
+        if waiting > 0 {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the first send never came"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+
+    // The second is answered while the first is still held, so it did not wait behind it.
+    let refused = reqwest::Client::new()
+        .post(format!("{}/v1/notifications", server.url()))
+        .bearer_auth(&token)
+        .json(&json!({"to": ["erin"], "body": "second"}))
+        .timeout(Duration::from_secs(10))
+        .send()
+        .await
+        .expect("an answer while the first send is held");
+    assert_eq!(refused.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(refused.headers()["retry-after"], "1");
+    let problem: Value = refused.json().await.expect("problem");
+    assert_eq!(
+        problem["type"], "urn:notify:problem:overloaded",
+        "{problem}"
+    );
+    // Queries are not commands: they are served meanwhile.
+    let (status, _) = erin.get("/v1/me").await;
+    assert_eq!(status, StatusCode::OK);
+
+    blocker.rollback().await.expect("unlock");
+    let (status, answer) = first.await.expect("first send");
+    assert_eq!(status, StatusCode::ACCEPTED, "{answer}");
+    assert_eq!(env.count("events").await, 2, "only the first send's events");
+    // Once the first is done there is room again.
+    let (status, answer) = erin
+        .post(
+            "/v1/notifications",
+            Some(&json!({"to": ["erin"], "body": "second"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{answer}");
+}
+
+#[test]
+fn a_server_allowed_no_commands_at_all_refuses_to_start_and_says_why() {
+    let output = std::process::Command::new(notify_tests::binary("notify-server"))
+        .args(["serve", "--roles", "api"])
+        .env("NOTIFY_SERVER_MAX_COMMANDS_IN_FLIGHT", "0")
+        .output()
+        .expect("run notify-server");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("bad configuration") && stderr.contains("MAX_COMMANDS_IN_FLIGHT"),
+        "{stderr}"
     );
 }
