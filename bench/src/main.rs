@@ -202,15 +202,21 @@ async fn main() -> anyhow::Result<()> {
     if args.runs(Part::Stored) {
         let rows_stored = if args.quick { 100_000 } else { 1_000_000 };
         let mut inbox = stored::inbox(rows_stored, 3_000).await?;
-        let p50 = percentile(&mut inbox, 50.0);
-        let p99 = percentile(&mut inbox, 99.0);
+        let p50 = percentile(&mut inbox.server, 50.0);
+        let p99 = percentile(&mut inbox.server, 99.0);
         emit(Row::target(
             "inbox query",
             &format!(
-                "`GET /v1/notifications` with {} notifications stored (10,000 users), 3,000 requests, client-side on loopback, p50 / p99",
+                "`GET /v1/notifications` with {} notifications stored (10,000 users), 3,000 requests, p50 / p99 server-side (`Server-Timing`; client-side on loopback in brackets)",
                 thousands(rows_stored as f64)
             ),
-            format!("{} / {}", ms(p50), ms(p99)),
+            format!(
+                "{} / {} ({} / {})",
+                ms(p50),
+                ms(p99),
+                ms(percentile(&mut inbox.client, 50.0)),
+                ms(percentile(&mut inbox.client, 99.0))
+            ),
             "p99 ≤ 5 ms",
             p99 <= Duration::from_millis(5),
         ));

@@ -11,9 +11,18 @@ const USERS: usize = 10_000;
 /// Users whose inboxes are queried.
 const QUERIED: usize = 20;
 
-/// `GET /v1/notifications` latencies (client side, on loopback) over `rows` notifications of
-/// 10,000 users, a third of them read.
-pub async fn inbox(rows: usize, requests: usize) -> anyhow::Result<Vec<Duration>> {
+/// The latencies of the inbox queries.
+#[derive(Debug)]
+pub struct Latencies {
+    /// As the api's `Server-Timing` reports them.
+    pub server: Vec<Duration>,
+    /// As the client saw them, on loopback.
+    pub client: Vec<Duration>,
+}
+
+/// `GET /v1/notifications` latencies over `rows` notifications of 10,000 users, a third of
+/// them read.
+pub async fn inbox(rows: usize, requests: usize) -> anyhow::Result<Latencies> {
     let env = TestEnv::new().await;
     let read = sqlx::PgPool::connect(&env.read_url).await?;
     notify_server::db::READ_MIGRATIONS.run(&read).await?;
@@ -46,7 +55,10 @@ pub async fn inbox(rows: usize, requests: usize) -> anyhow::Result<Vec<Duration>
     .await;
     let url = format!("{}/v1/notifications", fleet.api_urls()[0]);
     let http = reqwest::Client::new();
-    let mut latencies = Vec::with_capacity(requests);
+    let mut latencies = Latencies {
+        server: Vec::with_capacity(requests),
+        client: Vec::with_capacity(requests),
+    };
     for i in 0..requests + 200 {
         let started = Instant::now();
         let response = http
@@ -55,14 +67,29 @@ pub async fn inbox(rows: usize, requests: usize) -> anyhow::Result<Vec<Duration>
             .send()
             .await?;
         anyhow::ensure!(response.status().is_success(), "{}", response.status());
+        let server = server_timing(response.headers())?;
         response.bytes().await?;
         // The first 200 warm the caches.
         if i >= 200 {
-            latencies.push(started.elapsed());
+            latencies.client.push(started.elapsed());
+            latencies.server.push(server);
         }
     }
     drop(fleet);
     Ok(latencies)
+}
+
+/// The server's time from a response's `Server-Timing: app;dur=<ms>`.
+fn server_timing(headers: &reqwest::header::HeaderMap) -> anyhow::Result<Duration> {
+    let value = headers
+        .get("server-timing")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let millis: f64 = value
+        .strip_prefix("app;dur=")
+        .and_then(|ms| ms.parse().ok())
+        .ok_or_else(|| anyhow::anyhow!("no Server-Timing app;dur in the answer: {value:?}"))?;
+    Ok(Duration::from_secs_f64(millis / 1000.0))
 }
 
 /// `rebuild-read-model` over `events` stored events (half `notification.requested`, half

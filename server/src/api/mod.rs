@@ -20,6 +20,7 @@ mod receipts;
 mod rows;
 mod sent;
 pub mod shed;
+mod timing;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -90,6 +91,7 @@ pub fn router(state: AppState) -> Router {
         })
         .layer(DefaultBodyLimit::max(MAX_REQUEST_BYTES))
         .layer(axum::middleware::from_fn_with_state(commands, shed::limit))
+        .layer(axum::middleware::from_fn(timing::server_timing))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -383,3 +383,32 @@ async fn another_users_notification_is_404_on_every_route() {
         "requested, dispatched, alice's read: nothing from carol or bob"
     );
 }
+
+#[tokio::test]
+async fn every_answer_says_how_long_the_server_took_in_server_timing() {
+    let env = TestEnv::new().await;
+    let server = env.start_server("api").await;
+    let token = env.add_user("alice", "send,inbox").await;
+    let http = reqwest::Client::new();
+    for (path, expected) in [
+        ("/v1/me", StatusCode::OK),
+        ("/v1/no-such-route", StatusCode::NOT_FOUND),
+    ] {
+        let response = http
+            .get(format!("{}{path}", server.url()))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(response.status(), expected, "{path}");
+        let timing = response.headers()["server-timing"]
+            .to_str()
+            .expect("ascii")
+            .to_owned();
+        let millis: f64 = timing
+            .strip_prefix("app;dur=")
+            .and_then(|ms| ms.parse().ok())
+            .unwrap_or_else(|| panic!("{path}: Server-Timing {timing:?}"));
+        assert!(millis >= 0.0 && millis.is_finite(), "{path}: {timing}");
+    }
+}
