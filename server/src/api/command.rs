@@ -19,7 +19,7 @@ use uuid::Uuid;
 use super::AppState;
 use super::error::ApiError;
 use super::idempotency::{self, Claim, Stored};
-use crate::store::{APPEND, Events};
+use crate::store::{self, APPEND, Events};
 
 /// A command in progress: its transaction, key and the events it will append.
 #[derive(Debug)]
@@ -95,19 +95,14 @@ impl Key {
             .bind(recipients)
             .execute(&mut *conn)
             .await;
-        match written {
-            Ok(_) => Ok(Some(accepted(self.operation_id, stored))),
-            Err(sqlx::Error::Database(e))
-                if matches!(e.code().as_deref(), Some("NV002" | "23505" | "40P01")) =>
-            {
-                // The server reports the error before it aborts the statement, and the abort
-                // is what releases the key's lock: wait for it, or the transactional path
-                // (on another connection) finds the key locked and answers a repeat with 409.
-                conn.ping().await?;
-                Ok(None)
-            }
-            Err(e) => Err(e.into()),
+        if store::written(written)? {
+            return Ok(Some(accepted(self.operation_id, stored)));
         }
+        // The server reports the error before it aborts the statement, and the abort is what
+        // releases the key's lock: wait for it, or the transactional path (on another
+        // connection) finds the key locked and answers a repeat with 409.
+        conn.ping().await?;
+        Ok(None)
     }
 }
 

@@ -163,11 +163,8 @@ impl Saga {
                 .bind(dispatched.operationid)
                 .execute(&self.pool)
                 .await;
-            match written {
-                Ok(_) => return Ok(()),
-                Err(sqlx::Error::Database(e))
-                    if matches!(e.code().as_deref(), Some("NV001" | "23505" | "40P01")) => {}
-                Err(e) => return Err(e.into()),
+            if store::written(written)? {
+                return Ok(());
             }
         }
         self.start_locked(dispatched).await
@@ -370,15 +367,10 @@ impl Saga {
             .bind(outcome.delivery_id)
             .execute(&self.pool)
             .await;
-        match written {
-            Ok(_) => Ok(()),
-            Err(sqlx::Error::Database(e))
-                if matches!(e.code().as_deref(), Some("NV001" | "23505" | "40P01")) =>
-            {
-                self.record_locked(event, outcome, succeeded).await
-            }
-            Err(e) => Err(e.into()),
+        if store::written(written)? {
+            return Ok(());
         }
+        self.record_locked(event, outcome, succeeded).await
     }
 
     /// Records an outcome under the notification's lock, in a transaction.

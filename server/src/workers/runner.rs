@@ -220,11 +220,8 @@ impl Worker {
                 .bind(succeeded)
                 .execute(&self.pool)
                 .await;
-            match written {
-                Ok(_) => return Ok(()),
-                Err(sqlx::Error::Database(e))
-                    if matches!(e.code().as_deref(), Some("NV001" | "23505" | "40P01")) => {}
-                Err(e) => return Err(e.into()),
+            if store::written(written)? {
+                return Ok(());
             }
         }
         let mut tx = self.pool.begin().await?;
