@@ -1,8 +1,9 @@
 //! The saga's state transitions, each one write-DB transaction under the notification's
 //! aggregate lock (see [`store::lock_aggregate`]): start, record an outcome, retry, time out,
-//! complete. A start first tries one statement with no transaction around it, which takes the
-//! lock itself and fails as a whole when the notification moved since it was read. Events it
-//! appends go out through the outbox like every other.
+//! complete. A start and an outcome's record first try one statement with no transaction
+//! around it, which takes the lock itself and fails as a whole when the notification (or, for
+//! a record, its saga's revision) moved since it was read. Events it appends go out through
+//! the outbox like every other.
 
 use std::sync::LazyLock;
 
