@@ -138,6 +138,7 @@ Register-ArgumentCompleter -Native -CommandName 'notify' -ScriptBlock {
             break
         }
         'notify;sent' {
+            [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'With an admin token: only the sends of this user (without it, every user''s)')
             [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'Only notifications to this user')
             [CompletionResult]::new('--status', '--status', [CompletionResultType]::ParameterName, 'Only notifications in this state')
             [CompletionResult]::new('--channel', '--channel', [CompletionResultType]::ParameterName, 'Only notifications that went out on this channel')

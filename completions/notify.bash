@@ -1176,12 +1176,16 @@ _notify() {
             return 0
             ;;
         notify__subcmd__sent)
-            opts="-q -v -h --to --status --channel --address --scheduled --limit --before --server --json --quiet --verbose --help"
+            opts="-q -v -h --from --to --status --channel --address --scheduled --limit --before --server --json --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --from)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --to)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

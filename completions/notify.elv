@@ -128,6 +128,7 @@ set edit:completion:arg-completer[notify] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
         }
         &'notify;sent'= {
+            cand --from 'With an admin token: only the sends of this user (without it, every user''s)'
             cand --to 'Only notifications to this user'
             cand --status 'Only notifications in this state'
             cand --channel 'Only notifications that went out on this channel'

@@ -103,6 +103,7 @@ complete -c notify -n "__fish_notify_using_subcommand count" -l json -d 'Print m
 complete -c notify -n "__fish_notify_using_subcommand count" -s q -l quiet -d 'Print nothing on stdout; errors still go to stderr'
 complete -c notify -n "__fish_notify_using_subcommand count" -s v -l verbose -d 'Say on stderr what is happening (requests, retries)'
 complete -c notify -n "__fish_notify_using_subcommand count" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c notify -n "__fish_notify_using_subcommand sent" -l from -d 'With an admin token: only the sends of this user (without it, every user\'s)' -r
 complete -c notify -n "__fish_notify_using_subcommand sent" -l to -d 'Only notifications to this user' -r
 complete -c notify -n "__fish_notify_using_subcommand sent" -l status -d 'Only notifications in this state' -r -f -a "scheduled\t'Waiting for its delivery time'
 dispatched\t'In the inbox; channels are delivering'

@@ -78,7 +78,8 @@ pub fn rows(deliveries: &[DeliveryView]) -> Vec<Row> {
         .map(|d| Row {
             cells: vec![
                 name(&d.channel),
-                clean_line(&d.address),
+                // Hidden from a sender: where the recipient receives is theirs to know.
+                d.address.as_deref().map_or_else(|| "-".into(), clean_line),
                 name(&d.status),
                 attempts(d.attempts),
             ],
@@ -128,7 +129,7 @@ pub(crate) mod tests {
         DeliveryView {
             id: Uuid::now_v7(),
             channel,
-            address: address.into(),
+            address: Some(address.into()),
             status,
             attempts,
             detail: detail.map(Into::into),

@@ -1,4 +1,4 @@
-//! Startup and shutdown: loads the configuration, opens the state, binds the socket (then
+//! Startup and shutdown: loads the configuration, locks and opens the state, binds the socket (then
 //! `READY=1`), starts every component, and on SIGTERM/SIGINT stops them in order (stop
 //! consuming, finish the popup in progress, flush receipts for up to 3 s, remove the socket).
 //!
@@ -21,6 +21,7 @@ use crate::desktop::{self, Desktop, reactions};
 use crate::device::{self, Registrar};
 use crate::events;
 use crate::hub::{self, Hub};
+use crate::instance::Instance;
 use crate::paths;
 use crate::popup::Popups;
 use crate::receipts::drain::{self, Receipts};
@@ -70,6 +71,10 @@ pub async fn run(args: crate::cli::Args) -> anyhow::Result<()> {
     let device = args.device_name();
     let state_dir = paths::state_dir().map_err(misconfigured)?;
     paths::ensure_private_dir(&state_dir).map_err(|e| misconfigured(format!("{e:#}")))?;
+    let socket_path = local::socket_path();
+    // Held until the daemon exits: one daemon per state directory.
+    let _instance =
+        Instance::lock(&state_dir, &socket_path).map_err(|e| misconfigured(format!("{e:#}")))?;
     let seen = Seen::new(SeenStore::open(&state_dir.join(SEEN_FILE))?);
     let receipts = Receipts::new(ReceiptQueue::open(&state_dir.join(RECEIPTS_FILE))?);
     let api = Api::new(&config.server, token)?;
@@ -86,7 +91,6 @@ pub async fn run(args: crate::cli::Args) -> anyhow::Result<()> {
     let (actions, action_receiver) = mpsc::unbounded_channel();
     let popups = Popups::start(actions)?;
 
-    let socket_path = local::socket_path();
     let listener = socket::bind(&socket_path).map_err(|e| misconfigured(format!("{e:#}")))?;
     let context = Arc::new(socket::Context {
         hub: Arc::clone(&hub),

@@ -55,12 +55,12 @@ pub fn default_name() -> String {
         .unwrap_or_else(|| DEFAULT_DEVICE.to_owned())
 }
 
-/// The user a device queue `notify.user.<user>.<device>` belongs to.
+/// The user a device queue `notify.user.<user>.<device>[.<random>]` belongs to (user ids and
+/// device names hold no `.`).
 pub fn queue_user(queue: &str, device: &str) -> Option<UserId> {
-    let user = queue
-        .strip_prefix("notify.user.")?
-        .strip_suffix(device)?
-        .strip_suffix('.')?;
+    let mut parts = queue.strip_prefix("notify.user.")?.split('.');
+    let user = parts.next()?;
+    (parts.next()? == device && parts.nth(1).is_none()).then_some(())?;
     UserId::parse(user).ok()
 }
 
@@ -245,6 +245,9 @@ mod tests {
         assert_eq!(user.as_str(), "alice");
         assert!(queue_user("notify.user.alice.laptop", "desk").is_none());
         assert!(queue_user("other.alice.laptop", "laptop").is_none());
+        let user = queue_user("notify.user.alice.laptop.k3x9", "laptop").expect("user");
+        assert_eq!(user.as_str(), "alice");
+        assert!(queue_user("notify.user.alice.laptop.k3x9.more", "laptop").is_none());
     }
 
     fn credentials(device: &str) -> DeviceCredentials {

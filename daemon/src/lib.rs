@@ -16,6 +16,7 @@ pub mod desktop;
 pub mod device;
 pub mod events;
 pub mod hub;
+pub mod instance;
 pub mod paths;
 pub mod popup;
 pub mod receipts;

@@ -1,12 +1,14 @@
 //! Broker accounts and device queues, through the RabbitMQ management HTTP API.
 //!
-//! Each user gets one broker account whose permissions allow nothing but reading that user's
-//! device queues (configure `^$`, write `^$`, read `^notify\.user\.<user>\.[a-z0-9_-]+$`,
-//! anchored so that `al` never reaches `alice`). The server declares and binds device queues;
-//! daemons never declare anything.
+//! Each device of a user gets its own broker account whose permissions allow nothing but
+//! reading that device's queue (configure `^$`, write `^$`, read
+//! `^notify\.user\.<user>\.<device>$`, anchored so that `al` never reaches `alice`), with
+//! limits on its connections and channels. Its password is made at each registration, handed
+//! to the device once and kept nowhere else: registering again re-issues it. The server
+//! declares and binds device queues; daemons never declare anything.
 
 use notify_shared::UserId;
-use notify_shared::routing::EVENTS_EXCHANGE;
+use notify_shared::routing::{DEVICE_KINDS, EVENTS_EXCHANGE, routing_key_for_kind};
 use rand::distr::{Alphanumeric, SampleString};
 use reqwest::{Method, StatusCode, Url};
 use secrecy::{ExposeSecret, SecretString};
@@ -36,6 +38,8 @@ pub struct Accounts {
     queue_expires_ms: u64,
     queue_max_length: u64,
     account_prefix: String,
+    max_connections: u32,
+    max_channels: u32,
 }
 
 impl Accounts {
@@ -76,6 +80,8 @@ impl Accounts {
             queue_expires_ms: config.queue_expires_s.saturating_mul(1000),
             queue_max_length: config.queue_max_length,
             account_prefix: config.account_prefix.clone(),
+            max_connections: config.max_connections,
+            max_channels: config.max_channels,
         })
     }
 
@@ -84,8 +90,14 @@ impl Accounts {
         &self.public_url
     }
 
-    /// The broker account name of `user`.
-    pub fn username(&self, user: &UserId) -> String {
+    /// The broker account name of `user`'s machine `device` (`.` is in neither name, so the
+    /// pair is unambiguous).
+    pub fn username(&self, user: &UserId, device: &str) -> String {
+        format!("{}{user}.{device}", self.account_prefix)
+    }
+
+    /// The one account per user that older servers made for all of a user's machines.
+    fn former_username(&self, user: &UserId) -> String {
         format!("{}{user}", self.account_prefix)
     }
 
@@ -94,83 +106,114 @@ impl Accounts {
         Alphanumeric.sample_string(&mut rand::rng(), 32)
     }
 
-    /// The device queue of `user`'s machine `device`.
-    pub fn queue(user: &UserId, device: &str) -> String {
-        format!("notify.user.{user}.{device}")
+    /// A new queue name for `user`'s machine `device`:
+    /// `notify.user.<user>.<device>.<random>`. The random part is what keeps another account
+    /// from learning of it: RabbitMQ answers a passive `queue.declare` (exists? how many
+    /// messages and consumers?) without checking any permission, so a queue named only by user
+    /// and device would tell anyone whether that machine is registered and online.
+    pub fn new_queue(user: &UserId, device: &str) -> String {
+        let token = Alphanumeric
+            .sample_string(&mut rand::rng(), 22)
+            .to_ascii_lowercase();
+        format!("notify.user.{user}.{device}.{token}")
     }
 
-    /// Creates (or updates) `user`'s account with `password` and its read-only permissions.
-    pub async fn ensure_account(&self, user: &UserId, password: &str) -> Result<(), AccountError> {
-        let name = self.username(user);
+    /// Creates `user`'s account for `device`, or gives it a new `password`, with permission to
+    /// read that device's `queue` and nothing else, and its limits. The account older servers
+    /// shared between a user's machines is removed (its daemons register again when refused).
+    pub async fn ensure_account(
+        &self,
+        user: &UserId,
+        device: &str,
+        queue: &str,
+        password: &str,
+    ) -> Result<(), AccountError> {
+        let name = encode(&self.username(user, device));
         self.call(
             Method::PUT,
-            &format!("/users/{}", encode(&name)),
+            &format!("/users/{name}"),
             Some(json!({"password": password, "tags": ""})),
         )
         .await?;
-        let read = format!(
-            "^notify\\.user\\.{}\\.[a-z0-9_-]+$",
-            regex_escape(user.as_str())
-        );
-        let path = format!("/permissions/{}/{}", encode(&self.vhost), encode(&name));
+        let read = format!("^{}$", regex_escape(queue));
+        let path = format!("/permissions/{}/{name}", encode(&self.vhost));
         self.call(
             Method::PUT,
             &path,
             Some(json!({"configure": "^$", "write": "^$", "read": read})),
         )
-        .await
+        .await?;
+        for (limit, value) in [
+            ("max-connections", self.max_connections),
+            ("max-channels", self.max_channels),
+        ] {
+            self.call(
+                Method::PUT,
+                &format!("/user-limits/{name}/{limit}"),
+                Some(json!({"value": value})),
+            )
+            .await?;
+        }
+        self.delete_former_account(user).await
     }
 
-    /// Declares `user`'s device queue and binds it to every event addressed to the user.
+    /// Deletes the account older servers shared between `user`'s machines (gone already is
+    /// fine).
+    pub async fn delete_former_account(&self, user: &UserId) -> Result<(), AccountError> {
+        let former = encode(&self.former_username(user));
+        self.call(Method::DELETE, &format!("/users/{former}"), None)
+            .await
+    }
+
+    /// Declares `queue`, a device queue of `user`, and binds it to the kinds of the user's events a device
+    /// uses ([`DEVICE_KINDS`]); the binding to all of them (`user.<user>.#`) that older servers
+    /// made is removed.
     pub async fn declare_device_queue(
         &self,
         user: &UserId,
-        device: &str,
-    ) -> Result<String, AccountError> {
-        let queue = Self::queue(user, device);
+        queue: &str,
+    ) -> Result<(), AccountError> {
         let arguments =
             json!({"x-expires": self.queue_expires_ms, "x-max-length": self.queue_max_length});
-        let path = format!("/queues/{}/{}", encode(&self.vhost), encode(&queue));
+        let path = format!("/queues/{}/{}", encode(&self.vhost), encode(queue));
         self.call(
             Method::PUT,
             &path,
             Some(json!({"durable": true, "auto_delete": false, "arguments": arguments})),
         )
         .await?;
-        let binding = format!(
+        let bindings = format!(
             "/bindings/{}/e/{}/q/{}",
             encode(&self.vhost),
             encode(EVENTS_EXCHANGE),
-            encode(&queue)
+            encode(queue)
         );
-        self.call(
-            Method::POST,
-            &binding,
-            Some(json!({"routing_key": format!("user.{user}.#")})),
-        )
-        .await?;
-        Ok(queue)
+        for kind in DEVICE_KINDS {
+            let routing_key = routing_key_for_kind(user, kind);
+            self.call(
+                Method::POST,
+                &bindings,
+                Some(json!({"routing_key": routing_key})),
+            )
+            .await?;
+        }
+        // A binding without arguments is named by its routing key; unbinding what is not
+        // bound is fine.
+        let former = format!("{bindings}/{}", encode(&format!("user.{user}.#")));
+        self.call(Method::DELETE, &former, None).await
     }
 
     /// Deletes a device queue (gone already is fine).
-    pub async fn delete_device_queue(
-        &self,
-        user: &UserId,
-        device: &str,
-    ) -> Result<(), AccountError> {
-        let path = format!(
-            "/queues/{}/{}",
-            encode(&self.vhost),
-            encode(&Self::queue(user, device))
-        );
+    pub async fn delete_device_queue(&self, queue: &str) -> Result<(), AccountError> {
+        let path = format!("/queues/{}/{}", encode(&self.vhost), encode(queue));
         self.call(Method::DELETE, &path, None).await
     }
 
-    /// Deletes `user`'s account; RabbitMQ closes the connections it has at once (the
-    /// security suite checks it). An account that is gone already is fine.
-    pub async fn delete_account(&self, user: &UserId) -> Result<(), AccountError> {
-        let name = self.username(user);
-        self.call(Method::DELETE, &format!("/users/{}", encode(&name)), None)
+    /// Deletes the account of `user`'s machine `device`; RabbitMQ closes the connections it
+    /// has at once (the security suite checks it). An account that is gone already is fine.
+    pub async fn delete_account(&self, user: &UserId, device: &str) -> Result<(), AccountError> {
+        let name = encode(&self.username(user, device));
+        self.call(Method::DELETE, &format!("/users/{name}"), None)
             .await
     }
 
@@ -237,8 +280,8 @@ fn percent_decode(text: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// User ids are `[a-z0-9_-]` only, but escape regex metacharacters anyway in case that rule
-/// ever widens.
+/// `text` as a regex matching itself: every character but letters, digits and `_` escaped
+/// (the `.` of a queue name among them).
 fn regex_escape(text: &str) -> String {
     text.chars()
         .flat_map(|c| {
@@ -279,16 +322,21 @@ mod tests {
     }
 
     #[test]
-    fn permissions_are_anchored_to_the_user() {
+    fn permissions_are_anchored_to_the_device_queue() {
         let al = UserId::parse("al").expect("valid");
         assert_eq!(
-            format!(
-                "^notify\\.user\\.{}\\.[a-z0-9_-]+$",
-                regex_escape(al.as_str())
-            ),
-            "^notify\\.user\\.al\\.[a-z0-9_-]+$"
+            format!("^{}$", regex_escape("notify.user.al.laptop.x1")),
+            "^notify\\.user\\.al\\.laptop\\.x1$"
         );
         assert_eq!(regex_escape("a-b"), "a\\-b");
-        assert_eq!(Accounts::queue(&al, "laptop"), "notify.user.al.laptop");
+        let queue = Accounts::new_queue(&al, "laptop");
+        let token = queue.strip_prefix("notify.user.al.laptop.").expect("named");
+        assert_eq!(token.len(), 22);
+        assert!(
+            token
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        );
+        assert_ne!(Accounts::new_queue(&al, "laptop"), queue);
     }
 }

@@ -4,7 +4,7 @@
 
 use std::net::SocketAddr;
 use std::num::NonZeroU32;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use figment::Figment;
@@ -14,6 +14,36 @@ use serde::{Deserialize, Serialize};
 
 /// The configuration file read when `--config` is not given and it exists.
 pub const DEFAULT_CONFIG_FILE: &str = "notify-server.toml";
+/// Names the services file instead of the default ([`services_file`]).
+pub const ENV_SERVICES_FILE: &str = "NOTIFY_SERVICES_FILE";
+
+/// The services file `scripts/services` writes (the local services' URLs, with the passwords
+/// it made): `$NOTIFY_SERVICES_FILE`, else `~/.config/notify/services.toml`
+/// (`$XDG_CONFIG_HOME`). Read, when it exists, before `notify-server.toml`.
+pub fn services_file() -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os(ENV_SERVICES_FILE).filter(|p| !p.is_empty()) {
+        return Some(PathBuf::from(path));
+    }
+    directories::BaseDirs::new().map(|dirs| dirs.config_dir().join("notify/services.toml"))
+}
+
+/// Fails when group or others may read `path`: it holds passwords.
+fn check_private(path: &Path) -> Result<(), Box<figment::Error>> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(path)
+        .map_err(|e| figment::Error::from(format!("cannot inspect {}: {e}", path.display())))?
+        .permissions()
+        .mode()
+        & 0o777;
+    if mode & 0o077 != 0 {
+        return Err(Box::new(figment::Error::from(format!(
+            "{} holds passwords and is accessible by group or others (mode {mode:03o}); run: chmod 600 {}",
+            path.display(),
+            path.display()
+        ))));
+    }
+    Ok(())
+}
 
 /// Every setting of `notify-server`.
 #[derive(Debug, Deserialize)]
@@ -43,6 +73,9 @@ pub struct Config {
     pub schedule_max_days: u32,
     /// How often the scheduler looks for due scheduled sends, in ms.
     pub scheduler_poll_ms: u64,
+    /// How long a client may take to send a request's head, in ms; also how long an idle
+    /// kept-alive connection stays open.
+    pub header_timeout_ms: u64,
     /// The e-mail channel (`[smtp]`, `NOTIFY_SERVER_SMTP__HOST`, ...).
     #[serde(default)]
     pub smtp: SmtpConfig,
@@ -76,21 +109,28 @@ pub struct DevicesConfig {
     pub queue_expires_s: u64,
     /// Most messages a device queue keeps; the oldest are dropped beyond (the inbox keeps all).
     pub queue_max_length: u64,
-    /// Broker account names are this prefix and the user id. Broker accounts are global to
-    /// the broker, so two deployments on one broker need different prefixes.
+    /// Broker account names are this prefix, the user id, `.` and the device name. Broker
+    /// accounts are global to the broker, so two deployments on one broker need different
+    /// prefixes.
     pub account_prefix: String,
+    /// Most connections one device's broker account may have open (a daemon uses one).
+    pub max_connections: u32,
+    /// Most channels one device's broker account may have open (a daemon uses one).
+    pub max_channels: u32,
 }
 
 impl Default for DevicesConfig {
     fn default() -> Self {
         Self {
             management_url: "http://127.0.0.1:15672/api".into(),
-            management_user: "notify".into(),
-            management_password: SecretString::from("notify"),
+            management_user: "notify-admin".into(),
+            management_password: SecretString::from(""),
             public_url: None,
             queue_expires_s: 30 * 86_400,
             queue_max_length: 10_000,
             account_prefix: "notify-user-".into(),
+            max_connections: 3,
+            max_channels: 4,
         }
     }
 }
@@ -226,13 +266,16 @@ struct Defaults {
     projector_batch: u16,
     schedule_max_days: u32,
     scheduler_poll_ms: u64,
+    header_timeout_ms: u64,
 }
 
 const DEFAULTS: Defaults = Defaults {
     listen: "127.0.0.1:8470",
-    write_db: "postgres://notify:notify@127.0.0.1:5678/notify_write",
-    read_db: "postgres://notify:notify@127.0.0.1:5432/notify_read",
-    amqp_url: "amqp://notify:notify@127.0.0.1:5672/%2f",
+    // No passwords: `scripts/services` makes them and writes these URLs with them into the
+    // services file ([`services_file`]).
+    write_db: "postgres://notify@127.0.0.1:5678/notify_write",
+    read_db: "postgres://notify@127.0.0.1:5432/notify_read",
+    amqp_url: "amqp://notify@127.0.0.1:5672/%2f",
     relay_batch: 500,
     relay_poll_ms: 1000,
     write_db_connections: 16,
@@ -241,12 +284,17 @@ const DEFAULTS: Defaults = Defaults {
     projector_batch: 200,
     schedule_max_days: 365,
     scheduler_poll_ms: 250,
+    header_timeout_ms: 10_000,
 };
 
 impl Config {
     /// Loads the configuration; `file` is `--config`, which must exist when given.
     pub fn load(file: Option<&Path>) -> Result<Self, Box<figment::Error>> {
         let mut figment = Figment::from(Serialized::defaults(DEFAULTS));
+        if let Some(services) = services_file().filter(|path| path.exists()) {
+            check_private(&services)?;
+            figment = figment.merge(Toml::file_exact(services));
+        }
         match file {
             Some(path) if !path.exists() => {
                 return Err(Box::new(figment::Error::from(format!(
@@ -266,6 +314,11 @@ impl Config {
     /// The scheduler's poll interval.
     pub fn scheduler_poll(&self) -> Duration {
         Duration::from_millis(self.scheduler_poll_ms.max(1))
+    }
+
+    /// How long a client may take to send a request's head.
+    pub fn header_timeout(&self) -> Duration {
+        Duration::from_millis(self.header_timeout_ms.max(1))
     }
 
     /// The relay's fallback poll interval.

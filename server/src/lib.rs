@@ -13,6 +13,7 @@ pub mod db;
 pub mod dispatcher;
 pub mod failpoint;
 pub mod projector;
+pub mod redact;
 pub mod relay;
 pub mod scheduler;
 pub mod serve;

@@ -17,7 +17,7 @@ use lapin::types::{AMQPValue, FieldTable, ShortString};
 use lapin::{BasicProperties, Channel};
 use notify_shared::UserId;
 use notify_shared::event::CONTENT_TYPE;
-use notify_shared::routing::{CHANNEL_HEADER, EVENTS_EXCHANGE, routing_key_for_kind};
+use notify_shared::routing::{CHANNEL_HEADER, EVENTS_EXCHANGE, routing_key_for_stored};
 use secrecy::SecretString;
 use sqlx::PgPool;
 use sqlx::postgres::PgListener;
@@ -52,6 +52,8 @@ struct OutboxRow {
     document: String,
     /// A delivery request's channel (its [`CHANNEL_HEADER`]).
     channel: Option<String>,
+    /// The request of a send scheduled for later (see [`routing_key_for_stored`]).
+    scheduled: bool,
 }
 
 /// Why a batch could not be relayed; the relay reconnects and tries again.
@@ -119,7 +121,9 @@ impl Relay {
              )
              SELECT c.position, e.id, e.kind, e.user_id, e.document::text,
                     CASE WHEN e.kind = 'delivery.requested'
-                         THEN e.document -> 'data' ->> 'channel' END AS channel
+                         THEN e.document -> 'data' ->> 'channel' END AS channel,
+                    e.kind = 'notification.requested'
+                        AND e.document -> 'data' ->> 'deliver_at' IS NOT NULL AS scheduled
              FROM claimed c
              CROSS JOIN LATERAL (
                  SELECT * FROM events WHERE events.position = c.position OFFSET 0
@@ -154,7 +158,8 @@ impl Relay {
             let confirm = channel
                 .basic_publish(
                     EVENTS_EXCHANGE,
-                    &routing_key_for_kind(&user, &row.kind),
+                    // A scheduled request reaches no device before its time.
+                    &routing_key_for_stored(&user, &row.kind, row.scheduled),
                     BasicPublishOptions {
                         mandatory: true,
                         ..Default::default()

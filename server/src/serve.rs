@@ -122,8 +122,9 @@ pub async fn serve(config: Config, roles: &[Role]) -> anyhow::Result<()> {
             });
         }
         let api_shutdown = shutdown.clone();
+        let head_timeout = config.header_timeout();
         tasks.spawn(async move {
-            if let Err(error) = api::serve(listener, state, api_shutdown).await {
+            if let Err(error) = api::serve(listener, state, head_timeout, api_shutdown).await {
                 tracing::error!(%error, "api stopped");
             }
         });

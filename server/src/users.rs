@@ -70,7 +70,7 @@ pub struct Deleted {
 }
 
 /// Deletes `user`: their tokens, preferences, devices and idempotency records in the write
-/// DB (one transaction), then their device queues and broker account (which closes its
+/// DB (one transaction), then their device queues and broker accounts (which closes their
 /// connections). The events they sent or received stay: events are never deleted.
 pub async fn delete(
     pool: &PgPool,
@@ -78,10 +78,11 @@ pub async fn delete(
     user: &UserId,
 ) -> Result<Deleted, UserError> {
     let mut tx = pool.begin().await?;
-    let devices: Vec<String> = sqlx::query_scalar("SELECT name FROM devices WHERE user_id = $1")
-        .bind(user.as_str())
-        .fetch_all(&mut *tx)
-        .await?;
+    let devices: Vec<(String, String)> =
+        sqlx::query_as("SELECT name, queue FROM devices WHERE user_id = $1")
+            .bind(user.as_str())
+            .fetch_all(&mut *tx)
+            .await?;
     let tokens: i64 = sqlx::query_scalar("SELECT count(*) FROM tokens WHERE user_id = $1")
         .bind(user.as_str())
         .fetch_one(&mut *tx)
@@ -95,10 +96,11 @@ pub async fn delete(
         return Err(UserError::Missing(user.clone()));
     }
     tx.commit().await?;
-    for device in &devices {
-        accounts.delete_device_queue(user, device).await?;
+    for (device, queue) in &devices {
+        accounts.delete_device_queue(queue).await?;
+        accounts.delete_account(user, device).await?;
     }
-    accounts.delete_account(user).await?;
+    accounts.delete_former_account(user).await?;
     Ok(Deleted {
         tokens,
         devices: devices.len(),

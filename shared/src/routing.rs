@@ -10,8 +10,9 @@ pub const DEAD_LETTER_EXCHANGE: &str = "notify.dead";
 pub const PROJECTOR_QUEUE: &str = "notify.projector";
 /// What the projector's queue is bound to: every family of stored events, and not
 /// `operation.resolved`, which projectors publish for requesters and do not project.
-pub const PROJECTOR_BINDINGS: [&str; 4] = [
+pub const PROJECTOR_BINDINGS: [&str; 5] = [
     "user.*.notification.*",
+    "user.*.notification.requested.scheduled",
     "user.*.delivery.*",
     "user.*.inbox.*",
     "user.*.preferences.*",
@@ -33,6 +34,26 @@ pub const DELIVERY_REQUESTED: &str = "user.*.delivery.requested";
 /// The AMQP header the relay sets on a delivery request: its channel (`email`, `webhook`,
 /// `desktop`).
 pub const CHANNEL_HEADER: &str = "notify-channel";
+/// The event kinds a device queue `notify.user.<user>.<device>` is bound to: what notifyd
+/// uses (popup content, popups, the unread count, closing popups, waits) and what `notify
+/// watch` shows. `notification.requested` reaches a device only for a send that goes out now:
+/// a scheduled one is routed under [`SCHEDULED_SUFFIX`], because it is not the recipient's
+/// before its time (notifyd fetches its content from the api once it is dispatched).
+/// `notification.cancelled` (of a send the recipient never saw), `preferences.updated` and
+/// `notification.escalated` reach no device.
+pub const DEVICE_KINDS: [&str; 11] = [
+    "notification.requested",
+    "notification.dispatched",
+    "delivery.requested",
+    "delivery.succeeded",
+    "delivery.failed",
+    "notification.delivered",
+    "notification.failed",
+    "notification.read",
+    "notification.unread",
+    "inbox.read_all",
+    "operation.resolved",
+];
 /// The queue bound to [`DEAD_LETTER_EXCHANGE`], where dead letters wait for a person.
 pub const DEAD_LETTER_QUEUE: &str = "notify.dead";
 
@@ -45,6 +66,22 @@ pub fn routing_key(user: &UserId, event: &Event) -> String {
 /// The routing key for an event kind given by name (as stored in the write DB).
 pub fn routing_key_for_kind(user: &UserId, kind: &str) -> String {
     format!("user.{user}.{kind}")
+}
+
+/// What the relay appends to the routing key of a scheduled send's `notification.requested`
+/// (`user.alice.notification.requested.scheduled`): bindings to a user's kinds
+/// (`user.alice.notification.requested`, as device queues have) do not match it, patterns
+/// over the whole user (`user.alice.#`) and the projector's do.
+pub const SCHEDULED_SUFFIX: &str = ".scheduled";
+
+/// The routing key the relay publishes a stored event under: [`routing_key_for_kind`], with
+/// [`SCHEDULED_SUFFIX`] for the request of a send scheduled for later.
+pub fn routing_key_for_stored(user: &UserId, kind: &str, scheduled: bool) -> String {
+    let mut key = routing_key_for_kind(user, kind);
+    if scheduled && kind == "notification.requested" {
+        key.push_str(SCHEDULED_SUFFIX);
+    }
+    key
 }
 
 #[cfg(test)]
@@ -73,11 +110,13 @@ mod tests {
     fn the_projector_receives_every_stored_event_and_not_operation_resolved() {
         let alice = UserId::parse("alice").expect("valid");
         for kind in KINDS.iter().filter(|kind| **kind != "operation.resolved") {
-            let key = routing_key_for_kind(&alice, kind);
-            assert!(
-                PROJECTOR_BINDINGS.iter().any(|p| matches(p, &key)),
-                "{key} does not reach the projector"
-            );
+            for scheduled in [false, true] {
+                let key = routing_key_for_stored(&alice, kind, scheduled);
+                assert!(
+                    PROJECTOR_BINDINGS.iter().any(|p| matches(p, &key)),
+                    "{key} does not reach the projector"
+                );
+            }
         }
         let resolved = routing_key(
             &alice,
@@ -86,5 +125,29 @@ mod tests {
             }),
         );
         assert!(!PROJECTOR_BINDINGS.iter().any(|p| matches(p, &resolved)));
+    }
+
+    #[test]
+    fn a_device_receives_no_scheduled_request() {
+        let alice = UserId::parse("alice").expect("valid");
+        let device: Vec<String> = DEVICE_KINDS
+            .iter()
+            .map(|kind| routing_key_for_kind(&alice, kind))
+            .collect();
+        let reaches = |key: &str| device.iter().any(|p| matches(p, key));
+        assert!(reaches("user.alice.notification.requested"));
+        assert!(reaches("user.alice.notification.dispatched"));
+        assert!(!reaches(&routing_key_for_stored(
+            &alice,
+            "notification.requested",
+            true
+        )));
+        assert!(!reaches("user.alice.notification.cancelled"));
+        assert!(!reaches("user.alice.preferences.updated"));
+        // Only the request of a scheduled send is routed apart.
+        assert_eq!(
+            routing_key_for_stored(&alice, "notification.dispatched", true),
+            "user.alice.notification.dispatched"
+        );
     }
 }

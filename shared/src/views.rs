@@ -80,8 +80,11 @@ pub struct DeliveryView {
     pub id: Uuid,
     /// The channel.
     pub channel: Channel,
-    /// Where it goes: the e-mail address, the webhook URL, or the user for desktop.
-    pub address: String,
+    /// Where it goes: the e-mail address, the webhook URL's origin, or the user for desktop.
+    /// Shown only to the recipient (and to an `admin` token's audit): a sender sees each
+    /// channel and its status, never where the recipient receives it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
     /// `pending`, `succeeded` or `failed`.
     pub status: DeliveryStatus,
     /// Attempts so far.
@@ -142,6 +145,10 @@ pub struct InboxQuery {
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
 pub struct SentQuery {
+    /// Only notifications sent by this user. Without an `admin` token only yourself; with
+    /// one, any user, and when left out every user's sends are listed (the audit).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<UserId>,
     /// Only notifications to this recipient.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub to: Option<UserId>,
@@ -151,7 +158,9 @@ pub struct SentQuery {
     /// Only notifications that went out on this channel.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub channel: Option<Channel>,
-    /// Only notifications delivered to this address (e-mail address or webhook URL).
+    /// Only notifications delivered to this address (e-mail address or webhook URL; a URL
+    /// matches every hook of its origin). Without an `admin` token, only your own addresses
+    /// match: a sender never learns where someone else receives notifications.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
     /// Only scheduled notifications still waiting for their time.
@@ -272,7 +281,8 @@ pub struct Preferences {
     /// The address for the e-mail channel.
     #[serde(default)]
     pub email: Option<String>,
-    /// The URL for the webhook channel (http or https).
+    /// The webhook URL's origin (`https://hooks.example.com/…`): its path and query are
+    /// the hook's credential, kept only where the webhook worker reads it.
     #[serde(default)]
     pub webhook_url: Option<String>,
     /// Whether a webhook signing secret is stored (it is never shown again).

@@ -54,6 +54,13 @@ impl DaemonHome {
     /// Starts notifyd for `token` on `server` showing popups on `desktop`, and waits until it
     /// consumes its queue.
     pub async fn start(&self, server: &str, token: &str, desktop: &Desktop) -> Daemon {
+        let daemon = self.spawn(server, token, desktop);
+        daemon.wait_log("consuming").await;
+        daemon
+    }
+
+    /// Starts notifyd as [`DaemonHome::start`] does, without waiting for anything.
+    pub fn spawn(&self, server: &str, token: &str, desktop: &Desktop) -> Daemon {
         let mut child = Command::new(binary("notifyd"))
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
@@ -84,9 +91,7 @@ impl DaemonHome {
                 }
             }
         });
-        let daemon = Daemon { child, log };
-        daemon.wait_log("consuming").await;
-        daemon
+        Daemon { child, log }
     }
 
     /// `notify` with this daemon's socket, the server and the token.

@@ -1,19 +1,76 @@
 //! A fresh write database and RabbitMQ vhost per test, dropped when the test ends.
 
+use std::sync::LazyLock;
 use std::time::Duration;
+
+use secrecy::{ExposeSecret, SecretString};
 
 use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
 use uuid::Uuid;
 
-const WRITE_ADMIN_URL: &str = "postgres://notify:notify@127.0.0.1:5678/postgres";
-const WRITE_BASE_URL: &str = "postgres://notify:notify@127.0.0.1:5678";
-const READ_ADMIN_URL: &str = "postgres://notify:notify@127.0.0.1:5432/postgres";
 /// The read PostgreSQL server (its host and port), for tests that put a proxy in front of it.
 pub const READ_SERVER: &str = "127.0.0.1:5432";
-const AMQP_BASE_URL: &str = "amqp://notify:notify@127.0.0.1:5672";
-const MANAGEMENT_URL: &str = "http://127.0.0.1:15672/api";
-const MANAGEMENT_USER: (&str, &str) = ("notify", "notify");
+
+/// Where the shared services are and how to log in, from the server's own configuration (the
+/// services file `scripts/services` writes, with the passwords it made).
+#[derive(Debug)]
+struct Local {
+    /// The write server's URL without a database (`postgres://user:pw@host:port`).
+    write_base: String,
+    /// The read server's URL without a database.
+    read_base: String,
+    /// The broker's URL without a vhost.
+    amqp_base: String,
+    /// The server's broker account, which needs permissions on each test vhost.
+    amqp_user: String,
+    /// The management API and its administrator.
+    management: String,
+    admin: (String, String),
+}
+
+static LOCAL: LazyLock<Local> = LazyLock::new(|| {
+    let config = notify_server::config::Config::load(None)
+        .unwrap_or_else(|e| panic!("the server configuration (run scripts/services): {e}"));
+    let base = |url: &SecretString| {
+        url.expose_secret()
+            .rsplit_once('/')
+            .map(|(base, _)| base.to_owned())
+            .expect("a URL with a path")
+    };
+    let amqp_base = base(&config.amqp_url);
+    let amqp_user = amqp_base
+        .strip_prefix("amqp://")
+        .and_then(|rest| rest.split(['@', ':']).next())
+        .expect("an AMQP URL with a user")
+        .to_owned();
+    Local {
+        write_base: base(&config.write_db),
+        read_base: base(&config.read_db),
+        amqp_base,
+        amqp_user,
+        management: config
+            .devices
+            .management_url
+            .trim_end_matches('/')
+            .to_owned(),
+        admin: (
+            config.devices.management_user.clone(),
+            config
+                .devices
+                .management_password
+                .expose_secret()
+                .to_owned(),
+        ),
+    }
+});
+
+/// A request to the RabbitMQ management API's `path` (after `/api`), as its administrator.
+pub fn management(method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+    reqwest::Client::new()
+        .request(method, format!("{}{path}", LOCAL.management))
+        .basic_auth(&LOCAL.admin.0, Some(&LOCAL.admin.1))
+}
 
 /// One test's private services.
 #[derive(Debug)]
@@ -32,8 +89,8 @@ pub struct TestEnv {
 
 /// A database name on the read server, for tests that need a second read DB.
 pub async fn create_read_database(name: &str) -> String {
-    create_database(READ_ADMIN_URL, name).await;
-    format!("postgres://notify:notify@{READ_SERVER}/{name}")
+    create_database(&format!("{}/postgres", LOCAL.read_base), name).await;
+    format!("{}/{name}", LOCAL.read_base)
 }
 
 async fn create_database(admin_url: &str, name: &str) {
@@ -49,9 +106,9 @@ impl TestEnv {
     /// Creates and migrates a database and creates a vhost, both named `notify_test_<uuid>`.
     pub async fn new() -> Self {
         let name = format!("notify_test_{}", Uuid::now_v7().simple());
-        create_database(WRITE_ADMIN_URL, &name).await;
+        create_database(&format!("{}/postgres", LOCAL.write_base), &name).await;
         let read_url = create_read_database(&name).await;
-        let write_url = format!("{WRITE_BASE_URL}/{name}");
+        let write_url = format!("{}/{name}", LOCAL.write_base);
         let write = PgPoolOptions::new()
             .max_connections(4)
             .connect(&write_url)
@@ -62,25 +119,21 @@ impl TestEnv {
             .await
             .expect("migrate the test database");
 
-        let http = reqwest::Client::new();
-        let vhost_url = format!("{MANAGEMENT_URL}/vhosts/{name}");
-        http.put(&vhost_url)
-            .basic_auth(MANAGEMENT_USER.0, Some(MANAGEMENT_USER.1))
+        management(reqwest::Method::PUT, &format!("/vhosts/{name}"))
             .send()
             .await
             .and_then(|r| r.error_for_status())
             .expect("create test vhost (is the RabbitMQ management API up?)");
-        http.put(format!(
-            "{MANAGEMENT_URL}/permissions/{name}/{}",
-            MANAGEMENT_USER.0
-        ))
-        .basic_auth(MANAGEMENT_USER.0, Some(MANAGEMENT_USER.1))
-        .json(&serde_json::json!({"configure": ".*", "write": ".*", "read": ".*"}))
-        .send()
-        .await
-        .and_then(|r| r.error_for_status())
-        .expect("grant the test vhost");
-        let amqp_url = format!("{AMQP_BASE_URL}/{name}");
+        // The server's account uses the vhost; the administrator declares device queues in it.
+        for user in [&LOCAL.amqp_user, &LOCAL.admin.0] {
+            management(reqwest::Method::PUT, &format!("/permissions/{name}/{user}"))
+                .json(&serde_json::json!({"configure": ".*", "write": ".*", "read": ".*"}))
+                .send()
+                .await
+                .and_then(|r| r.error_for_status())
+                .expect("grant the test vhost");
+        }
+        let amqp_url = format!("{}/{name}", LOCAL.amqp_base);
         Self {
             name,
             write_url,
@@ -120,10 +173,7 @@ async fn admin_pool(url: &str) -> PgPool {
 
 /// Deletes the broker accounts the test's server created (named `<name>-<user>`).
 async fn delete_broker_users(name: &str) -> anyhow::Result<()> {
-    let http = reqwest::Client::new();
-    let users: Vec<serde_json::Value> = http
-        .get(format!("{MANAGEMENT_URL}/users"))
-        .basic_auth(MANAGEMENT_USER.0, Some(MANAGEMENT_USER.1))
+    let users: Vec<serde_json::Value> = management(reqwest::Method::GET, "/users")
         .send()
         .await?
         .json()
@@ -134,8 +184,7 @@ async fn delete_broker_users(name: &str) -> anyhow::Result<()> {
         .filter_map(|u| u["name"].as_str())
         .filter(|u| u.starts_with(&prefix))
     {
-        http.delete(format!("{MANAGEMENT_URL}/users/{user}"))
-            .basic_auth(MANAGEMENT_USER.0, Some(MANAGEMENT_USER.1))
+        management(reqwest::Method::DELETE, &format!("/users/{user}"))
             .send()
             .await?;
     }
@@ -168,12 +217,10 @@ impl Drop for TestEnv {
                 .enable_all()
                 .build()?;
             runtime.block_on(async {
-                drop_databases(WRITE_ADMIN_URL, &name).await?;
-                drop_databases(READ_ADMIN_URL, &name).await?;
+                drop_databases(&format!("{}/postgres", LOCAL.write_base), &name).await?;
+                drop_databases(&format!("{}/postgres", LOCAL.read_base), &name).await?;
                 delete_broker_users(&name).await?;
-                reqwest::Client::new()
-                    .delete(format!("{MANAGEMENT_URL}/vhosts/{name}"))
-                    .basic_auth(MANAGEMENT_USER.0, Some(MANAGEMENT_USER.1))
+                management(reqwest::Method::DELETE, &format!("/vhosts/{name}"))
                     .send()
                     .await?;
                 anyhow::Ok(())

@@ -8,12 +8,14 @@ use std::time::Duration;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode, Uri};
 use tokio::task::JoinHandle;
 
 /// One request the receiver got.
 #[derive(Debug, Clone)]
 pub struct Received {
+    /// Its path and query.
+    pub uri: Uri,
     /// Its headers.
     pub headers: HeaderMap,
     /// Its body.
@@ -86,9 +88,14 @@ impl Drop for Receiver {
     }
 }
 
-async fn record(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> StatusCode {
+async fn record(
+    State(shared): State<Arc<Shared>>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> StatusCode {
     if let Ok(mut received) = shared.received.lock() {
-        received.push(Received { headers, body });
+        received.push(Received { uri, headers, body });
     }
     StatusCode::from_u16(shared.status.load(Ordering::Relaxed)).unwrap_or(StatusCode::OK)
 }

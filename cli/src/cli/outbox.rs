@@ -42,7 +42,11 @@ One line per notification (a send to three people is three lines): its id, when 
 the recipient, where it stands (scheduled, dispatched, delivered, failed, cancelled), how each \
 channel fared, and its title. In the channels column, ✓ marks a channel that succeeded, ✗ one \
 that failed for good, and … one still trying; `notify show ID` has the details. Filters \
-combine; paging works as in `notify list`.
+combine; paging works as in `notify list`. Where a recipient receives is theirs: the address \
+of someone else's channel is not shown, and --address matches only your own addresses.
+
+With an admin token this is the audit across users: every user's sends (or one user's, with \
+--from), addresses included.
 
 With --scheduled, only sends still waiting for their time are listed, and the time column \
 says when each goes out (local time, and how far off: 2026-12-01 09:00 (in 2d)); \
@@ -57,11 +61,16 @@ Examples:
   notify sent --channel email --address alice@example.com
   notify sent --channel webhook --status failed
   # What is still waiting to go out, and when:
-  notify sent --scheduled";
+  notify sent --scheduled
+  # The audit, with an admin token: every e-mail anyone sent to one address:
+  notify sent --channel email --address test@example.com --json";
 
 /// Arguments of `notify sent`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Args)]
 pub struct SentArgs {
+    /// With an admin token: only the sends of this user (without it, every user's)
+    #[arg(long = "from", value_name = "USER", value_parser = parse_user)]
+    pub from: Option<UserId>,
     /// Only notifications to this user
     #[arg(long = "to", value_name = "USER", value_parser = parse_user)]
     pub to: Option<UserId>,

@@ -39,6 +39,7 @@ pub async fn run(args: SentArgs, globals: &Globals, out: &mut dyn Write) -> Resu
 /// The query for `args`.
 pub fn query(args: &SentArgs) -> SentQuery {
     SentQuery {
+        from: args.from.clone(),
         to: args.to.clone(),
         status: args.status.map(Into::into),
         channel: args.channel.map(Into::into),

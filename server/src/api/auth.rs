@@ -28,6 +28,13 @@ impl Principal {
             Err(ApiError::Forbidden(scope))
         }
     }
+
+    /// Whether the caller may see where `recipient` receives notifications: their own
+    /// addresses, or any with an `admin` token (the audit). A sender sees channels and
+    /// statuses only.
+    pub fn sees_addresses_of(&self, recipient: &UserId) -> bool {
+        *recipient == self.user || self.scopes.contains(&Scope::Admin)
+    }
 }
 
 impl FromRequestParts<AppState> for Principal {

@@ -1,9 +1,10 @@
 //! `POST /v1/devices` and `DELETE /v1/devices/{name}`: a user's machines. Registering creates
-//! the user's broker account if needed and declares the machine's queue; it is idempotent per
-//! device name.
+//! the machine's broker account (or gives it a new password: passwords are kept nowhere, so
+//! each registration issues one) and declares its queue; it is idempotent per device name
+//! apart from the password.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use notify_shared::api::Scope;
 use notify_shared::problem::{Problem, Violation};
@@ -13,6 +14,7 @@ use super::AppState;
 use super::auth::Principal;
 use super::error::ApiError;
 use super::json::ApiJson;
+use super::params::ApiPath;
 use crate::accounts::{AccountError, Accounts};
 
 /// Registers one of the caller's machines and answers how its daemon reaches its queue.
@@ -42,48 +44,44 @@ pub(super) async fn register(
         )]));
     }
     let user = &principal.user;
+    let password = Accounts::new_password();
     let mut tx = state.write.begin().await?;
-    sqlx::query("INSERT INTO broker_accounts (user_id, username, password) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
-        .bind(user.as_str())
-        .bind(state.accounts.username(user))
-        .bind(Accounts::new_password())
-        .execute(&mut *tx)
-        .await?;
-    let password: String =
-        sqlx::query_scalar("SELECT password FROM broker_accounts WHERE user_id = $1")
-            .bind(user.as_str())
-            .fetch_one(&mut *tx)
-            .await?;
-    sqlx::query("INSERT INTO devices (user_id, name) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-        .bind(user.as_str())
-        .bind(&device)
-        .execute(&mut *tx)
-        .await?;
+    // A machine registered before keeps its queue (and what waits in it).
+    let queue: String = sqlx::query_scalar(
+        "INSERT INTO devices (user_id, name, queue) VALUES ($1, $2, $3)
+         ON CONFLICT (user_id, name) DO UPDATE SET queue = devices.queue
+         RETURNING queue",
+    )
+    .bind(user.as_str())
+    .bind(&device)
+    .bind(Accounts::new_queue(user, &device))
+    .fetch_one(&mut *tx)
+    .await?;
     // The broker is set up before the commit: a failure leaves no device row behind, and a
     // retry repeats the idempotent management calls.
     state
         .accounts
-        .ensure_account(user, &password)
+        .ensure_account(user, &device, &queue, &password)
         .await
         .map_err(broker)?;
-    let queue = state
+    state
         .accounts
-        .declare_device_queue(user, &device)
+        .declare_device_queue(user, &queue)
         .await
         .map_err(broker)?;
     tx.commit().await?;
     tracing::info!(%user, %device, %queue, "device registered");
     let credentials = DeviceCredentials {
+        username: state.accounts.username(user, &device),
         device,
         broker_url: state.accounts.public_url().to_owned(),
-        username: state.accounts.username(user),
         password,
         queue,
     };
     Ok((StatusCode::CREATED, Json(credentials)))
 }
 
-/// Removes one of the caller's machines and its queue.
+/// Removes one of the caller's machines, its queue and its broker account.
 #[utoipa::path(
     delete,
     path = "/v1/devices/{name}",
@@ -98,22 +96,25 @@ pub(super) async fn register(
 pub(super) async fn remove(
     State(state): State<AppState>,
     principal: Principal,
-    Path(device): Path<String>,
+    ApiPath(device): ApiPath<String>,
 ) -> Result<StatusCode, ApiError> {
     principal.require(Scope::Inbox)?;
     let mut tx = state.write.begin().await?;
-    let removed = sqlx::query("DELETE FROM devices WHERE user_id = $1 AND name = $2")
-        .bind(principal.user.as_str())
-        .bind(&device)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-    if removed == 0 {
-        return Err(ApiError::NotFound);
-    }
+    let queue: Option<String> =
+        sqlx::query_scalar("DELETE FROM devices WHERE user_id = $1 AND name = $2 RETURNING queue")
+            .bind(principal.user.as_str())
+            .bind(&device)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let queue = queue.ok_or(ApiError::NotFound)?;
     state
         .accounts
-        .delete_device_queue(&principal.user, &device)
+        .delete_device_queue(&queue)
+        .await
+        .map_err(broker)?;
+    state
+        .accounts
+        .delete_account(&principal.user, &device)
         .await
         .map_err(broker)?;
     tx.commit().await?;

@@ -2,7 +2,7 @@
 //! the unread count. Another user's notification is a 404, never a 403.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use notify_shared::api::Scope;
 use notify_shared::problem::Problem;
 use notify_shared::views::{
@@ -15,6 +15,7 @@ use uuid::Uuid;
 use super::AppState;
 use super::auth::Principal;
 use super::error::ApiError;
+use super::params::{ApiPath, ApiQuery};
 use super::rows::{
     Cursor, NOTIFICATION_COLUMNS, NotificationRow, TimelineRow, attach_deliveries, page_size,
 };
@@ -35,7 +36,7 @@ use super::rows::{
 pub(super) async fn list(
     State(state): State<AppState>,
     principal: Principal,
-    Query(query): Query<InboxQuery>,
+    ApiQuery(query): ApiQuery<InboxQuery>,
 ) -> Result<Json<NotificationPage>, ApiError> {
     principal.require(Scope::Inbox)?;
     let limit = page_size(query.limit)?;
@@ -131,12 +132,14 @@ pub(super) async fn page(
 pub(super) async fn get(
     State(state): State<AppState>,
     principal: Principal,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
 ) -> Result<Json<NotificationView>, ApiError> {
     find(&state, &principal, id).await.map(Json)
 }
 
-/// The notification `id` when the caller is its recipient or sender; 404 otherwise.
+/// The notification `id` when the caller is its sender, or its recipient once it is dispatched
+/// (a scheduled send is not the recipient's before its time, a cancelled one never); 404
+/// otherwise.
 async fn find(
     state: &AppState,
     principal: &Principal,
@@ -144,7 +147,7 @@ async fn find(
 ) -> Result<NotificationView, ApiError> {
     principal.require(Scope::Inbox)?;
     let row: Option<NotificationRow> = sqlx::query_as(&format!(
-        "SELECT {NOTIFICATION_COLUMNS} FROM notifications WHERE id = $1 AND (recipient = $2 OR sender = $2)"
+        "SELECT {NOTIFICATION_COLUMNS} FROM notifications WHERE id = $1 AND ((recipient = $2 AND dispatched_at IS NOT NULL) OR sender = $2)"
     ))
     .bind(id)
     .bind(principal.user.as_str())
@@ -152,7 +155,7 @@ async fn find(
     .await
     .map_err(ApiError::read)?;
     let mut view: NotificationView = row.ok_or(ApiError::NotFound)?.try_into()?;
-    attach_deliveries(&state.read, std::slice::from_mut(&mut view)).await?;
+    attach_deliveries(&state.read, principal, std::slice::from_mut(&mut view)).await?;
     Ok(view)
 }
 
@@ -172,9 +175,9 @@ async fn find(
 pub(super) async fn events(
     State(state): State<AppState>,
     principal: Principal,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
 ) -> Result<Json<Timeline>, ApiError> {
-    find(&state, &principal, id).await?;
+    let view = find(&state, &principal, id).await?;
     let rows: Vec<TimelineRow> = sqlx::query_as(
         "SELECT event_id, kind, sequence, time, source, operation_id, data
          FROM timeline WHERE notification_id = $1 ORDER BY sequence",
@@ -183,7 +186,18 @@ pub(super) async fn events(
     .fetch_all(&state.read)
     .await
     .map_err(ApiError::read)?;
-    let events = rows.into_iter().map(TimelineEntry::from).collect();
+    let shown = principal.sees_addresses_of(&view.recipient);
+    let events = rows
+        .into_iter()
+        .map(TimelineEntry::from)
+        .map(|mut entry| {
+            // A sender sees that a channel was requested, not where it goes.
+            if !shown && let Some(data) = entry.data.as_object_mut() {
+                data.remove("address");
+            }
+            entry
+        })
+        .collect();
     Ok(Json(Timeline {
         notification_id: id,
         events,

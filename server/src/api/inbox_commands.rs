@@ -2,7 +2,7 @@
 //! event to the write DB (never one per notification) and answers 202 with its operation id;
 //! the projector applies it and resolves the operation as `applied`.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
 use chrono::Utc;
@@ -18,6 +18,7 @@ use super::auth::Principal;
 use super::command::{Begun, Command};
 use super::error::ApiError;
 use super::notifications::SOURCE;
+use super::params::ApiPath;
 use crate::store;
 
 /// Marks a notification in the caller's inbox read.
@@ -40,7 +41,7 @@ pub(super) async fn read(
     State(state): State<AppState>,
     principal: Principal,
     headers: HeaderMap,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
 ) -> Result<Response, ApiError> {
     mark(state, principal, headers, id, true).await
 }
@@ -65,7 +66,7 @@ pub(super) async fn unread(
     State(state): State<AppState>,
     principal: Principal,
     headers: HeaderMap,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
 ) -> Result<Response, ApiError> {
     mark(state, principal, headers, id, false).await
 }

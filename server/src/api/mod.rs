@@ -10,10 +10,12 @@ mod idempotency;
 mod inbox;
 mod inbox_commands;
 mod json;
+pub mod listen;
 mod me;
 mod notifications;
 mod openapi;
 mod operations;
+mod params;
 mod preferences;
 pub mod rate_limit;
 mod receipts;
@@ -91,18 +93,19 @@ pub fn router(state: AppState) -> Router {
         })
         .layer(DefaultBodyLimit::max(MAX_REQUEST_BYTES))
         .layer(axum::middleware::from_fn_with_state(commands, shed::limit))
+        .layer(axum::middleware::from_fn(listen::cap_head))
         .layer(axum::middleware::from_fn(timing::server_timing))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
 }
 
-/// Serves the api on `listener` until `shutdown`, then finishes the requests in progress.
+/// Serves the api on `listener` until `shutdown`, then finishes the requests in progress; a
+/// client has `head_timeout` to send each request's head ([`listen::serve`]).
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
+    head_timeout: std::time::Duration,
     shutdown: CancellationToken,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(async move { shutdown.cancelled().await })
-        .await
+    listen::serve(listener, router(state), head_timeout, shutdown).await
 }

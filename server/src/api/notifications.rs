@@ -1,6 +1,6 @@
 //! `POST /v1/notifications`: the send command.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
 use chrono::{DateTime, Utc};
@@ -19,6 +19,7 @@ use super::auth::Principal;
 use super::command::{Begun, Command, Key};
 use super::error::ApiError;
 use super::json::ApiJson;
+use super::params::ApiPath;
 use crate::store;
 
 /// The `source` of events the api records.
@@ -278,7 +279,7 @@ pub(super) async fn cancel(
     State(state): State<AppState>,
     principal: Principal,
     headers: HeaderMap,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
 ) -> Result<Response, ApiError> {
     principal.require(Scope::Send)?;
     let mut command =

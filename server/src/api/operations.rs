@@ -5,7 +5,7 @@
 //! client polling right after its command sees it rather than a 404.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use chrono::{DateTime, Utc};
 use notify_shared::api::OperationStatus;
 use notify_shared::problem::Problem;
@@ -15,6 +15,7 @@ use uuid::Uuid;
 use super::AppState;
 use super::auth::Principal;
 use super::error::ApiError;
+use super::params::ApiPath;
 use super::rows::variant;
 
 /// One row of `operations` with its notifications.
@@ -42,7 +43,7 @@ struct OperationRow {
 pub(super) async fn get(
     State(state): State<AppState>,
     principal: Principal,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
 ) -> Result<Json<OperationView>, ApiError> {
     let row: Option<OperationRow> = sqlx::query_as(
         "SELECT o.kind, o.status, o.resolved_at,

@@ -25,8 +25,8 @@ use super::json::ApiJson;
 use super::notifications::SOURCE;
 use super::rows::variant;
 use crate::projector::apply::name;
-use crate::store;
 use crate::workers::webhook;
+use crate::{redact, store};
 
 /// Longest e-mail address (RFC 5321 path limit).
 const MAX_EMAIL: usize = 254;
@@ -72,7 +72,8 @@ pub(super) async fn get(
     Ok(Json(Preferences {
         channels,
         email: row.email,
-        webhook_url: row.webhook_url,
+        // Events before the origin-only rule hold whole URLs; show every one the same way.
+        webhook_url: row.webhook_url.as_deref().map(redact::webhook_origin),
         webhook_secret_set: row.webhook_secret_set,
     }))
 }
@@ -148,7 +149,8 @@ pub(super) async fn put(
     let event = Event::PreferencesUpdated(PreferencesUpdated {
         channels: update.channels.clone(),
         email: update.email.clone(),
-        webhook_url: update.webhook_url.clone(),
+        // Its path and query are the hook's credential: the event holds only the origin.
+        webhook_url: update.webhook_url.as_deref().map(redact::webhook_origin),
         webhook_secret_set: secret.is_some(),
     });
     let operation_id = command.operation_id();

@@ -1,7 +1,7 @@
 //! `POST /v1/deliveries/{id}/receipt`: a recipient's daemon reports that it showed a desktop
 //! popup, which completes the desktop channel (`delivery.succeeded`).
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
 use notify_shared::api::{Channel, OperationStatus, Scope};
@@ -16,6 +16,7 @@ use super::command::{Begun, Command};
 use super::error::ApiError;
 use super::json::ApiJson;
 use super::notifications::SOURCE;
+use super::params::ApiPath;
 use crate::store;
 
 /// Longest device name in a receipt.
@@ -41,7 +42,7 @@ pub(super) async fn receipt(
     State(state): State<AppState>,
     principal: Principal,
     headers: HeaderMap,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
     ApiJson(receipt): ApiJson<Receipt>,
 ) -> Result<Response, ApiError> {
     principal.require(Scope::Inbox)?;

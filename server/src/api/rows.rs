@@ -8,6 +8,7 @@ use notify_shared::views::{DEFAULT_PAGE, DeliveryView, MAX_PAGE, NotificationVie
 use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
+use super::auth::Principal;
 use super::error::ApiError;
 
 /// The columns of `notifications` that make a [`NotificationView`], in [`NotificationRow`] order.
@@ -84,9 +85,11 @@ impl From<TimelineRow> for TimelineEntry {
     }
 }
 
-/// Fills in each view's deliveries with one query.
+/// Fills in each view's deliveries with one query; the addresses only where `viewer` may see
+/// them.
 pub(super) async fn attach_deliveries(
     read: &sqlx::PgPool,
+    viewer: &Principal,
     views: &mut [NotificationView],
 ) -> Result<(), ApiError> {
     let ids: Vec<Uuid> = views.iter().map(|v| v.id).collect();
@@ -100,10 +103,11 @@ pub(super) async fn attach_deliveries(
     .map_err(ApiError::read)?;
     for row in rows {
         if let Some(view) = views.iter_mut().find(|v| v.id == row.notification_id) {
+            let shown = viewer.sees_addresses_of(&view.recipient);
             view.deliveries.push(DeliveryView {
                 id: row.id,
                 channel: variant(&row.channel)?,
-                address: row.address,
+                address: shown.then_some(row.address),
                 status: variant(&row.status)?,
                 attempts: u32::try_from(row.attempts).unwrap_or_default(),
                 detail: row.detail,

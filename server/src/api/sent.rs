@@ -1,7 +1,9 @@
 //! `GET /v1/sent`: what the caller sent and where each notification stands (read DB only).
+//! With an `admin` token it is the audit across users: every user's sends, or one user's
+//! (`from`), addresses included.
 
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use notify_shared::api::Scope;
 use notify_shared::problem::Problem;
 use notify_shared::views::{NotificationPage, SentQuery};
@@ -11,7 +13,9 @@ use super::AppState;
 use super::auth::Principal;
 use super::error::ApiError;
 use super::inbox::page;
+use super::params::ApiQuery;
 use super::rows::{NOTIFICATION_COLUMNS, attach_deliveries, page_size};
+use crate::redact;
 
 /// The caller's sent notifications, newest first.
 #[utoipa::path(
@@ -22,6 +26,7 @@ use super::rows::{NOTIFICATION_COLUMNS, attach_deliveries, page_size};
     responses(
         (status = 200, description = "A page of sent notifications", body = NotificationPage),
         (status = 400, description = "Bad filter, limit or cursor", body = Problem),
+        (status = 403, description = "No send scope, or `from` another user without admin", body = Problem),
         (status = 503, description = "Read DB unavailable", body = Problem),
     ),
     security(("bearer" = []))
@@ -29,14 +34,30 @@ use super::rows::{NOTIFICATION_COLUMNS, attach_deliveries, page_size};
 pub(super) async fn sent(
     State(state): State<AppState>,
     principal: Principal,
-    Query(query): Query<SentQuery>,
+    ApiQuery(query): ApiQuery<SentQuery>,
 ) -> Result<Json<NotificationPage>, ApiError> {
-    principal.require(Scope::Send)?;
+    let admin = principal.require(Scope::Admin).is_ok();
+    if !admin {
+        principal.require(Scope::Send)?;
+        if query
+            .from
+            .as_ref()
+            .is_some_and(|from| *from != principal.user)
+        {
+            return Err(ApiError::Forbidden(Scope::Admin));
+        }
+    }
     let limit = page_size(query.limit)?;
     let mut sql: QueryBuilder<Postgres> = QueryBuilder::new(format!(
-        "SELECT {NOTIFICATION_COLUMNS} FROM notifications WHERE sender = "
+        "SELECT {NOTIFICATION_COLUMNS} FROM notifications WHERE true"
     ));
-    sql.push_bind(principal.user.as_str());
+    match (&query.from, admin) {
+        (Some(from), _) => sql.push(" AND sender = ").push_bind(from.as_str()),
+        (None, true) => &mut sql,
+        (None, false) => sql
+            .push(" AND sender = ")
+            .push_bind(principal.user.as_str()),
+    };
     if let Some(to) = &query.to {
         sql.push(" AND recipient = ").push_bind(to.as_str());
     }
@@ -58,11 +79,26 @@ pub(super) async fn sent(
                 .push_bind(crate::projector::apply::name(channel));
         }
         if let Some(address) = &query.address {
-            sql.push(" AND d.address = ").push_bind(address.clone());
+            // Events hold a webhook's origin only (older ones the whole URL): either matches.
+            let origin = if address.contains("://") {
+                redact::webhook_origin(address)
+            } else {
+                address.clone()
+            };
+            sql.push(" AND d.address IN (")
+                .push_bind(address.clone())
+                .push(", ")
+                .push_bind(origin)
+                .push(")");
+            if !admin {
+                // Only where the caller receives: nobody probes another's address.
+                sql.push(" AND notifications.recipient = ")
+                    .push_bind(principal.user.as_str());
+            }
         }
         sql.push(")");
     }
     let mut page = page(sql, "requested_at", query.before.as_deref(), limit, &state).await?;
-    attach_deliveries(&state.read, &mut page.items).await?;
+    attach_deliveries(&state.read, &principal, &mut page.items).await?;
     Ok(Json(page))
 }

@@ -12,7 +12,7 @@ use uuid::Uuid;
 use super::saga::{Document, Pending, SOURCE};
 use crate::config::DeliveryConfig;
 use crate::consumer::HandleError;
-use crate::store;
+use crate::{redact, store};
 
 /// The data of a notification's `notification.requested` event.
 pub(super) async fn requested(
@@ -144,10 +144,11 @@ fn body(
         original.sender, original.recipient
     );
     for (channel, address, detail) in failures {
-        let address = if address.is_empty() {
-            "no address"
-        } else {
-            address
+        // The escalation is a new event: a webhook URL's secret part stays out of it.
+        let address = match channel.as_str() {
+            _ if address.is_empty() => "no address".to_owned(),
+            "webhook" => redact::webhook_origin(address),
+            _ => address.clone(),
         };
         body.push_str(&format!(
             "- {channel} ({address}): {}\n",
@@ -225,7 +226,8 @@ mod tests {
         );
         assert!(text.contains("to alice"), "{text}");
         assert!(
-            text.contains("webhook (https://h.example/x): HTTP 500"),
+            // The hook's path is its credential: the escalation (an event) names its origin.
+            text.contains("webhook (https://h.example/…): HTTP 500"),
             "{text}"
         );
         assert_eq!(

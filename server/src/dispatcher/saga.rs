@@ -22,6 +22,7 @@ use super::escalate;
 use crate::config::DeliveryConfig;
 use crate::consumer::{HandleError, attempt_number};
 use crate::projector::apply::name;
+use crate::redact;
 use crate::store::{self, APPEND, Events};
 
 /// The `source` of the events the dispatcher records.
@@ -255,12 +256,12 @@ impl Saga {
                 Channel::Email => email.clone(),
                 Channel::Webhook => webhook.clone(),
             };
-            pending.push(Event::DeliveryRequested(DeliveryRequested {
+            pending.push(delivery_requested(
                 delivery_id,
                 channel,
-                address: address.clone().unwrap_or_default(),
-                attempt: 1,
-            }));
+                address.as_deref().unwrap_or_default(),
+                1,
+            ));
             waiting |= address.is_some();
             let (status, detail) = match &address {
                 Some(_) => ("pending", None),
@@ -490,12 +491,12 @@ impl Saga {
         .bind(self.deadline_seconds(channel))
         .execute(&mut *tx)
         .await?;
-        pending.push(Event::DeliveryRequested(DeliveryRequested {
+        pending.push(delivery_requested(
             delivery_id,
             channel,
-            address: delivery.address,
-            attempt: u32::try_from(attempt).unwrap_or(u32::MAX),
-        }));
+            &delivery.address,
+            u32::try_from(attempt).unwrap_or(u32::MAX),
+        ));
         write(
             &mut tx,
             &pending,
@@ -743,6 +744,17 @@ fn pending_of(found: RunningDelivery) -> Result<(Pending, DeliveryRow), HandleEr
         events: Vec::new(),
     };
     Ok((pending, delivery))
+}
+
+/// `delivery.requested` of attempt `attempt` to `address`, as much of it as an event may hold:
+/// the whole address stays in the saga's `deliveries` row, where the worker reads it.
+fn delivery_requested(delivery_id: Uuid, channel: Channel, address: &str, attempt: u32) -> Event {
+    Event::DeliveryRequested(DeliveryRequested {
+        delivery_id,
+        channel,
+        address: redact::for_event(channel, address),
+        attempt,
+    })
 }
 
 fn parse_channel(name: &str) -> Result<Channel, HandleError> {

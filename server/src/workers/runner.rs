@@ -38,7 +38,7 @@ pub struct Job {
     pub notification_id: Uuid,
     /// The attempt number, from 1.
     pub attempt: u32,
-    /// The e-mail address or webhook URL.
+    /// The e-mail address or webhook URL, whole.
     pub address: String,
     /// The recipient.
     pub recipient: UserId,
@@ -57,6 +57,7 @@ struct AttemptStart {
     attempt_settled: bool,
     noted: bool,
     request: Option<sqlx::types::Json<Envelope>>,
+    address: Option<String>,
     webhook_secret: Option<String>,
 }
 
@@ -113,6 +114,7 @@ impl Worker {
              SELECT (SELECT coalesce(max(version), 0) FROM events WHERE aggregate_id = $3) AS version,
                     s.succeeded_before, s.attempt_settled, EXISTS (SELECT FROM noted) AS noted,
                     (SELECT document FROM events WHERE aggregate_id = $3 AND version = 1) AS request,
+                    (SELECT address FROM deliveries WHERE id = $1) AS address,
                     CASE WHEN $5 THEN (SELECT webhook_secret FROM user_preferences WHERE user_id = $4) END
                         AS webhook_secret
              FROM settled s",
@@ -140,7 +142,9 @@ impl Worker {
             delivery_id: request.delivery_id,
             notification_id: envelope.subject,
             attempt: request.attempt,
-            address: request.address.clone(),
+            // The event holds only what is no secret (a webhook's origin); the saga's row
+            // holds the whole address. Requests from before the saga kept rows have it whole.
+            address: start.address.unwrap_or_else(|| request.address.clone()),
             recipient: envelope.userid.clone(),
             notification,
             webhook_secret: start.webhook_secret,

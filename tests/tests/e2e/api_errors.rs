@@ -323,3 +323,110 @@ async fn cli_errors_say_what_to_do_and_use_the_documented_exit_codes() {
         assert!(output.stdout.is_empty(), "errors print nothing on stdout");
     }
 }
+
+#[tokio::test]
+async fn bad_paths_queries_and_heads_are_problem_documents() {
+    let env = TestEnv::new().await;
+    let server = env.start_server("api").await;
+    let token = env.add_user("gina", "send,inbox").await;
+    let http = reqwest::Client::new();
+    let get = |path: String| {
+        http.get(format!("{}{path}", server.url()))
+            .bearer_auth(&token)
+            .send()
+    };
+    for (path, status, problem) in [
+        (
+            "/v1/notifications/not-a-uuid".to_owned(),
+            StatusCode::BAD_REQUEST,
+            "urn:notify:problem:bad-path",
+        ),
+        (
+            "/v1/operations/12345".to_owned(),
+            StatusCode::BAD_REQUEST,
+            "urn:notify:problem:bad-path",
+        ),
+        (
+            "/v1/notifications?limit=many".to_owned(),
+            StatusCode::BAD_REQUEST,
+            "urn:notify:problem:bad-query",
+        ),
+        (
+            "/v1/sent?status=lost".to_owned(),
+            StatusCode::BAD_REQUEST,
+            "urn:notify:problem:bad-query",
+        ),
+        (
+            format!("/v1/notifications?q={}", "x".repeat(20 * 1024)),
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            "urn:notify:problem:request-header-fields-too-large",
+        ),
+    ] {
+        let response = get(path.clone()).await.expect("answers");
+        let shown: String = path.chars().take(60).collect();
+        assert_eq!(response.status(), status, "{shown}");
+        assert_eq!(
+            response.headers()["content-type"],
+            "application/problem+json",
+            "{shown}"
+        );
+        let body: serde_json::Value = response.json().await.expect("a problem document");
+        assert_eq!(body["type"], problem, "{shown}: {body}");
+    }
+    let many = (0..80).fold(
+        http.get(format!("{}/v1/me", server.url()))
+            .bearer_auth(&token),
+        |request, i| request.header(format!("x-filler-{i}"), "1"),
+    );
+    let response = many.send().await.expect("answers");
+    assert_eq!(
+        response.status(),
+        StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE
+    );
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/problem+json"
+    );
+}
+
+#[tokio::test]
+async fn a_slow_or_idle_connection_is_closed_after_the_head_timeout() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let env = TestEnv::new().await;
+    let server = env
+        .start_server_with("api", &[("NOTIFY_SERVER_HEADER_TIMEOUT_MS", "500")])
+        .await;
+    let address = server.url().trim_start_matches("http://").to_owned();
+    // Reads until the server closes the connection; how long that took.
+    async fn closed_after(stream: &mut tokio::net::TcpStream) -> std::time::Duration {
+        let started = std::time::Instant::now();
+        let mut buffer = [0u8; 4096];
+        let waited = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+            while stream.read(&mut buffer).await.is_ok_and(|n| n > 0) {}
+        })
+        .await;
+        assert!(waited.is_ok(), "the connection was still open after 10 s");
+        started.elapsed()
+    }
+
+    // Half a request, never finished.
+    let mut slow = tokio::net::TcpStream::connect(&address)
+        .await
+        .expect("connect");
+    slow.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .expect("write");
+    let held = closed_after(&mut slow).await;
+    assert!(held < std::time::Duration::from_secs(3), "held {held:?}");
+
+    // A finished request, then nothing: the kept-alive connection is closed too.
+    let mut idle = tokio::net::TcpStream::connect(&address)
+        .await
+        .expect("connect");
+    idle.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .expect("write");
+    let held = closed_after(&mut idle).await;
+    assert!(held < std::time::Duration::from_secs(3), "held {held:?}");
+}

@@ -397,3 +397,34 @@ async fn the_socket_refuses_another_uid_and_a_wrong_protocol_clearly() {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+#[tokio::test]
+async fn a_second_daemon_on_the_same_state_directory_is_refused_naming_the_first() {
+    let scene = Scene::new(&[]).await;
+    let first = scene.daemon().await;
+    // Another shell's daemon: its own socket (another XDG_RUNTIME_DIR), the same state.
+    let mut other = DaemonHome::new();
+    other.state = scene.home.state.clone();
+    let mut second = other.spawn(scene.server.url(), &scene.token, &scene.desktop);
+    let status = tokio::time::timeout(Duration::from_secs(20), second.child.wait())
+        .await
+        .expect("the second daemon exits at once")
+        .expect("wait");
+    assert_eq!(
+        status.code(),
+        Some(2),
+        "a configuration error, not retried by systemd"
+    );
+    second.wait_log("already runs").await;
+    let log = second.log().join("\n");
+    let first_pid = first.child.id().expect("the first runs");
+    assert!(
+        log.contains(&format!("pid {first_pid}"))
+            && log.contains(&scene.home.socket.display().to_string()),
+        "the refusal names the first daemon's pid and socket: {log}"
+    );
+    assert!(
+        !log.contains("consuming"),
+        "the second consumed before refusing: {log}"
+    );
+}

@@ -107,9 +107,16 @@ async fn an_email_arrives_with_the_right_headers_and_body() {
         mail.body
     );
 
+    // The sender sees the channel's status; the recipient also sees where it went.
     let (_, shown) = bob.get(&format!("/v1/notifications/{}", sent[0])).await;
     assert_eq!(shown["status"], "delivered");
     let email = channel(&shown, "email");
+    assert_eq!(
+        (email["status"].as_str(), email["address"].as_str()),
+        (Some("succeeded"), None)
+    );
+    let (_, hers) = alice.get(&format!("/v1/notifications/{}", sent[0])).await;
+    let email = channel(&hers, "email");
     assert_eq!(
         (email["status"].as_str(), email["address"].as_str()),
         (Some("succeeded"), Some("alice@example.com"))

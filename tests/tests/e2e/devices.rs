@@ -18,6 +18,10 @@ async fn register(api: &Api, name: &str) -> Value {
 }
 
 async fn connect(credentials: &Value) -> Connection {
+    try_connect(credentials).await.expect("the account logs in")
+}
+
+async fn try_connect(credentials: &Value) -> Result<Connection, lapin::Error> {
     let url = credentials["broker_url"].as_str().expect("broker url");
     let with_account = url.replacen(
         "amqp://",
@@ -28,9 +32,28 @@ async fn connect(credentials: &Value) -> Connection {
         ),
         1,
     );
-    Connection::connect(&with_account, ConnectionProperties::default())
-        .await
-        .expect("the account logs in")
+    Connection::connect(&with_account, ConnectionProperties::default()).await
+}
+
+#[tokio::test]
+async fn a_device_account_may_open_only_a_few_connections_and_channels() {
+    let env = TestEnv::new().await;
+    let server = env.start_server("api,relay").await;
+    let alice = Api::new(server.url(), &env.add_user("alice", "inbox").await);
+    let credentials = register(&alice, "laptop").await;
+    // The defaults: 3 connections, 4 channels.
+    let mut connections = Vec::new();
+    for _ in 0..3 {
+        connections.push(connect(&credentials).await);
+    }
+    let fourth = try_connect(&credentials).await;
+    assert!(fourth.is_err(), "a fourth connection was let in");
+    let mut channels = Vec::new();
+    for _ in 0..4 {
+        channels.push(connections[0].create_channel().await.expect("channel"));
+    }
+    let fifth = connections[1].create_channel().await;
+    assert!(fifth.is_err(), "a fifth channel was let in");
 }
 
 fn refused<T: std::fmt::Debug>(what: &str, result: Result<T, lapin::Error>) {
@@ -49,14 +72,38 @@ async fn a_users_broker_account_reaches_only_its_own_device_queues() {
     let server = env.start_server("api,relay,projector").await;
     let alice = Api::new(server.url(), &env.add_user("alice", "send,inbox").await);
     let al = Api::new(server.url(), &env.add_user("al", "send,inbox").await);
+    let first = register(&alice, "laptop").await;
     let alices = register(&alice, "laptop").await;
-    assert_eq!(alices["queue"], "notify.user.alice.laptop");
-    assert_eq!(
-        register(&alice, "laptop").await,
-        alices,
-        "registering again answers the same"
+    let alices_queue = alices["queue"].as_str().expect("queue").to_owned();
+    assert!(
+        alices_queue.starts_with("notify.user.alice.laptop.") && alices_queue.len() > 30,
+        "{alices_queue}: named by user, device and a part nobody can guess"
     );
+    assert_eq!(
+        first["queue"], alices["queue"],
+        "the machine keeps its queue"
+    );
+    // The password is kept nowhere but on the device: registering again issues a new one,
+    // and the old one no longer logs in.
+    assert_eq!(alices["username"], first["username"]);
+    assert_ne!(alices["password"], first["password"]);
+    assert!(
+        try_connect(&first).await.is_err(),
+        "the re-issued password still logs in"
+    );
+    let stored: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM information_schema.columns WHERE table_schema = 'public' AND column_name ILIKE '%password%'",
+    )
+    .fetch_one(&env.write)
+    .await
+    .expect("columns");
+    assert_eq!(stored, 0, "the write DB keeps a broker password");
+    // Each machine has its own account.
+    let desktop = register(&alice, "desktop").await;
+    assert_ne!(desktop["username"], alices["username"]);
     let als = register(&al, "laptop").await;
+    let als_queue = als["queue"].as_str().expect("queue").to_owned();
+    let desktop_queue = desktop["queue"].as_str().expect("queue").to_owned();
     assert_ne!(als["username"], alices["username"]);
 
     // al's own queue works and receives al's events only.
@@ -64,7 +111,7 @@ async fn a_users_broker_account_reaches_only_its_own_device_queues() {
     let channel = connection.create_channel().await.expect("channel");
     channel
         .basic_consume(
-            "notify.user.al.laptop",
+            &als_queue,
             "t",
             BasicConsumeOptions::default(),
             FieldTable::default(),
@@ -77,7 +124,7 @@ async fn a_users_broker_account_reaches_only_its_own_device_queues() {
             let channel = connection.create_channel().await.expect("channel");
             channel
                 .basic_consume(
-                    "notify.user.alice.laptop",
+                    &alices_queue,
                     "x",
                     BasicConsumeOptions::default(),
                     FieldTable::default(),
@@ -89,7 +136,7 @@ async fn a_users_broker_account_reaches_only_its_own_device_queues() {
             let channel = connection.create_channel().await.expect("channel");
             channel
                 .queue_bind(
-                    "notify.user.al.laptop",
+                    &als_queue,
                     "notify.events",
                     "user.alice.#",
                     QueueBindOptions::default(),
@@ -135,6 +182,37 @@ async fn a_users_broker_account_reaches_only_its_own_device_queues() {
     for (what, result) in attempts {
         refused(what, result);
     }
+    // A passive declare (which RabbitMQ answers without checking permissions) of the name
+    // alice's queue would have without its random part finds nothing.
+    let probe = connection.create_channel().await.expect("channel");
+    let guessed = probe
+        .queue_declare(
+            "notify.user.alice.laptop",
+            QueueDeclareOptions {
+                passive: true,
+                ..Default::default()
+            },
+            FieldTable::default(),
+        )
+        .await;
+    assert!(
+        format!("{guessed:?}").contains("NOT_FOUND"),
+        "a guessed name told something: {guessed:?}"
+    );
+    // alice's laptop account reads its own queue only, not her desktop's.
+    let laptop = connect(&alices).await;
+    refused("consume alice's other device's queue", {
+        let channel = laptop.create_channel().await.expect("channel");
+        channel
+            .basic_consume(
+                &desktop_queue,
+                "x",
+                BasicConsumeOptions::default(),
+                FieldTable::default(),
+            )
+            .await
+            .map(drop)
+    });
 
     let (status, _) = alice
         .post("/v1/devices", Some(&json!({"name": "Not A Name"})))

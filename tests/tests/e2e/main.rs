@@ -12,6 +12,8 @@ mod delivery;
 mod devices;
 mod idempotency;
 mod inbox;
+mod install;
+mod privacy;
 mod projector;
 mod relay;
 mod schedule;

@@ -74,14 +74,19 @@ async fn duplicated_and_reordered_events_change_nothing() {
     publish(&env, &second).await;
     publish(&env, &first).await;
 
-    // A marker event published after the duplicates: once it is applied, they were too.
+    // A marker event published after the duplicates: once it is applied, they were too. It is
+    // alice's own send to carol, never dispatched: alice sees it as its sender.
+    let mut marker_request = requested("carol", "marker");
+    if let Event::NotificationRequested(request) = &mut marker_request {
+        request.sender = UserId::parse("alice").expect("valid");
+    }
     let marker = Envelope::new(
         "/test",
         Uuid::now_v7(),
         Uuid::now_v7(),
-        UserId::parse("alice").expect("valid"),
+        UserId::parse("carol").expect("valid"),
         1,
-        requested("alice", "marker"),
+        marker_request,
     );
     publish(&env, &marker).await;
     alice
@@ -91,7 +96,7 @@ async fn duplicated_and_reordered_events_change_nothing() {
             |n| n["body"] == "marker",
         )
         .await;
-    // The marker is requested only (never dispatched), so it is not in the inbox list.
+    // The marker is carol's (and never dispatched), so it is not in alice's inbox list.
     let (_, page) = alice.get("/v1/notifications").await;
     assert_eq!(
         page["items"].as_array().map(Vec::len),
@@ -150,7 +155,9 @@ async fn a_poison_message_is_dead_lettered_and_the_projector_keeps_going() {
 async fn with_the_read_db_down_queries_are_503_sends_are_accepted_and_the_projector_catches_up() {
     let env = TestEnv::new().await;
     let mut proxy = Proxy::start(READ_SERVER).await;
-    let proxied = format!("postgres://notify:notify@{}/{}", proxy.address, env.name);
+    let proxied = env
+        .read_url
+        .replace(READ_SERVER, &proxy.address.to_string());
     let server = env
         .start_server_with(
             "api,relay,projector",

@@ -5,12 +5,11 @@ use std::time::Duration;
 
 use notify_tests::TestEnv;
 use notify_tests::api::Api;
+use notify_tests::services;
 use serde_json::{Value, json};
 
 async fn management(path: &str) -> Value {
-    reqwest::Client::new()
-        .get(format!("http://127.0.0.1:15672/api{path}"))
-        .basic_auth("notify", Some("notify"))
+    services::management(reqwest::Method::GET, path)
         .send()
         .await
         .and_then(|r| r.error_for_status())
@@ -26,17 +25,15 @@ async fn server_queues_are_quorum_queues_with_a_delivery_limit_and_dead_letterin
     let _first = env.start_server("api,relay").await;
     // An older server bound the projector's queue to every event ("#"), operation.resolved
     // included; a newer server removes that binding.
-    reqwest::Client::new()
-        .post(format!(
-            "http://127.0.0.1:15672/api/bindings/{}/e/notify.events/q/notify.projector",
-            env.name
-        ))
-        .basic_auth("notify", Some("notify"))
-        .json(&json!({"routing_key": "#"}))
-        .send()
-        .await
-        .and_then(|r| r.error_for_status())
-        .expect("bind as an older server did");
+    services::management(
+        reqwest::Method::POST,
+        &format!("/bindings/{}/e/notify.events/q/notify.projector", env.name),
+    )
+    .json(&json!({"routing_key": "#"}))
+    .send()
+    .await
+    .and_then(|r| r.error_for_status())
+    .expect("bind as an older server did");
     // A second server declares the same topology: idempotent, no PRECONDITION_FAILED.
     let _second = env.start_server("api,relay").await;
 
@@ -55,6 +52,7 @@ async fn server_queues_are_quorum_queues_with_a_delivery_limit_and_dead_letterin
                 "user.*.delivery.*",
                 "user.*.inbox.*",
                 "user.*.notification.*",
+                "user.*.notification.requested.scheduled",
                 "user.*.preferences.*",
             ],
         ),
