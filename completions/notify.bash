@@ -1291,7 +1291,7 @@ _notify() {
             fi
             case "${prev}" in
                 --kind)
-                    COMPREPLY=($(compgen -W "notification.requested notification.dispatched notification.cancelled delivery.requested delivery.succeeded delivery.failed notification.delivered notification.failed notification.escalated notification.read notification.unread inbox.read_all preferences.updated operation.resolved" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "notification.requested notification.dispatched notification.cancelled delivery.requested delivery.succeeded delivery.failed notification.delivered notification.failed notification.escalated notification.read notification.unread inbox.read_all preferences.updated user.deleted operation.resolved" -- "${cur}"))
                     return 0
                     ;;
                 --server)

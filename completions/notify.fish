@@ -192,6 +192,7 @@ notification.read\t''
 notification.unread\t''
 inbox.read_all\t''
 preferences.updated\t''
+user.deleted\t''
 operation.resolved\t''"
 complete -c notify -n "__fish_notify_using_subcommand watch" -l server -d 'Base URL of notify-server [overrides NOTIFY_SERVER and the config file]' -r
 complete -c notify -n "__fish_notify_using_subcommand watch" -l json -d 'Print machine-readable JSON on stdout'

@@ -176,7 +176,7 @@ pub(crate) mod tests {
             "\
 desktop  bob                          pending    0 attempts
 email    bob@example.com              succeeded  1 attempt   250 2.0.0 Ok
-webhook  https://hooks.example.com/n  failed     4 attempts  HTTP 500  \u{fffd}[2J
+webhook  https://hooks.example.com/n  failed     4 attempts  HTTP 500  [2J
 "
         );
     }

@@ -5,6 +5,8 @@
 //! output never goes through here; it carries what the server sent, unchanged.
 
 use chrono::{DateTime, SecondsFormat, TimeZone, Utc};
+/// Other people's text made safe, by the one rule every surface uses.
+pub use notify_shared::text::{clean_line, clean_text, headline, truncate};
 use serde::Serialize;
 
 /// A time as RFC 3339 in UTC to the second: `2026-11-02T14:03:07Z`.
@@ -47,58 +49,6 @@ pub fn name(value: &impl Serialize) -> String {
         Ok(other) => other.to_string(),
         Err(_) => "?".into(),
     }
-}
-
-/// Whether `c` could move the cursor, change colours or reorder text on a terminal: C0 and C1
-/// controls and the bidirectional overrides (the "trojan source" characters).
-fn is_unsafe(c: char) -> bool {
-    c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
-}
-
-/// Text from another user (a title, a body) made safe to print on a terminal, keeping its
-/// lines and tabs: carriage returns go, any other control character becomes `�`.
-pub fn clean_text(text: &str) -> String {
-    text.chars()
-        .filter(|c| *c != '\r')
-        .map(|c| match c {
-            '\n' | '\t' => c,
-            c if is_unsafe(c) => '\u{fffd}',
-            c => c,
-        })
-        .collect()
-}
-
-/// Text from another user as one safe line: tabs and line breaks become spaces.
-pub fn clean_line(text: &str) -> String {
-    text.chars()
-        .map(|c| match c {
-            '\n' | '\r' | '\t' => ' ',
-            c if is_unsafe(c) => '\u{fffd}',
-            c => c,
-        })
-        .collect()
-}
-
-/// What a notification is called in a one-line listing: its title, or else the first line of
-/// its body that is not blank.
-pub fn headline(title: Option<&str>, body: &str) -> String {
-    let text = match title {
-        Some(title) if !title.trim().is_empty() => title,
-        _ => body.lines().find(|l| !l.trim().is_empty()).unwrap_or(""),
-    };
-    clean_line(text.trim())
-}
-
-/// `text` cut to at most `max` characters, the last one `…` when something was cut.
-pub fn truncate(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        return text.to_owned();
-    }
-    let mut cut: String = text.chars().take(max.saturating_sub(1)).collect();
-    if max > 0 {
-        cut.push('…');
-    }
-    cut
 }
 
 /// `word` as a POSIX shell reads it back: unchanged when it holds only safe characters,
@@ -177,32 +127,6 @@ mod tests {
             "partially_delivered"
         );
         assert_eq!(name(&OperationStatus::Applied), "applied");
-    }
-
-    #[test]
-    fn escapes_and_overrides_never_reach_the_terminal() {
-        assert_eq!(
-            clean_text("a\x1b[2Jb\r\nc\td\u{202e}e"),
-            "a\u{fffd}[2Jb\nc\td\u{fffd}e"
-        );
-        assert_eq!(clean_line("a\nb\tc\x07"), "a b c\u{fffd}");
-    }
-
-    #[test]
-    fn headline_is_the_title_or_the_first_line() {
-        assert_eq!(headline(Some("Deploy"), "body"), "Deploy");
-        assert_eq!(headline(None, "\n  first line \nsecond"), "first line");
-        assert_eq!(headline(Some(" "), "body"), "body");
-        assert_eq!(headline(None, ""), "");
-    }
-
-    #[test]
-    fn truncation_marks_the_cut() {
-        assert_eq!(truncate("hello", 5), "hello");
-        assert_eq!(truncate("hello world", 6), "hello…");
-        assert_eq!(truncate("héllo wörld", 3), "hé…");
-        assert_eq!(truncate("hello", 1), "…");
-        assert_eq!(truncate("hello", 0), "");
     }
 
     #[test]

@@ -1,14 +1,15 @@
 //! Tables for people: aligned columns without a header, the last column free text cut to the
 //! terminal's width. Also finds that width.
 //!
-//! Cells arrive already cleaned (see [`crate::render`]); widths count characters, so a wide
-//! (CJK, emoji) character counts as one column and such a row may still wrap. A row may have a
+//! Cells arrive already cleaned (see [`crate::render`]); widths are display columns, so a wide
+//! (CJK, emoji) character counts as two and no row wraps. A row may have a
 //! style (bold for unread, red for failed); its escape codes reach the terminal only when
 //! colour is on (`main` writes through `anstream`, which drops them for pipes and NO_COLOR).
 
 use std::io::{self, IsTerminal};
 
 use anstyle::Style;
+use notify_shared::text;
 
 /// The free-text column keeps at least this many characters however narrow the terminal.
 const MIN_LAST: usize = 12;
@@ -34,7 +35,7 @@ pub fn render(rows: &[Row], width: Option<usize>) -> String {
         .map(|i| {
             rows.iter()
                 .filter_map(|r| r.cells.get(i))
-                .map(|c| c.chars().count())
+                .map(|c| text::width(c))
                 .max()
                 .unwrap_or(0)
         })
@@ -45,10 +46,11 @@ pub fn render(rows: &[Row], width: Option<usize>) -> String {
     for row in rows {
         let mut line = String::new();
         for (cell, width) in row.cells.iter().zip(&widths) {
-            line.push_str(&format!("{cell:<width$}{GAP}"));
+            line.push_str(&text::pad(cell, *width));
+            line.push_str(GAP);
         }
         match room {
-            Some(room) => line.push_str(&crate::render::truncate(&row.text, room)),
+            Some(room) => line.push_str(&text::truncate(&row.text, room)),
             None => line.push_str(&row.text),
         }
         let style = row.style;
@@ -108,10 +110,30 @@ mod tests {
     #[test]
     fn the_last_column_is_cut_to_the_width() {
         let rows = [row(&["abc"], "a rather long title indeed")];
-        assert_eq!(render(&rows, Some(20)), "abc  a rather long …\n");
+        assert_eq!(render(&rows, Some(20)), "abc  a rather long…\n");
         assert_eq!(render(&rows, Some(80)), "abc  a rather long title indeed\n");
         // A very narrow terminal still shows something of the title.
         assert_eq!(render(&rows, Some(4)), "abc  a rather lo…\n");
+    }
+
+    #[test]
+    fn wide_characters_take_two_columns_and_rows_never_wrap() {
+        let rows = [
+            row(
+                &["漢字", "bob"],
+                "締め切りは明日の朝九時です、忘れないでください",
+            ),
+            row(&["ab", "alice"], "short"),
+        ];
+        let shown = render(&rows, Some(30));
+        for line in shown.lines() {
+            assert!(
+                text::width(line) <= 30,
+                "{line:?} is {} wide",
+                text::width(line)
+            );
+        }
+        assert_eq!(shown.lines().nth(1), Some("ab    alice  short"));
     }
 
     #[test]

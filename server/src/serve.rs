@@ -112,6 +112,7 @@ pub async fn serve(config: Config, roles: &[Role]) -> anyhow::Result<()> {
             schedule_max_days: config.schedule_max_days,
             rate_limit: api::rate_limit::RateLimit::new(config.rate_limit),
             commands: api::shed::Commands::new(config.max_commands_in_flight),
+            known_tokens: api::known_tokens::KnownTokens::default(),
         };
         if let Some(limit) = state.rate_limit.clone() {
             tasks.spawn(async move {

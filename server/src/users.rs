@@ -2,10 +2,16 @@
 
 use notify_shared::UserId;
 use notify_shared::api::Scope;
+use notify_shared::event::{Envelope, Event, UserDeleted};
 use sqlx::PgPool;
+use uuid::Uuid;
 
 use crate::accounts::Accounts;
-use crate::tokens;
+use crate::api::inbox_id;
+use crate::{store, tokens};
+
+/// The `source` of the events user commands record.
+const SOURCE: &str = "/notify-server/users";
 
 /// Why a user command failed.
 #[derive(Debug, thiserror::Error)]
@@ -70,8 +76,9 @@ pub struct Deleted {
 }
 
 /// Deletes `user`: their tokens, preferences, devices and idempotency records in the write
-/// DB (one transaction), then their device queues and broker accounts (which closes their
-/// connections). The events they sent or received stay: events are never deleted.
+/// DB, with a `user.deleted` event (one transaction), then their device queues and broker
+/// accounts (which closes their connections). The events they sent or received stay: events
+/// are never deleted; the read model hides them from a later user of the same name.
 pub async fn delete(
     pool: &PgPool,
     accounts: &Accounts,
@@ -95,6 +102,19 @@ pub async fn delete(
     if deleted == 0 {
         return Err(UserError::Missing(user.clone()));
     }
+    // The read model is told through an event, so that a rebuild agrees: what was the user's
+    // is nobody's, also when a user of the same name is added later.
+    let inbox = inbox_id(user);
+    let version = store::lock_aggregate(&mut tx, inbox).await?;
+    let deleted = Envelope::new(
+        SOURCE,
+        Uuid::now_v7(),
+        inbox,
+        user.clone(),
+        version + 1,
+        Event::UserDeleted(UserDeleted {}),
+    );
+    store::append(&mut tx, &[deleted]).await?;
     tx.commit().await?;
     for (device, queue) in &devices {
         accounts.delete_device_queue(queue).await?;

@@ -129,6 +129,10 @@ pub enum Event {
     /// The recipient changed their delivery preferences.
     #[serde(rename = "notify.preferences.updated.v1")]
     PreferencesUpdated(PreferencesUpdated),
+    /// The user was deleted: what was theirs up to now is nobody's, also when a new user of the
+    /// same name is added later.
+    #[serde(rename = "notify.user.deleted.v1")]
+    UserDeleted(UserDeleted),
     /// An operation reached a final state in the read model (published, never stored).
     #[serde(rename = "notify.operation.resolved.v1")]
     OperationResolved(OperationResolved),
@@ -152,6 +156,7 @@ impl Event {
             Self::NotificationUnread(_) => "notification.unread",
             Self::InboxReadAll(_) => "inbox.read_all",
             Self::PreferencesUpdated(_) => "preferences.updated",
+            Self::UserDeleted(_) => "user.deleted",
             Self::OperationResolved(_) => "operation.resolved",
         }
     }
@@ -159,7 +164,7 @@ impl Event {
 
 /// Every event kind, as [`Event::kind`] names it: the `type` of each event between `notify.`
 /// and `.v1`.
-pub const KINDS: [&str; 14] = [
+pub const KINDS: [&str; 15] = [
     "notification.requested",
     "notification.dispatched",
     "notification.cancelled",
@@ -173,6 +178,7 @@ pub const KINDS: [&str; 14] = [
     "notification.unread",
     "inbox.read_all",
     "preferences.updated",
+    "user.deleted",
     "operation.resolved",
 ];
 
@@ -287,6 +293,10 @@ pub struct PreferencesUpdated {
     #[serde(default)]
     pub webhook_secret_set: bool,
 }
+
+/// Data of `user.deleted` (none; its aggregate is the user's inbox).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserDeleted {}
 
 /// Data of `operation.resolved`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

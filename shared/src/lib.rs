@@ -2,8 +2,9 @@
 //!
 //! If a type is serializable, it lives here and is part of some boundary: the CloudEvents
 //! envelope and event types (write DB and broker), routing keys, HTTP request and response
-//! bodies, problem documents, and the client configuration file. Nothing in this crate does
-//! I/O apart from reading the client configuration file.
+//! bodies, problem documents, and the client configuration file; and the one rule by which
+//! every surface shows other people's text (`text`). Nothing in this crate does I/O apart from
+//! reading the client configuration file.
 
 pub mod api;
 pub mod config;
@@ -13,6 +14,7 @@ pub mod local;
 pub mod ndjson;
 pub mod problem;
 pub mod routing;
+pub mod text;
 pub mod user_id;
 pub mod views;
 

@@ -10,12 +10,13 @@ pub const DEAD_LETTER_EXCHANGE: &str = "notify.dead";
 pub const PROJECTOR_QUEUE: &str = "notify.projector";
 /// What the projector's queue is bound to: every family of stored events, and not
 /// `operation.resolved`, which projectors publish for requesters and do not project.
-pub const PROJECTOR_BINDINGS: [&str; 5] = [
+pub const PROJECTOR_BINDINGS: [&str; 6] = [
     "user.*.notification.*",
     "user.*.notification.requested.scheduled",
     "user.*.delivery.*",
     "user.*.inbox.*",
     "user.*.preferences.*",
+    "user.*.user.*",
 ];
 /// What the projector's queue was bound to before [`PROJECTOR_BINDINGS`]; servers remove it.
 pub const PROJECTOR_FORMER_BINDING: &str = "#";

@@ -174,7 +174,7 @@ mod tests {
         assert_eq!(
             lines(events),
             [
-                "15:03:07  notification.requested   from bob: Deploy of api\u{fffd}[2J finished",
+                "15:03:07  notification.requested   from bob: Deploy of api[2J finished",
                 "15:03:07  delivery.requested       email alice@example.com",
                 "15:03:07  delivery.failed          webhook HTTP 500 (attempt 4)",
                 "15:03:07  delivery.succeeded       webhook",

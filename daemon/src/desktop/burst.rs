@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use crate::popup::text::{MAX_SUMMARY_CHARS, PopupText, escape, truncate};
+use crate::popup::text::{MAX_SUMMARY_COLUMNS, PopupText, escape, truncate};
 
 /// How long deliveries are collected after a (re)connect.
 pub const WINDOW: Duration = Duration::from_millis(750);
@@ -46,7 +46,7 @@ pub fn summary_text(n: usize, headlines: &[String]) -> PopupText {
     let mut lines: Vec<String> = headlines
         .iter()
         .take(LISTED)
-        .map(|h| escape(&truncate(h, MAX_SUMMARY_CHARS)))
+        .map(|h| escape(&truncate(h, MAX_SUMMARY_COLUMNS)))
         .collect();
     if n > lines.len() {
         lines.push("…".to_owned());

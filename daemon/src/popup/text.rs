@@ -1,6 +1,6 @@
 //! What a popup says: the summary and body made from a notification's title and body, cleaned
-//! of control and bidirectional-override characters and cut to a sensible length; the body
-//! escaped for the freedesktop body markup (`&`, `<`, `>`). The summary is plain text by the
+//! by the rule every surface uses ([`notify_shared::text`]) and cut to a sensible width; the
+//! body escaped for the freedesktop body markup (`&`, `<`, `>`). The summary is plain text by the
 //! specification and servers show it literally (dunst escapes it itself), so escaping it too
 //! would show `&lt;b&gt;`. Also the urgency for a priority.
 //!
@@ -8,11 +8,13 @@
 
 use notify_rust::Urgency;
 use notify_shared::api::Priority;
+pub use notify_shared::text::truncate;
+use notify_shared::text::{clean_line, clean_text};
 
-/// Longest summary, in characters before escaping.
-pub const MAX_SUMMARY_CHARS: usize = 120;
-/// Longest body, in characters before escaping.
-pub const MAX_BODY_CHARS: usize = 600;
+/// Widest summary, in columns before escaping.
+pub const MAX_SUMMARY_COLUMNS: usize = 120;
+/// Widest body, in columns before escaping.
+pub const MAX_BODY_COLUMNS: usize = 600;
 /// Most body lines.
 pub const MAX_BODY_LINES: usize = 10;
 /// The summary when a notification has neither title nor text.
@@ -37,25 +39,6 @@ pub fn urgency(priority: Priority) -> Urgency {
     }
 }
 
-/// Whether `c` reorders text: the bidirectional embeddings, overrides and isolates, and the
-/// implicit direction marks.
-fn is_bidi_control(c: char) -> bool {
-    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
-}
-
-/// `text` without control and bidirectional characters; a tab becomes a space, and a newline
-/// too unless `keep_newlines`.
-pub fn clean(text: &str, keep_newlines: bool) -> String {
-    text.chars()
-        .filter_map(|c| match c {
-            '\n' if keep_newlines => Some('\n'),
-            '\n' | '\t' => Some(' '),
-            c if c.is_control() || is_bidi_control(c) => None,
-            c => Some(c),
-        })
-        .collect()
-}
-
 /// `text` escaped for the freedesktop body markup.
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -70,39 +53,24 @@ pub fn escape(text: &str) -> String {
     out
 }
 
-/// `text` cut to `max` characters, ending in `…` when cut.
-pub fn truncate(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        return text.to_owned();
-    }
-    let mut cut: String = text.chars().take(max.saturating_sub(1)).collect();
-    cut.truncate(cut.trim_end().len());
-    cut.push('…');
-    cut
-}
-
 /// The one-line headline of a notification, unescaped: its title, else the first non-empty
-/// line of its body.
+/// line of its body, else "New notification".
 pub fn headline(title: Option<&str>, body: &str) -> String {
-    let title = title.map(|t| clean(t, false)).unwrap_or_default();
-    let title = title.trim();
-    if !title.is_empty() {
-        return title.to_owned();
+    let headline = notify_shared::text::headline(title, body);
+    if headline.is_empty() {
+        EMPTY_SUMMARY.to_owned()
+    } else {
+        headline
     }
-    let body = clean(body, true);
-    body.lines()
-        .map(str::trim)
-        .find(|line| !line.is_empty())
-        .map_or_else(|| EMPTY_SUMMARY.to_owned(), str::to_owned)
 }
 
 /// The popup of one notification.
 pub fn render(title: Option<&str>, body: &str) -> PopupText {
-    let cleaned_title = title.map(|t| clean(t, false));
+    let cleaned_title = title.map(clean_line);
     let has_title = cleaned_title
         .as_deref()
         .is_some_and(|t| !t.trim().is_empty());
-    let cleaned_body = clean(body, true);
+    let cleaned_body = clean_text(body);
     let mut lines = cleaned_body.lines().map(str::trim_end);
     let summary = if has_title {
         headline(title, body)
@@ -131,8 +99,8 @@ pub fn render(title: Option<&str>, body: &str) -> PopupText {
         body_text.push_str("\n…");
     }
     PopupText {
-        summary: truncate(&summary, MAX_SUMMARY_CHARS),
-        body: escape(&truncate(&body_text, MAX_BODY_CHARS)),
+        summary: truncate(&summary, MAX_SUMMARY_COLUMNS),
+        body: escape(&truncate(&body_text, MAX_BODY_COLUMNS)),
     }
 }
 
@@ -152,13 +120,13 @@ mod tests {
     }
 
     #[test]
-    fn control_and_bidi_characters_are_removed() {
-        let evil = "pay\u{202E}txt.exe\u{2066}x\u{2069}\u{200F}\u{1b}[31mred\u{7}";
-        assert_eq!(clean(evil, false), "paytxt.exex[31mred");
-        let popup = render(Some("a\u{202D}b\tc"), "line1\r\nline2\u{0}");
-        assert_eq!(popup.summary, "ab c");
-        assert_eq!(popup.body, "line1\nline2");
-        assert_eq!(clean("a\nb", false), "a b");
+    fn control_bidi_and_invisible_characters_are_removed() {
+        let popup = render(
+            Some("pay\u{202E}txt.exe\u{200B}\u{1b}[31m"),
+            "line1\r\nline2\u{0}\u{2028}line3",
+        );
+        assert_eq!(popup.summary, "paytxt.exe[31m");
+        assert_eq!(popup.body, "line1\nline2\nline3");
     }
 
     #[test]
@@ -178,9 +146,9 @@ mod tests {
     #[test]
     fn lengths_are_capped() {
         let popup = render(Some(&"t".repeat(500)), &"b".repeat(5_000));
-        assert_eq!(popup.summary.chars().count(), MAX_SUMMARY_CHARS);
+        assert_eq!(popup.summary.chars().count(), MAX_SUMMARY_COLUMNS);
         assert!(popup.summary.ends_with('…'));
-        assert_eq!(popup.body.chars().count(), MAX_BODY_CHARS);
+        assert_eq!(popup.body.chars().count(), MAX_BODY_COLUMNS);
         let many = (0..30)
             .map(|i| format!("l{i}"))
             .collect::<Vec<_>>()

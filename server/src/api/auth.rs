@@ -1,13 +1,17 @@
 //! Bearer-token authentication, and the per-user rate limit: the `Principal` extractor.
 
+use std::time::Instant;
+
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use notify_shared::UserId;
 use notify_shared::api::Scope;
+use uuid::Uuid;
 
 use super::AppState;
 use super::error::ApiError;
+use super::known_tokens::StoredToken;
 use crate::tokens;
 
 /// The authenticated caller of a request.
@@ -37,6 +41,29 @@ impl Principal {
     }
 }
 
+/// Token `id` as the write DB stores it, or (the write DB unreachable) as this process last
+/// looked it up, not too long ago ([`super::known_tokens`]).
+async fn lookup(state: &AppState, id: Uuid) -> Result<Option<StoredToken>, ApiError> {
+    let now = Instant::now();
+    let row: Result<Option<StoredToken>, sqlx::Error> = sqlx::query_as(
+        "SELECT user_id AS user, secret_hash AS hash, scopes FROM tokens WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&state.write)
+    .await;
+    match row {
+        Ok(token) => {
+            state.known_tokens.record(id, token.as_ref(), now);
+            Ok(token)
+        }
+        Err(error) if crate::db::is_unavailable(&error) => match state.known_tokens.get(id, now) {
+            Some(token) => Ok(Some(token)),
+            None => Err(error.into()),
+        },
+        Err(error) => Err(error.into()),
+    }
+}
+
 impl FromRequestParts<AppState> for Principal {
     type Rejection = ApiError;
 
@@ -54,15 +81,11 @@ impl FromRequestParts<AppState> for Principal {
             .and_then(|value| value.strip_prefix("Bearer "))
             .ok_or(ApiError::Unauthorized)?;
         let (id, secret) = tokens::parse(presented.trim()).ok_or(ApiError::Unauthorized)?;
-        let row: Option<(String, Vec<u8>, Vec<String>)> =
-            sqlx::query_as("SELECT user_id, secret_hash, scopes FROM tokens WHERE id = $1")
-                .bind(id)
-                .fetch_optional(&state.write)
-                .await?;
-        let (user, hash, scopes) = row.ok_or(ApiError::Unauthorized)?;
-        if !tokens::verify(secret, &hash) {
+        let stored = lookup(state, id).await?.ok_or(ApiError::Unauthorized)?;
+        if !tokens::verify(secret, &stored.hash) {
             return Err(ApiError::Unauthorized);
         }
+        let StoredToken { user, scopes, .. } = stored;
         let user = UserId::parse(user).map_err(|e| ApiError::Internal(e.into()))?;
         if let Some(limit) = &state.rate_limit {
             limit.check(&user)?;

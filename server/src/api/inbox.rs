@@ -18,6 +18,7 @@ use super::error::ApiError;
 use super::params::{ApiPath, ApiQuery};
 use super::rows::{
     Cursor, NOTIFICATION_COLUMNS, NotificationRow, TimelineRow, attach_deliveries, page_size,
+    since_deletion,
 };
 
 /// The caller's inbox, newest first, with filters and keyset pagination.
@@ -53,7 +54,9 @@ pub(super) async fn list(
     let mut sql: QueryBuilder<Postgres> = QueryBuilder::new(format!(
         "SELECT {NOTIFICATION_COLUMNS} FROM notifications WHERE dispatched_at IS NOT NULL AND recipient = "
     ));
-    sql.push_bind(principal.user.as_str());
+    // The user is the first parameter, `$1`.
+    sql.push_bind(principal.user.as_str())
+        .push(format!(" AND {}", since_deletion("$1")));
     if query.unread == Some(true) {
         sql.push(" AND read_at IS NULL");
     }
@@ -147,7 +150,8 @@ async fn find(
 ) -> Result<NotificationView, ApiError> {
     principal.require(Scope::Inbox)?;
     let row: Option<NotificationRow> = sqlx::query_as(&format!(
-        "SELECT {NOTIFICATION_COLUMNS} FROM notifications WHERE id = $1 AND ((recipient = $2 AND dispatched_at IS NOT NULL) OR sender = $2)"
+        "SELECT {NOTIFICATION_COLUMNS} FROM notifications WHERE id = $1 AND ((recipient = $2 AND dispatched_at IS NOT NULL) OR sender = $2) AND {}",
+        since_deletion("$2")
     ))
     .bind(id)
     .bind(principal.user.as_str())
@@ -220,9 +224,11 @@ pub(super) async fn count(
     principal: Principal,
 ) -> Result<Json<UnreadCount>, ApiError> {
     principal.require(Scope::Inbox)?;
-    let unread: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM notifications WHERE recipient = $1 AND dispatched_at IS NOT NULL AND read_at IS NULL",
-    )
+    let unread: i64 = sqlx::query_scalar(&format!(
+        "SELECT count(*) FROM notifications
+             WHERE recipient = $1 AND dispatched_at IS NOT NULL AND read_at IS NULL AND {}",
+        since_deletion("$1")
+    ))
     .bind(principal.user.as_str())
     .fetch_one(&state.read)
     .await

@@ -10,6 +10,7 @@ mod idempotency;
 mod inbox;
 mod inbox_commands;
 mod json;
+pub mod known_tokens;
 pub mod listen;
 mod me;
 mod notifications;
@@ -51,6 +52,8 @@ pub struct AppState {
     pub rate_limit: Option<rate_limit::RateLimit>,
     /// Room for the commands this process runs at once.
     pub commands: shed::Commands,
+    /// The tokens this process looked up lately.
+    pub known_tokens: known_tokens::KnownTokens,
 }
 
 /// The api's routes.

@@ -117,14 +117,21 @@ pub(super) async fn put(
     };
     let aggregate = preferences_id(&principal.user);
     let version = store::lock_aggregate(command.conn(), aggregate).await?;
-    let stored: Option<String> =
-        sqlx::query_scalar("SELECT webhook_secret FROM user_preferences WHERE user_id = $1")
-            .bind(principal.user.as_str())
-            .fetch_optional(command.conn())
-            .await?
-            .flatten();
+    let stored: Option<(Option<String>, Option<String>)> = sqlx::query_as(
+        "SELECT webhook_url, webhook_secret FROM user_preferences WHERE user_id = $1",
+    )
+    .bind(principal.user.as_str())
+    .fetch_optional(command.conn())
+    .await?;
+    let (stored_url, stored_secret) = stored.unwrap_or_default();
+    // Reads show a hook's origin only; a client that writes back what it read (`notify prefs
+    // set` changes only what it is told to) means the stored hook, not its origin.
+    let webhook_url = match (&update.webhook_url, stored_url) {
+        (Some(given), Some(stored)) if *given == redact::webhook_origin(&stored) => Some(stored),
+        (given, _) => given.clone(),
+    };
     // A webhook needs a secret: the one given, else the stored one, else a new one shown once.
-    let (secret, generated) = match (&update.webhook_url, &update.webhook_secret, stored) {
+    let (secret, generated) = match (&webhook_url, &update.webhook_secret, stored_secret) {
         (None, _, _) => (None, None),
         (Some(_), Some(given), _) => (Some(given.clone()), None),
         (Some(_), None, Some(stored)) => (Some(stored), None),
@@ -142,7 +149,7 @@ pub(super) async fn put(
     .bind(principal.user.as_str())
     .bind(&channels)
     .bind(&update.email)
-    .bind(&update.webhook_url)
+    .bind(&webhook_url)
     .bind(&secret)
     .execute(command.conn())
     .await?;
@@ -150,7 +157,7 @@ pub(super) async fn put(
         channels: update.channels.clone(),
         email: update.email.clone(),
         // Its path and query are the hook's credential: the event holds only the origin.
-        webhook_url: update.webhook_url.as_deref().map(redact::webhook_origin),
+        webhook_url: webhook_url.as_deref().map(redact::webhook_origin),
         webhook_secret_set: secret.is_some(),
     });
     let operation_id = command.operation_id();

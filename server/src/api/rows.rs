@@ -15,6 +15,15 @@ use super::error::ApiError;
 pub(super) const NOTIFICATION_COLUMNS: &str = "id, operation_id, sender, recipient, title, body, priority, tags, \
      thread, status, requested_at, deliver_at, dispatched_at, read_at";
 
+/// The condition that a notification is `user`'s, not a deleted namesake's: requested after
+/// `user`'s last deletion (the read model's `user_deletions`). `user` is the SQL that names the
+/// user (a bind parameter such as `$2`).
+pub(super) fn since_deletion(user: &str) -> String {
+    format!(
+        "requested_at > coalesce((SELECT deleted_at FROM user_deletions WHERE user_id = {user}), '-infinity')"
+    )
+}
+
 /// One row of `notifications`.
 #[derive(Debug, sqlx::FromRow)]
 pub(super) struct NotificationRow {

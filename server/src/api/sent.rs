@@ -14,7 +14,7 @@ use super::auth::Principal;
 use super::error::ApiError;
 use super::inbox::page;
 use super::params::ApiQuery;
-use super::rows::{NOTIFICATION_COLUMNS, attach_deliveries, page_size};
+use super::rows::{NOTIFICATION_COLUMNS, attach_deliveries, page_size, since_deletion};
 use crate::redact;
 
 /// The caller's sent notifications, newest first.
@@ -54,9 +54,11 @@ pub(super) async fn sent(
     match (&query.from, admin) {
         (Some(from), _) => sql.push(" AND sender = ").push_bind(from.as_str()),
         (None, true) => &mut sql,
+        // Not what a deleted namesake sent; the caller is the first parameter, `$1`.
         (None, false) => sql
             .push(" AND sender = ")
-            .push_bind(principal.user.as_str()),
+            .push_bind(principal.user.as_str())
+            .push(format!(" AND {}", since_deletion("$1"))),
     };
     if let Some(to) = &query.to {
         sql.push(" AND recipient = ").push_bind(to.as_str());

@@ -124,10 +124,10 @@ pub async fn apply_all(
     // History rows first: settling a send reads the final events of its notifications there.
     let mut timeline = Timeline::default();
     for e in &ready {
-        // Inbox and preferences events are not about one notification: no history row.
+        // Inbox, preferences and user events are not about one notification: no history row.
         if !matches!(
             e.event,
-            Event::InboxReadAll(_) | Event::PreferencesUpdated(_)
+            Event::InboxReadAll(_) | Event::PreferencesUpdated(_) | Event::UserDeleted(_)
         ) {
             timeline.push(e)?;
         }
@@ -278,6 +278,7 @@ async fn project(
             preferences(conn, e, data).await?;
             resolved.push(applied(conn, e, OperationKind::Preferences, None).await?);
         }
+        Event::UserDeleted(_) => forget_user(conn, e).await?,
         Event::OperationResolved(_) => {}
         // The pipeline's kinds (`wave::is_pipeline`): a wave of one.
         _ => resolved.extend(wave::apply(conn, &[e]).await?),
@@ -305,6 +306,25 @@ async fn preferences(
     .bind(data.webhook_secret_set)
     .execute(conn)
     .await?;
+    Ok(())
+}
+
+/// The user was deleted: what was theirs up to the event's time is hidden from every query by
+/// `user_deletions` (so that a new user of the same name starts empty), and their preferences
+/// are gone.
+async fn forget_user(conn: &mut PgConnection, e: &Envelope) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO user_deletions (user_id, deleted_at) VALUES ($1, $2)
+         ON CONFLICT (user_id) DO UPDATE SET deleted_at = greatest(user_deletions.deleted_at, $2)",
+    )
+    .bind(e.userid.as_str())
+    .bind(e.time)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("DELETE FROM preferences WHERE user_id = $1")
+        .bind(e.userid.as_str())
+        .execute(&mut *conn)
+        .await?;
     Ok(())
 }
 

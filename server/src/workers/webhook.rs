@@ -16,6 +16,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use hmac::{Hmac, Mac as _};
 use notify_shared::event::NotificationRequested;
+use notify_shared::text;
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use reqwest::{StatusCode, Url, redirect};
 use sha2::Sha256;
@@ -233,9 +234,12 @@ fn payload(hook: &Hook<'_>) -> serde_json::Value {
             .replace('<', "&lt;")
             .replace('>', "&gt;")
     };
-    let text = match &n.title {
-        Some(title) => format!("*{}*\n{}", escape(title), escape(&n.body)),
-        None => escape(&n.body),
+    // The text people read is cleaned by the rule every surface uses; `notification` keeps
+    // the fields as they were sent, for programs.
+    let body = escape(&text::clean_text(&n.body));
+    let text = match n.title.as_deref().map(text::clean_line) {
+        Some(title) => format!("*{}*\n{body}", escape(&title)),
+        None => body,
     };
     serde_json::json!({
         "text": text,

@@ -137,3 +137,35 @@ async fn show_events_tells_the_history_and_errors_name_the_id() {
         stdout(&sent_list)
     );
 }
+
+#[tokio::test]
+async fn list_and_show_never_print_hidden_characters() {
+    let env = TestEnv::new().await;
+    let server = env.start_server("api,relay,projector").await;
+    let token = env.add_user("alice", "send,inbox").await;
+    let alice = Api::new(server.url(), &token);
+    let hidden = alice
+        .send(
+            &["alice"],
+            "zero\u{200b}width\u{2028}next line \u{feff}bom",
+            json!({"title": "pay\u{202e}txt.exe\u{200b} \u{2066}now\u{2069}\u{2028}later"}),
+        )
+        .await;
+    alice
+        .wait_for("/v1/inbox/count", "1 unread", |c| c["unread"] == 1)
+        .await;
+    let hidden_char = |c: char| c == '\u{2028}' || (c != '\n' && notify_shared::text::is_hidden(c));
+
+    let listed = run(notify(server.url(), &token), &["list"]).await;
+    let table = stdout(&listed);
+    assert!(!table.chars().any(hidden_char), "{table:?}");
+    assert!(table.contains("paytxt.exe now later"), "{table}");
+    let shown = run(
+        notify(server.url(), &token),
+        &["show", &hidden[0].to_string()],
+    )
+    .await;
+    let text = stdout(&shown);
+    assert!(!text.chars().any(hidden_char), "{text:?}");
+    assert!(text.contains("zerowidth\nnext line bom"), "{text}");
+}

@@ -317,12 +317,13 @@ async fn markup_in_a_title_or_body_shows_as_text() {
         .send(
             &["alice"],
             "<i>not italic</i> & \u{202e}reversed",
-            json!({"title": "<b>not bold</b> & co"}),
+            json!({"title": "<b>not bold</b>\u{200b} & co\u{2028}ltd"}),
         )
         .await;
     let shown = popups(&scene.desktop, 1).await;
-    // The summary is plain text by the specification: sent as is, shown literally.
-    assert_eq!(shown[0].summary, "<b>not bold</b> & co");
+    // The summary is plain text by the specification: sent as is, shown literally, without
+    // the invisible zero-width space and with the line separator as a blank.
+    assert_eq!(shown[0].summary, "<b>not bold</b> & co ltd");
     // The body may hold markup, so it is escaped; the bidi override is gone.
     assert_eq!(
         shown[0].body,

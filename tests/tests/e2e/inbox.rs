@@ -412,3 +412,53 @@ async fn every_answer_says_how_long_the_server_took_in_server_timing() {
         assert!(millis >= 0.0 && millis.is_finite(), "{path}: {timing}");
     }
 }
+
+#[tokio::test]
+async fn with_the_write_db_down_queries_are_served_to_the_tokens_already_seen() {
+    use notify_tests::proxy::Proxy;
+
+    let env = TestEnv::new().await;
+    let mut proxy = Proxy::start("127.0.0.1:5678").await;
+    let proxied = env
+        .write_url
+        .replace("127.0.0.1:5678", &proxy.address.to_string());
+    let server = env
+        .start_server_with(
+            "api,relay,projector",
+            &[("NOTIFY_SERVER_WRITE_DB", &proxied)],
+        )
+        .await;
+    let alice = Api::new(server.url(), &env.add_user("alice", "send,inbox").await);
+    let bob = Api::new(server.url(), &env.add_user("bob", "send,inbox").await);
+    alice.send(&["alice"], "before the outage", json!({})).await;
+    alice
+        .wait_for("/v1/inbox/count", "projected", |c| c["unread"] == 1)
+        .await;
+
+    proxy.cut();
+    // Queries read only the read DB: alice, whose token this api looked up before, is served.
+    let (status, page) = alice.get("/v1/notifications").await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert_eq!(page["items"].as_array().map(Vec::len), Some(1), "{page}");
+    let (status, count) = alice.get("/v1/inbox/count").await;
+    assert_eq!(
+        (status, count["unread"].as_u64()),
+        (StatusCode::OK, Some(1))
+    );
+    assert_eq!(alice.get("/v1/me").await.0, StatusCode::OK);
+    // A token never looked up cannot be checked: 503, not 401.
+    let (status, problem) = bob.get("/v1/inbox/count").await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{problem}");
+    // Commands need the write DB.
+    let (status, problem) = alice
+        .post(
+            "/v1/notifications",
+            Some(&json!({"to": ["alice"], "body": "during"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{problem}");
+
+    proxy.restore().await;
+    bob.wait_for("/v1/inbox/count", "bob served again", |c| c["unread"] == 0)
+        .await;
+}

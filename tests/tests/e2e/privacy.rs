@@ -8,6 +8,7 @@ use std::time::Duration;
 use chrono::{SecondsFormat, Utc};
 use notify_tests::TestEnv;
 use notify_tests::api::Api;
+use notify_tests::cli::{notify, run, stderr};
 use notify_tests::webhook::Receiver;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -145,7 +146,8 @@ async fn no_webhook_credential_is_written_into_an_event_and_the_hook_still_gets_
         )
         .await;
     let url = server.url();
-    let alice = Api::new(url, &env.add_user("alice", "send,inbox").await);
+    let alice_token = env.add_user("alice", "send,inbox").await;
+    let alice = Api::new(url, &alice_token);
     let ops = Api::new(url, &env.add_user("ops", "send,inbox").await);
     let hook = format!(
         "{}{HOOK_SECRET_PATH}",
@@ -192,6 +194,34 @@ async fn no_webhook_credential_is_written_into_an_event_and_the_hook_still_gets_
         format!("{origin}/…"),
         "{preferences}"
     );
+
+    // `notify prefs set` writes back what it read: the origin stands for the stored hook.
+    let changed = run(
+        notify(server.url(), &alice_token),
+        &["prefs", "set", "--email", "alice@example.com"],
+    )
+    .await;
+    assert!(changed.status.success(), "{}", stderr(&changed));
+    alice
+        .wait_for("/v1/preferences", "the new e-mail", |p| {
+            p["email"] == "alice@example.com"
+        })
+        .await;
+    let (operation, _) = alice
+        .send_operation(
+            &["alice"],
+            "to my hook again",
+            json!({"channels": ["webhook"]}),
+        )
+        .await;
+    alice.wait_operation(&operation, "failed").await;
+    for request in receiver.wait_for(4).await {
+        assert_eq!(
+            request.uri.to_string(),
+            "/hook/services/T0/B0/s3cr3t-path?token=s3cr3t-query",
+            "the hook is still the whole URL after a round trip"
+        );
+    }
 }
 
 #[tokio::test]

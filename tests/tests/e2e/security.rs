@@ -290,3 +290,63 @@ async fn deleting_a_user_revokes_their_tokens_and_closes_their_broker_connection
         "a second delete says there is no such user"
     );
 }
+
+#[tokio::test]
+async fn a_new_user_of_a_deleted_users_name_starts_empty() {
+    let env = TestEnv::new().await;
+    let server = env.start_server("api,relay,projector,dispatcher").await;
+    let bob = Api::new(server.url(), &env.add_user("bob", "send,inbox").await);
+    let old = Api::new(server.url(), &env.add_user("tmp", "send,inbox").await);
+    old.set_preferences(json!({"channels": ["email"], "email": "old-tmp@example.com"}))
+        .await;
+    bob.send(&["tmp"], "for the old tmp", json!({})).await;
+    old.send(&["bob"], "from the old tmp", json!({})).await;
+    old.wait_for("/v1/inbox/count", "the old tmp's inbox", |c| {
+        c["unread"] == 1
+    })
+    .await;
+    old.wait_for("/v1/sent", "the old tmp's send", |page| {
+        page["items"]
+            .as_array()
+            .is_some_and(|items| items.len() == 1)
+    })
+    .await;
+
+    let output = env
+        .server_command()
+        .args(["users", "delete", "tmp"])
+        .output()
+        .await
+        .expect("users delete");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(env.count_events("user.deleted", None).await, 1);
+    let new = Api::new(server.url(), &env.add_user("tmp", "send,inbox").await);
+    // The deletion reaches the read model through the projector.
+    new.wait_for("/v1/inbox/count", "an empty inbox", |c| c["unread"] == 0)
+        .await;
+    let (_, inbox) = new.get("/v1/notifications").await;
+    assert_eq!(inbox["items"], json!([]), "{inbox}");
+    let (_, sent) = new.get("/v1/sent").await;
+    assert_eq!(sent["items"], json!([]), "{sent}");
+    let (_, preferences) = new.get("/v1/preferences").await;
+    assert!(
+        preferences["email"].is_null(),
+        "the old e-mail address: {preferences}"
+    );
+    // What bob received from the old tmp is still bob's; what the new tmp gets is hers.
+    let (_, bobs) = bob.get("/v1/notifications").await;
+    assert_eq!(bobs["items"].as_array().map(Vec::len), Some(1), "{bobs}");
+    bob.send(&["tmp"], "for the new tmp", json!({})).await;
+    let page = new
+        .wait_for("/v1/notifications", "the new tmp's first", |page| {
+            page["items"]
+                .as_array()
+                .is_some_and(|items| items.len() == 1)
+        })
+        .await;
+    assert_eq!(page["items"][0]["body"], "for the new tmp");
+}

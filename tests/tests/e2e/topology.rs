@@ -54,6 +54,7 @@ async fn server_queues_are_quorum_queues_with_a_delivery_limit_and_dead_letterin
                 "user.*.notification.*",
                 "user.*.notification.requested.scheduled",
                 "user.*.preferences.*",
+                "user.*.user.*",
             ],
         ),
         (

@@ -39,17 +39,28 @@ async fn write_postgres_crashes_and_restarts() {
     let _restore = Restore;
     let mut rig = Rig::start(ONE_EACH).await;
     let mut checker = rig.checker();
+    let api = Api::new(&rig.fleet.api_urls()[0], &checker_token(&rig).await);
+    // The api learns the reader's token while the write DB is up.
+    assert_eq!(api.get("/v1/inbox/count").await.0, 200);
     let faults = async {
         tokio::time::sleep(Duration::from_secs(3)).await;
         Cluster::Write.crash_restart().await;
         tokio::time::sleep(Duration::from_secs(4)).await;
         Cluster::Write.crash_restart().await;
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        // Stopped for a while: queries (read DB only) are still served.
+        Cluster::Write.stop().await;
+        let (status, problem) = api.get("/v1/notifications").await;
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        Cluster::Write.start().await;
+        (status, problem)
     };
-    tokio::join!(checker.stream(400, PER_SECOND), faults);
+    let ((), (status, problem)) = tokio::join!(checker.stream(400, PER_SECOND), faults);
+    assert_eq!(status, 200, "a query while the write DB is down: {problem}");
     let report = rig
         .finish(
             "write PostgreSQL crashed",
-            "immediate-mode restart, twice",
+            "immediate-mode restart, twice; then stopped for 2 s",
             &checker,
         )
         .await;
