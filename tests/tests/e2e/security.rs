@@ -124,6 +124,41 @@ async fn every_route_refuses_no_token_a_missing_scope_and_another_users_ids() {
             }
         }
     }
+    // The sender/recipient split: on no route does bob, as the sender of a notification to
+    // carol, learn where carol receives it; carol, on hers, does.
+    const CAROLS: &str = "carol-private@example.com";
+    let carol = Api::new(url, &env.add_user("carol", "send,inbox").await);
+    carol
+        .set_preferences(json!({"channels": ["email"], "email": CAROLS}))
+        .await;
+    let to_carol = bob.send(&["carol"], "for carol", json!({})).await[0].to_string();
+    carol
+        .wait_for(
+            &format!("/v1/notifications/{to_carol}"),
+            "carol's e-mail delivery",
+            |n| n["deliveries"].as_array().is_some_and(|d| !d.is_empty()),
+        )
+        .await;
+    let mut reads = 0;
+    for (template, operations) in paths {
+        if PUBLIC.contains(&template.as_str()) || operations.get("get").is_none() {
+            continue;
+        }
+        reads += 1;
+        let path = template.replace("{id}", &to_carol);
+        let (_, answer) = call(url, &Method::GET, &path, Some(&bob_token)).await;
+        if answer.to_string().contains(CAROLS) {
+            wrong.push(format!(
+                "GET {path} as the sender shows the recipient's address"
+            ));
+        }
+    }
+    let (_, hers) = carol.get(&format!("/v1/notifications/{to_carol}")).await;
+    assert!(
+        hers.to_string().contains(CAROLS),
+        "the recipient sees it: {hers}"
+    );
+    assert!(reads >= 8, "the document lists every read route ({reads})");
     assert!(checked >= 15, "the document lists every route ({checked})");
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
     // Nothing of bob's changed: still unread, his one notification.
