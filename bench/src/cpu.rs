@@ -41,12 +41,8 @@ impl Snapshot {
             .at
             .duration_since(earlier.at)
             .max(Duration::from_millis(1));
-        let mut groups: BTreeMap<&str, u64> = BTreeMap::new();
-        for ((group, pid), used) in &self.ticks {
-            let before = earlier.ticks.get(&(group.clone(), *pid)).copied();
-            *groups.entry(group).or_default() += used - before.unwrap_or(0).min(*used);
-        }
-        let mut busiest: Vec<(&str, f64)> = groups
+        let mut busiest: Vec<(&str, f64)> = self
+            .ticks_since(earlier)
             .into_iter()
             .map(|(group, ticks)| (group, ticks as f64 / TICKS_PER_SECOND / wall.as_secs_f64()))
             .filter(|(_, cores)| *cores >= 0.01)
@@ -57,6 +53,28 @@ impl Snapshot {
             .map(|(group, cores)| format!("{group} {cores:.2}"))
             .collect::<Vec<_>>()
             .join(", ")
+    }
+
+    /// CPU seconds the system under test used since `earlier`: every group but the benchmark
+    /// itself (the load, the webhook receiver) and "other" (whatever else runs on the machine).
+    pub fn system_seconds_since(&self, earlier: &Self) -> f64 {
+        let ticks: u64 = self
+            .ticks_since(earlier)
+            .into_iter()
+            .filter(|(group, _)| !matches!(*group, "notify-bench" | "other"))
+            .map(|(_, ticks)| ticks)
+            .sum();
+        ticks as f64 / TICKS_PER_SECOND
+    }
+
+    /// Ticks per group since `earlier`.
+    fn ticks_since(&self, earlier: &Self) -> BTreeMap<&str, u64> {
+        let mut groups: BTreeMap<&str, u64> = BTreeMap::new();
+        for ((group, pid), used) in &self.ticks {
+            let before = earlier.ticks.get(&(group.clone(), *pid)).copied();
+            *groups.entry(group).or_default() += used - before.unwrap_or(0).min(*used);
+        }
+        groups
     }
 }
 

@@ -5,6 +5,7 @@
 //! Run it with `scripts/bench` (release build, services up). Figures are printed as they are
 //! measured, then the whole table in Markdown for `BENCHMARKS.md`.
 
+mod counters;
 mod cpu;
 mod desktop;
 mod load;
@@ -95,7 +96,8 @@ async fn main() -> anyhow::Result<()> {
 
     let mut single = None;
     if args.runs(Part::Throughput) {
-        let rate = throughput(ONE_EACH, &args).await?;
+        let run = throughput(ONE_EACH, &args).await?;
+        let rate = run.rate;
         let ratio = broker.map_or(String::new(), |broker| {
             format!(" ({:.0}% of raw RabbitMQ)", rate / broker * 100.0)
         });
@@ -110,6 +112,9 @@ async fn main() -> anyhow::Result<()> {
             "≥ 1,000/s",
             rate >= 1_000.0,
         ));
+        for row in run.rows() {
+            emit(row);
+        }
         single = Some(rate);
     }
 
@@ -138,7 +143,7 @@ async fn main() -> anyhow::Result<()> {
 
     if args.runs(Part::ScaleOut) {
         let double: Vec<&str> = ONE_EACH.iter().flat_map(|role| [*role, *role]).collect();
-        let scaled = throughput(&double, &args).await?;
+        let scaled = throughput(&double, &args).await?.rate;
         let how = "the same throughput run with two processes of every role";
         let result = format!("{}/s", thousands(scaled));
         emit(match single {
@@ -290,9 +295,55 @@ impl Latency {
     }
 }
 
-/// Notifications per second from the first send to the last `delivered`, on `layout`.
-async fn throughput(layout: &[&str], args: &Args) -> anyhow::Result<f64> {
+/// What a throughput run measured.
+struct Throughput {
+    /// Notifications per second from the first send to the last `delivered`.
+    rate: f64,
+    /// CPU seconds of the system under test per notification.
+    cpu: f64,
+    /// Commits, publishes and deliveries per notification.
+    counts: counters::PerNotification,
+}
+
+impl Throughput {
+    /// The rows of the figures counted per notification (issue 17's bars).
+    fn rows(&self) -> [Row; 3] {
+        let cpu_ms = self.cpu * 1000.0;
+        [
+            Row::target(
+                "CPU per notification, all processes",
+                "user + system CPU of every server role, PostgreSQL and RabbitMQ (`/proc`) over the throughput run, divided by its notifications",
+                format!("{cpu_ms:.2} ms"),
+                "≤ 2.5 ms",
+                cpu_ms <= 2.5,
+            ),
+            Row::target(
+                "write-DB commits per notification",
+                "`pg_stat_database.xact_commit` of the write database over the throughput run (read-only transactions too)",
+                format!("{:.2}", self.counts.commits),
+                "≤ 0.5",
+                self.counts.commits <= 0.5,
+            ),
+            Row::target(
+                "broker deliveries per notification",
+                "RabbitMQ's `deliver_get` of the run's vhost over the throughput run (webhook channel); publishes in brackets",
+                format!(
+                    "{:.2} ({:.2})",
+                    self.counts.deliveries, self.counts.publishes
+                ),
+                "≤ 2",
+                self.counts.deliveries <= 2.0,
+            ),
+        ]
+    }
+}
+
+/// One throughput run on `layout`.
+async fn throughput(layout: &[&str], args: &Args) -> anyhow::Result<Throughput> {
     let system = System::start(layout).await?;
+    // What the start-up did is reported by now.
+    tokio::time::sleep(counters::SETTLE).await;
+    let counted = counters::Counters::read(&system.env).await?;
     let cpu = cpu::Snapshot::take();
     let started = Instant::now();
     let accepted = load::closed(system.sender(), args.notifications, args.clients).await?;
@@ -306,6 +357,15 @@ async fn throughput(layout: &[&str], args: &Args) -> anyhow::Result<f64> {
         thousands(rate(args.notifications, accepted)),
         delivered.as_secs_f64()
     );
-    eprintln!("  CPU (cores): {}", cpu::Snapshot::take().since(&cpu));
-    Ok(rate(args.notifications, delivered))
+    let cpu_after = cpu::Snapshot::take();
+    eprintln!("  CPU (cores): {}", cpu_after.since(&cpu));
+    tokio::time::sleep(counters::SETTLE).await;
+    let counts = counters::Counters::read(&system.env)
+        .await?
+        .per(&counted, args.notifications);
+    Ok(Throughput {
+        rate: rate(args.notifications, delivered),
+        cpu: cpu_after.system_seconds_since(&cpu) / args.notifications as f64,
+        counts,
+    })
 }

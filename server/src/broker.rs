@@ -6,19 +6,15 @@ use std::future::Future;
 use std::time::Duration;
 
 use lapin::options::{
-    ExchangeBindOptions, ExchangeDeclareOptions, QueueBindOptions, QueueDeclareOptions,
+    ExchangeDeclareOptions, ExchangeDeleteOptions, QueueBindOptions, QueueDeclareOptions,
 };
 use lapin::types::{AMQPValue, FieldTable, ShortString};
 use lapin::{Channel, Connection, ConnectionProperties, ExchangeKind};
-use notify_shared::api::Channel as DeliveryChannel;
 use notify_shared::routing::{
-    CHANNEL_HEADER, DEAD_LETTER_EXCHANGE, DEAD_LETTER_QUEUE, DELIVERY_REQUESTED,
-    DELIVERY_REQUESTS_EXCHANGE, DISPATCHER_QUEUE, EMAIL_QUEUE, EVENTS_EXCHANGE, PROJECTOR_BINDINGS,
-    PROJECTOR_FORMER_BINDING, PROJECTOR_QUEUE, WEBHOOK_QUEUE,
+    DEAD_LETTER_EXCHANGE, DEAD_LETTER_QUEUE, DISPATCHER_QUEUE, EMAIL_QUEUE, EVENTS_EXCHANGE,
+    PIPELINE_EXCHANGE, PROJECTOR_QUEUE, SERVER_QUEUES, WEBHOOK_QUEUE,
 };
 use secrecy::{ExposeSecret, SecretString};
-
-use crate::projector::apply::name;
 use tokio_util::sync::CancellationToken;
 
 /// How often a server queue delivers a message before dead-lettering it.
@@ -44,7 +40,7 @@ pub async fn declare_topology(connection: &Connection) -> lapin::Result<()> {
     for (exchange, kind) in [
         (EVENTS_EXCHANGE, ExchangeKind::Topic),
         (DEAD_LETTER_EXCHANGE, ExchangeKind::Fanout),
-        (DELIVERY_REQUESTS_EXCHANGE, ExchangeKind::Headers),
+        (PIPELINE_EXCHANGE, ExchangeKind::Direct),
     ] {
         channel
             .exchange_declare(exchange, kind, durable, FieldTable::default())
@@ -69,87 +65,57 @@ pub async fn declare_topology(connection: &Connection) -> lapin::Result<()> {
             FieldTable::default(),
         )
         .await?;
-    declare_server_queue(&channel, PROJECTOR_QUEUE, &PROJECTOR_BINDINGS).await?;
-    // Unbinding what is not bound is a no-op.
-    channel
-        .queue_unbind(
-            PROJECTOR_QUEUE,
-            EVENTS_EXCHANGE,
-            PROJECTOR_FORMER_BINDING,
-            FieldTable::default(),
-        )
-        .await?;
-    declare_server_queue(
-        &channel,
-        DISPATCHER_QUEUE,
-        &[
-            "user.*.notification.dispatched",
-            "user.*.delivery.succeeded",
-            "user.*.delivery.failed",
-        ],
-    )
-    .await?;
-    declare_delivery_requests(&channel).await?;
+    for queue in SERVER_QUEUES {
+        declare_server_queue(&channel, queue).await?;
+    }
+    remove_former_bindings(&channel).await?;
     channel.close(200, "topology declared").await
 }
 
-/// Binds [`DELIVERY_REQUESTS_EXCHANGE`] to the delivery requests and declares the worker
-/// queues behind it, each bound to its
-/// channel's requests only, and removes the binding of every request to both queues that older
-/// servers made.
-async fn declare_delivery_requests(channel: &Channel) -> lapin::Result<()> {
-    channel
-        .exchange_bind(
-            DELIVERY_REQUESTS_EXCHANGE,
-            EVENTS_EXCHANGE,
-            DELIVERY_REQUESTED,
-            ExchangeBindOptions::default(),
-            FieldTable::default(),
-        )
-        .await?;
-    for (queue, wanted) in [
-        (EMAIL_QUEUE, DeliveryChannel::Email),
-        (WEBHOOK_QUEUE, DeliveryChannel::Webhook),
-    ] {
-        declare_server_queue(channel, queue, &[]).await?;
-        let mut arguments = FieldTable::default();
-        arguments.insert(
-            ShortString::from("x-match"),
-            AMQPValue::LongString("all".into()),
-        );
-        arguments.insert(
-            ShortString::from(CHANNEL_HEADER),
-            AMQPValue::LongString(name(&wanted).into()),
-        );
-        channel
-            .queue_bind(
-                queue,
-                DELIVERY_REQUESTS_EXCHANGE,
-                "",
-                QueueBindOptions::default(),
-                arguments,
-            )
-            .await?;
-        // Unbinding what is not bound is a no-op.
-        channel
-            .queue_unbind(
-                queue,
-                EVENTS_EXCHANGE,
-                DELIVERY_REQUESTED,
-                FieldTable::default(),
-            )
-            .await?;
+/// What servers before [`PIPELINE_EXCHANGE`] bound the server queues to (one message per event
+/// from `notify.events`), removed so that no queue gets an event twice. Unbinding what is not
+/// bound, and deleting an exchange that does not exist, are no-ops.
+async fn remove_former_bindings(channel: &Channel) -> lapin::Result<()> {
+    const FORMER: [(&str, &[&str]); 4] = [
+        (
+            PROJECTOR_QUEUE,
+            &[
+                "#",
+                "user.*.notification.*",
+                "user.*.notification.requested.scheduled",
+                "user.*.delivery.*",
+                "user.*.inbox.*",
+                "user.*.preferences.*",
+                "user.*.user.*",
+            ],
+        ),
+        (
+            DISPATCHER_QUEUE,
+            &[
+                "user.*.notification.dispatched",
+                "user.*.delivery.succeeded",
+                "user.*.delivery.failed",
+            ],
+        ),
+        (EMAIL_QUEUE, &["user.*.delivery.requested"]),
+        (WEBHOOK_QUEUE, &["user.*.delivery.requested"]),
+    ];
+    for (queue, patterns) in FORMER {
+        for pattern in patterns {
+            channel
+                .queue_unbind(queue, EVENTS_EXCHANGE, pattern, FieldTable::default())
+                .await?;
+        }
     }
-    Ok(())
+    // The headers exchange that routed each delivery request to its channel's worker queue.
+    channel
+        .exchange_delete("notify.delivery-requests", ExchangeDeleteOptions::default())
+        .await
 }
 
 /// Declares a quorum queue with an explicit delivery limit, dead-lettered to `notify.dead`,
-/// and binds it to `notify.events` with `patterns`.
-async fn declare_server_queue(
-    channel: &Channel,
-    name: &str,
-    patterns: &[&str],
-) -> lapin::Result<()> {
+/// and binds it to [`PIPELINE_EXCHANGE`] under its own name.
+async fn declare_server_queue(channel: &Channel, name: &str) -> lapin::Result<()> {
     let mut arguments = FieldTable::default();
     arguments.insert(
         ShortString::from("x-queue-type"),
@@ -173,18 +139,15 @@ async fn declare_server_queue(
             arguments,
         )
         .await?;
-    for pattern in patterns {
-        channel
-            .queue_bind(
-                name,
-                EVENTS_EXCHANGE,
-                pattern,
-                QueueBindOptions::default(),
-                FieldTable::default(),
-            )
-            .await?;
-    }
-    Ok(())
+    channel
+        .queue_bind(
+            name,
+            PIPELINE_EXCHANGE,
+            name,
+            QueueBindOptions::default(),
+            FieldTable::default(),
+        )
+        .await
 }
 
 /// Runs `session` again and again until `shutdown`, waiting longer after each failure (100 ms

@@ -1,12 +1,13 @@
 //! A consumer of one server queue, with manual acks, that handles several events at once.
 //!
-//! Up to `concurrency` deliveries are handled at the same time (each handler is its own
-//! write-DB transaction under the aggregate's lock, so they behave like that many consumers).
-//! A delivery is acked only after its handler succeeded. While a handler fails transiently
-//! (database down, deadlock) the delivery is held and the handler retried, so nothing goes back
-//! to the queue and counts against its delivery limit. A handler that fails for any other
-//! reason returns the delivery to the queue, until the limit dead-letters it; a message that is
-//! not an event is dead-lettered at once.
+//! A delivery is usually a batch of events (see [`pipeline`]); up to `concurrency` of its
+//! events are handled at the same time (each handler is its own write-DB transaction under the
+//! aggregate's lock, so they behave like that many consumers). A delivery is acked only after
+//! its handlers succeeded. While a handler fails transiently (database down, deadlock) the
+//! event is held and the handler retried, so nothing goes back to the queue and counts against
+//! its delivery limit. An event whose handler fails for any other reason returns to the queue
+//! (alone, when it came in a batch), until the limit dead-letters it; a message that is not an
+//! event is dead-lettered at once.
 
 use std::collections::HashSet;
 use std::future::Future;
@@ -15,14 +16,18 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use futures::stream::FuturesUnordered;
+use lapin::Channel;
 use lapin::message::Delivery;
-use lapin::options::{BasicAckOptions, BasicConsumeOptions, BasicNackOptions, BasicQosOptions};
+use lapin::options::{
+    BasicAckOptions, BasicConsumeOptions, BasicNackOptions, BasicQosOptions, ConfirmSelectOptions,
+};
 use lapin::types::FieldTable;
 use notify_shared::event::Envelope;
 use secrecy::SecretString;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
+use crate::pipeline::{self, Item, Unpacked};
 use crate::{broker, db};
 
 /// Why a handler did not finish.
@@ -58,7 +63,7 @@ pub struct Queue {
     pub role: &'static str,
     /// The queue name.
     pub name: &'static str,
-    /// Deliveries handled at the same time; the broker sends twice as many ahead.
+    /// Events handled at the same time.
     pub concurrency: u16,
 }
 
@@ -92,8 +97,13 @@ where
     let connection = broker::connect(amqp_url, queue.role).await?;
     broker::declare_topology(&connection).await?;
     let channel = connection.create_channel().await?;
+    // Each delivery is usually a batch: two at a time, the next one already here.
     channel
-        .basic_qos(queue.concurrency * 2, BasicQosOptions::default())
+        .basic_qos(MESSAGES_AT_ONCE * 2, BasicQosOptions::default())
+        .await?;
+    let republish = connection.create_channel().await?;
+    republish
+        .confirm_select(ConfirmSelectOptions::default())
         .await?;
     let mut consumer = channel
         .basic_consume(
@@ -105,14 +115,21 @@ where
         .await?;
     tracing::info!(role = queue.role, queue = queue.name, "consuming");
     let handling = Mutex::new(HashSet::new());
+    let context = Context {
+        queue,
+        shutdown,
+        handle,
+        handling: &handling,
+        republish: &republish,
+    };
     let mut under_way = FuturesUnordered::new();
     loop {
         tokio::select! {
             Some(settled) = under_way.next() => settled?,
-            next = consumer.next(), if under_way.len() < usize::from(queue.concurrency) => {
+            next = consumer.next(), if under_way.len() < usize::from(MESSAGES_AT_ONCE) => {
                 let delivery =
                     next.ok_or_else(|| anyhow::anyhow!("the broker cancelled the consumer"))??;
-                under_way.push(settle(queue, delivery, shutdown, handle, &handling));
+                under_way.push(context.settle(delivery));
             }
             () = shutdown.cancelled() => break,
         }
@@ -123,66 +140,133 @@ where
     Ok(())
 }
 
-/// Handles one delivery and acks, holds or returns it. `handling` holds the ids of the events
-/// being handled: a copy of one of them (published twice, or redelivered) waits until it is
-/// done and then finds its effect recorded, rather than racing it (a worker would send twice).
-async fn settle<H, Fut>(
+/// Messages handled at the same time (each a batch, or one event).
+const MESSAGES_AT_ONCE: u16 = 2;
+
+/// What handling a delivery needs.
+struct Context<'a, H> {
     queue: Queue,
-    delivery: Delivery,
-    shutdown: &CancellationToken,
-    handle: &H,
-    handling: &Mutex<HashSet<Uuid>>,
-) -> Result<(), lapin::Error>
+    shutdown: &'a CancellationToken,
+    handle: &'a H,
+    /// The ids of the events being handled: a copy of one of them (published twice, or
+    /// redelivered) waits until it is done and then finds its effect recorded, rather than
+    /// racing it (a worker would send twice).
+    handling: &'a Mutex<HashSet<Uuid>>,
+    /// A channel in confirm mode, to put a batch's failed items back alone.
+    republish: &'a Channel,
+}
+
+/// How handling one event ended.
+#[derive(Debug, PartialEq, Eq)]
+enum Handled {
+    Done,
+    /// It failed for good, or is not an event.
+    Failed,
+    /// Shutting down before it was done.
+    Interrupted,
+}
+
+impl<H, Fut> Context<'_, H>
 where
     H: Fn(Envelope) -> Fut,
     Fut: Future<Output = Result<(), HandleError>>,
 {
-    let envelope = match serde_json::from_slice::<Envelope>(&delivery.data) {
-        Ok(envelope) => envelope,
-        Err(error) => {
-            tracing::error!(role = queue.role, %error, routing_key = %delivery.routing_key, "not an event; dead-lettering it");
-            return delivery
-                .nack(BasicNackOptions {
-                    requeue: false,
-                    multiple: false,
-                })
-                .await;
-        }
-    };
-    let _handling = loop {
-        if let Some(guard) = Handling::start(handling, envelope.id) {
-            break guard;
-        }
-        tokio::select! {
-            () = tokio::time::sleep(COPY_WAIT) => {}
-            () = shutdown.cancelled() => return Ok(()),
-        }
-    };
-    let mut backoff = Duration::from_millis(100);
-    loop {
-        match handle(envelope.clone()).await {
-            Ok(()) => return delivery.ack(BasicAckOptions::default()).await,
-            Err(HandleError::Transient(error)) => {
-                tracing::warn!(role = queue.role, event = %envelope.id, %error, retry_in = ?backoff, "holding the event");
-                tokio::select! {
-                    () = tokio::time::sleep(backoff) => {}
-                    // Unacked, it goes back to the queue when the channel closes.
-                    () = shutdown.cancelled() => return Ok(()),
-                }
-                backoff = (backoff * 2).min(Duration::from_secs(5));
+    /// Handles one delivery and acks or returns it. A single event is acked, returned to the
+    /// queue when it failed, or dead-lettered when it is not an event. A batch's events are
+    /// handled `concurrency` at a time; those that failed are put back alone (see
+    /// [`pipeline`]), then the batch is acked.
+    async fn settle(&self, delivery: Delivery) -> anyhow::Result<()> {
+        let items = match pipeline::unpack(&delivery) {
+            Ok(Unpacked::One(item)) => return Ok(self.settle_one(delivery, item).await?),
+            Ok(Unpacked::Batch(items)) => items,
+            Err(error) => {
+                tracing::error!(role = self.queue.role, %error, "not a batch of events; dead-lettering it");
+                return Ok(delivery.nack(DEAD_LETTER).await?);
             }
-            Err(HandleError::Failed(error)) => {
-                tracing::error!(role = queue.role, event = %envelope.id, %error, "event failed; returning it to the queue");
-                return delivery
+        };
+        let handled: Vec<(Item, Handled)> = futures::stream::iter(items)
+            .map(|item| async move {
+                let handled = self.handle_item(&item).await;
+                (item, handled)
+            })
+            .buffer_unordered(usize::from(self.queue.concurrency))
+            .collect()
+            .await;
+        if handled.iter().any(|(_, h)| *h == Handled::Interrupted) {
+            // Unacked, it goes back to the queue when the channel closes.
+            return Ok(());
+        }
+        for (item, _) in handled.iter().filter(|(_, h)| *h == Handled::Failed) {
+            pipeline::republish(self.republish, self.queue.name, item).await?;
+        }
+        Ok(delivery.ack(BasicAckOptions::default()).await?)
+    }
+
+    /// Settles a message of one event.
+    async fn settle_one(&self, delivery: Delivery, item: Box<Item>) -> Result<(), lapin::Error> {
+        if item.event.is_err() {
+            tracing::error!(role = self.queue.role, routing_key = %delivery.routing_key, "not an event; dead-lettering it");
+            return delivery.nack(DEAD_LETTER).await;
+        }
+        match self.handle_item(&item).await {
+            Handled::Done => delivery.ack(BasicAckOptions::default()).await,
+            Handled::Failed => {
+                delivery
                     .nack(BasicNackOptions {
                         requeue: true,
                         multiple: false,
                     })
-                    .await;
+                    .await
+            }
+            Handled::Interrupted => Ok(()),
+        }
+    }
+
+    /// Handles one event: after any copy of it under way, and again while it fails
+    /// transiently (database down, deadlock), so nothing goes back to the queue for that.
+    async fn handle_item(&self, item: &Item) -> Handled {
+        let envelope = match &item.event {
+            Ok(envelope) => envelope,
+            Err(error) => {
+                tracing::error!(role = self.queue.role, %error, "an item of a batch is not an event");
+                return Handled::Failed;
+            }
+        };
+        let _handling = loop {
+            if let Some(guard) = Handling::start(self.handling, envelope.id) {
+                break guard;
+            }
+            tokio::select! {
+                () = tokio::time::sleep(COPY_WAIT) => {}
+                () = self.shutdown.cancelled() => return Handled::Interrupted,
+            }
+        };
+        let mut backoff = Duration::from_millis(100);
+        loop {
+            match (self.handle)(envelope.clone()).await {
+                Ok(()) => return Handled::Done,
+                Err(HandleError::Transient(error)) => {
+                    tracing::warn!(role = self.queue.role, event = %envelope.id, %error, retry_in = ?backoff, "holding the event");
+                    tokio::select! {
+                        () = tokio::time::sleep(backoff) => {}
+                        () = self.shutdown.cancelled() => return Handled::Interrupted,
+                    }
+                    backoff = (backoff * 2).min(Duration::from_secs(5));
+                }
+                Err(HandleError::Failed(error)) => {
+                    tracing::error!(role = self.queue.role, event = %envelope.id, %error, "event failed; returning it to the queue");
+                    return Handled::Failed;
+                }
             }
         }
     }
 }
+
+/// A nack that dead-letters the message.
+const DEAD_LETTER: BasicNackOptions = BasicNackOptions {
+    requeue: false,
+    multiple: false,
+};
 
 /// How often a copy of an event being handled looks whether it is done.
 const COPY_WAIT: Duration = Duration::from_millis(10);

@@ -2,12 +2,16 @@
 //!
 //! Woken by LISTEN/NOTIFY, with a short poll as fallback. Each batch is claimed with
 //! `FOR UPDATE SKIP LOCKED` (so two relays never publish the same row at once), published with
-//! pipelined publisher confirms and `mandatory`, and deleted from the outbox only after every
-//! confirm arrived, in the same transaction. A crash anywhere before that commit leaves the rows
-//! in the outbox and they are published again: at least once, never lost. There is no
-//! high-water mark, so a row whose transaction commits after a later row's is still found.
-//! A delivery request carries its channel in a header, which routes it to that channel's
-//! worker queue only (see [`broker::declare_topology`]).
+//! pipelined publisher confirms, and deleted from the outbox only after every confirm arrived,
+//! in the same transaction. A crash anywhere before that commit leaves the rows in the outbox
+//! and they are published again: at least once, never lost. There is no high-water mark, so a
+//! row whose transaction commits after a later row's is still found.
+//!
+//! A batch goes out twice: each event alone on `notify.events` (its public contract: one
+//! CloudEvents document per event, for devices and other services), and each server queue's
+//! share of the batch as one message through [`PIPELINE_EXCHANGE`] (see
+//! [`notify_shared::routing::server_queues`]), so the server's own roles take a batch per
+//! delivery instead of an event per delivery.
 
 use std::time::Duration;
 
@@ -17,14 +21,17 @@ use lapin::types::{AMQPValue, FieldTable, ShortString};
 use lapin::{BasicProperties, Channel};
 use notify_shared::UserId;
 use notify_shared::event::CONTENT_TYPE;
-use notify_shared::routing::{CHANNEL_HEADER, EVENTS_EXCHANGE, routing_key_for_stored};
+use notify_shared::routing::{
+    BATCH_CONTENT_TYPE, CHANNEL_HEADER, EVENTS_EXCHANGE, PIPELINE_EXCHANGE, SERVER_QUEUES,
+    routing_key_for_stored, server_queues,
+};
 use secrecy::SecretString;
 use sqlx::PgPool;
 use sqlx::postgres::PgListener;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
-use crate::{broker, failpoint, store};
+use crate::{broker, failpoint, pipeline, store};
 
 /// How long a notification waits for the ones right behind it.
 const COALESCE: Duration = Duration::from_millis(2);
@@ -68,6 +75,9 @@ pub enum RelayError {
     /// The broker refused a message (negative acknowledgement).
     #[error("broker refused event {0}")]
     Nacked(Uuid),
+    /// A server queue is missing (deleted while the relay ran).
+    #[error("no server queue {0}")]
+    Unroutable(String),
 }
 
 impl Relay {
@@ -137,7 +147,10 @@ impl Relay {
             return Ok(0);
         }
 
-        let mut confirms = Vec::with_capacity(rows.len());
+        // Every event alone on `notify.events`, for devices and other subscribers (none may be
+        // bound: that is no error), and each server queue's share of the batch as one message.
+        let mut confirms = Vec::with_capacity(rows.len() + SERVER_QUEUES.len());
+        let mut shares: [Vec<&str>; SERVER_QUEUES.len()] = Default::default();
         for row in &rows {
             let user =
                 UserId::parse(row.user_id.as_str()).map_err(|e| sqlx::Error::Decode(e.into()))?;
@@ -147,7 +160,6 @@ impl Relay {
                 .with_type(ShortString::from(format!("notify.{}.v1", row.kind)))
                 .with_delivery_mode(2);
             if let Some(name) = &row.channel {
-                // What routes a delivery request to its channel's worker queue only.
                 let mut headers = FieldTable::default();
                 headers.insert(
                     ShortString::from(CHANNEL_HEADER),
@@ -160,23 +172,45 @@ impl Relay {
                     EVENTS_EXCHANGE,
                     // A scheduled request reaches no device before its time.
                     &routing_key_for_stored(&user, &row.kind, row.scheduled),
-                    BasicPublishOptions {
-                        mandatory: true,
-                        ..Default::default()
-                    },
+                    BasicPublishOptions::default(),
                     row.document.as_bytes(),
                     properties,
                 )
                 .await?;
             confirms.push((row.id, confirm));
+            for queue in server_queues(&row.kind, row.channel.as_deref()) {
+                let index = SERVER_QUEUES.iter().position(|q| *q == queue);
+                if let Some(share) = index.and_then(|i| shares.get_mut(i)) {
+                    share.push(&row.document);
+                }
+            }
+        }
+        for (queue, share) in SERVER_QUEUES.iter().zip(&shares) {
+            if share.is_empty() {
+                continue;
+            }
+            let confirm = channel
+                .basic_publish(
+                    PIPELINE_EXCHANGE,
+                    queue,
+                    // Every server queue exists (declared at connect): unroutable is an error.
+                    BasicPublishOptions {
+                        mandatory: true,
+                        ..Default::default()
+                    },
+                    &pipeline::batch_body(share.iter().copied()),
+                    pipeline::properties(BATCH_CONTENT_TYPE),
+                )
+                .await?;
+            confirms.push((rows[0].id, confirm));
         }
         for (id, confirm) in confirms {
             match confirm.await? {
                 Confirmation::Ack(None) | Confirmation::NotRequested => {}
                 Confirmation::Ack(Some(returned)) => {
-                    // No queue is bound for this routing key (no consumer wants it yet). The broker
-                    // took responsibility for it, so it counts as published.
-                    tracing::warn!(event = %id, routing_key = %returned.delivery.routing_key, "event was unroutable");
+                    return Err(RelayError::Unroutable(
+                        returned.delivery.routing_key.to_string(),
+                    ));
                 }
                 Confirmation::Nack(_) => return Err(RelayError::Nacked(id)),
             }

@@ -6,35 +6,53 @@ use crate::{UserId, event::Event};
 pub const EVENTS_EXCHANGE: &str = "notify.events";
 /// The fanout exchange that server queues dead-letter to.
 pub const DEAD_LETTER_EXCHANGE: &str = "notify.dead";
-/// The projector's quorum queue, bound to every stored event ([`PROJECTOR_BINDINGS`]).
+/// The projector's quorum queue: every stored event (see [`server_queues`]).
 pub const PROJECTOR_QUEUE: &str = "notify.projector";
-/// What the projector's queue is bound to: every family of stored events, and not
-/// `operation.resolved`, which projectors publish for requesters and do not project.
-pub const PROJECTOR_BINDINGS: [&str; 6] = [
-    "user.*.notification.*",
-    "user.*.notification.requested.scheduled",
-    "user.*.delivery.*",
-    "user.*.inbox.*",
-    "user.*.preferences.*",
-    "user.*.user.*",
-];
-/// What the projector's queue was bound to before [`PROJECTOR_BINDINGS`]; servers remove it.
-pub const PROJECTOR_FORMER_BINDING: &str = "#";
 /// The dispatcher's quorum queue: dispatches and delivery outcomes.
 pub const DISPATCHER_QUEUE: &str = "notify.dispatcher";
 /// The e-mail worker's quorum queue: e-mail delivery requests.
 pub const EMAIL_QUEUE: &str = "notify.worker.email";
 /// The webhook worker's quorum queue: webhook delivery requests.
 pub const WEBHOOK_QUEUE: &str = "notify.worker.webhook";
-/// The headers exchange that hands each delivery request to its channel's worker queue only:
-/// bound to [`EVENTS_EXCHANGE`] for [`DELIVERY_REQUESTED`], and each worker queue to it for its
-/// channel in the [`CHANNEL_HEADER`] (routing keys do not carry the channel).
-pub const DELIVERY_REQUESTS_EXCHANGE: &str = "notify.delivery-requests";
-/// The routing keys of every delivery request.
-pub const DELIVERY_REQUESTED: &str = "user.*.delivery.requested";
+/// The server's own queues, in the order [`server_queues`] names them.
+pub const SERVER_QUEUES: [&str; 4] = [
+    PROJECTOR_QUEUE,
+    DISPATCHER_QUEUE,
+    EMAIL_QUEUE,
+    WEBHOOK_QUEUE,
+];
+/// The direct exchange the relay feeds the server's own queues through: each queue is bound
+/// under its own name, and a message holds a batch of stored events
+/// ([`BATCH_CONTENT_TYPE`]), so one message (one quorum-queue write, one delivery) carries
+/// what a relay batch has for that queue. `notify.events` keeps one message per event for
+/// devices and other subscribers; no server queue is bound to it.
+pub const PIPELINE_EXCHANGE: &str = "notify.pipeline";
+/// The content type of a batch: a JSON array of CloudEvents documents (the CloudEvents JSON
+/// batch format). A message of [`crate::event::CONTENT_TYPE`] holds one event.
+pub const BATCH_CONTENT_TYPE: &str = "application/cloudevents-batch+json";
 /// The AMQP header the relay sets on a delivery request: its channel (`email`, `webhook`,
-/// `desktop`).
+/// `desktop`), for subscribers of `notify.events`.
 pub const CHANNEL_HEADER: &str = "notify-channel";
+
+/// The server queues that handle a stored event of `kind` (a delivery request's `channel`
+/// decides its worker): the projector every stored event, the dispatcher dispatches and
+/// outcomes, each worker its channel's requests. `operation.resolved` is never stored and
+/// goes to no server queue.
+pub fn server_queues(kind: &str, channel: Option<&str>) -> impl Iterator<Item = &'static str> {
+    let projector = kind != "operation.resolved";
+    let dispatcher = matches!(
+        kind,
+        "notification.dispatched" | "delivery.succeeded" | "delivery.failed"
+    );
+    let requested = kind == "delivery.requested";
+    let email = requested && channel == Some("email");
+    let webhook = requested && channel == Some("webhook");
+    SERVER_QUEUES
+        .into_iter()
+        .zip([projector, dispatcher, email, webhook])
+        .filter_map(|(queue, wanted)| wanted.then_some(queue))
+}
+
 /// The event kinds a device queue `notify.user.<user>.<device>` is bound to: what notifyd
 /// uses (popup content, popups, the unread count, closing popups, waits) and what `notify
 /// watch` shows. `notification.requested` reaches a device only for a send that goes out now:
@@ -88,7 +106,7 @@ pub fn routing_key_for_stored(user: &UserId, kind: &str, scheduled: bool) -> Str
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::{Event, KINDS, NotificationDispatched, OperationResolved};
+    use crate::event::{Event, KINDS, NotificationDispatched};
 
     #[test]
     fn routing_key_names_user_and_kind() {
@@ -108,24 +126,36 @@ mod tests {
     }
 
     #[test]
-    fn the_projector_receives_every_stored_event_and_not_operation_resolved() {
-        let alice = UserId::parse("alice").expect("valid");
+    fn each_server_queue_gets_what_its_role_handles() {
         for kind in KINDS.iter().filter(|kind| **kind != "operation.resolved") {
-            for scheduled in [false, true] {
-                let key = routing_key_for_stored(&alice, kind, scheduled);
-                assert!(
-                    PROJECTOR_BINDINGS.iter().any(|p| matches(p, &key)),
-                    "{key} does not reach the projector"
-                );
-            }
+            assert!(
+                server_queues(kind, None).any(|q| q == PROJECTOR_QUEUE),
+                "{kind} does not reach the projector"
+            );
         }
-        let resolved = routing_key(
-            &alice,
-            &Event::OperationResolved(OperationResolved {
-                status: crate::api::OperationStatus::Applied,
-            }),
+        assert_eq!(server_queues("operation.resolved", None).count(), 0);
+        let queues = |kind, channel| server_queues(kind, channel).collect::<Vec<_>>();
+        assert_eq!(
+            queues("notification.dispatched", None),
+            [PROJECTOR_QUEUE, DISPATCHER_QUEUE]
         );
-        assert!(!PROJECTOR_BINDINGS.iter().any(|p| matches(p, &resolved)));
+        assert_eq!(
+            queues("delivery.failed", None),
+            [PROJECTOR_QUEUE, DISPATCHER_QUEUE]
+        );
+        assert_eq!(
+            queues("delivery.requested", Some("webhook")),
+            [PROJECTOR_QUEUE, WEBHOOK_QUEUE]
+        );
+        assert_eq!(
+            queues("delivery.requested", Some("email")),
+            [PROJECTOR_QUEUE, EMAIL_QUEUE]
+        );
+        assert_eq!(
+            queues("delivery.requested", Some("desktop")),
+            [PROJECTOR_QUEUE]
+        );
+        assert_eq!(queues("notification.read", None), [PROJECTOR_QUEUE]);
     }
 
     #[test]

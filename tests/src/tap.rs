@@ -7,7 +7,7 @@ use lapin::options::{BasicAckOptions, BasicConsumeOptions, QueueBindOptions, Que
 use lapin::types::FieldTable;
 use lapin::{Connection, ConnectionProperties, Consumer};
 use notify_shared::event::Envelope;
-use notify_shared::routing::EVENTS_EXCHANGE;
+use notify_shared::routing::{EVENTS_EXCHANGE, PIPELINE_EXCHANGE, SCHEDULED_SUFFIX, server_queues};
 
 use crate::TestEnv;
 
@@ -81,15 +81,17 @@ impl TestEnv {
 }
 
 impl TestEnv {
-    /// Publishes `body` to `notify.events` as the relay would, bypassing it: for duplicated,
-    /// reordered and poison messages.
+    /// Publishes `body` as the relay would, bypassing it: for duplicated, reordered and poison
+    /// messages (see [`TestEnv::publish_many`]).
     pub async fn publish_raw(&self, routing_key: &str, body: &[u8]) {
         self.publish_many(&[(routing_key.to_owned(), body.to_vec())])
             .await;
     }
 
-    /// Publishes each `(routing key, body)` to `notify.events` on one connection, waiting for
-    /// every confirm.
+    /// Publishes each `(routing key, body)` on one connection as the relay would, waiting for
+    /// every confirm: to `notify.events` under the routing key, and alone (not in a batch) into
+    /// each server queue that handles its kind (the kind from the routing key, a delivery
+    /// request's channel from the body).
     pub async fn publish_many(&self, messages: &[(String, Vec<u8>)]) {
         let connection = Connection::connect(&self.amqp_url, ConnectionProperties::default())
             .await
@@ -101,18 +103,26 @@ impl TestEnv {
             .expect("confirms");
         let mut confirms = Vec::with_capacity(messages.len());
         for (routing_key, body) in messages {
-            confirms.push(
-                channel
-                    .basic_publish(
-                        EVENTS_EXCHANGE,
-                        routing_key,
-                        Default::default(),
-                        body,
-                        Default::default(),
-                    )
-                    .await
-                    .expect("publish"),
+            let kind = routing_key
+                .splitn(3, '.')
+                .nth(2)
+                .unwrap_or_default()
+                .trim_end_matches(SCHEDULED_SUFFIX);
+            let channel_name = serde_json::from_slice::<serde_json::Value>(body)
+                .ok()
+                .and_then(|json| json["data"]["channel"].as_str().map(str::to_owned));
+            let destinations = std::iter::once((EVENTS_EXCHANGE, routing_key.as_str())).chain(
+                server_queues(kind, channel_name.as_deref())
+                    .map(|queue| (PIPELINE_EXCHANGE, queue)),
             );
+            for (exchange, key) in destinations {
+                confirms.push(
+                    channel
+                        .basic_publish(exchange, key, Default::default(), body, Default::default())
+                        .await
+                        .expect("publish"),
+                );
+            }
         }
         for confirm in confirms {
             confirm.await.expect("confirmed");

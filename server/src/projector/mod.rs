@@ -1,8 +1,8 @@
 //! The projector role: the only writer of the read DB.
 //!
-//! Consumes `notify.projector` (a quorum queue bound to every event) with manual acks, applies
-//! deliveries in batches (one read-DB transaction each, see [`apply`]), and acks only after the
-//! commit. While the read DB is unavailable it keeps its deliveries and retries, so nothing is
+//! Consumes `notify.projector` (a quorum queue that gets every stored event, in the relay's
+//! batches, see [`crate::pipeline`]) with manual acks, applies deliveries in batches (one read-DB
+//! transaction each, see [`apply`]), and acks only after the commit. While the read DB is unavailable it keeps its deliveries and retries, so nothing is
 //! returned to the queue (which would count against the delivery limit). An unparseable message
 //! is rejected at once and dead-lettered; one that fails to apply is isolated from its batch and
 //! returned, until the queue's delivery limit dead-letters it. After a commit it publishes
@@ -19,6 +19,7 @@ use futures::StreamExt;
 use lapin::message::Delivery;
 use lapin::options::{
     BasicAckOptions, BasicConsumeOptions, BasicNackOptions, BasicPublishOptions, BasicQosOptions,
+    ConfirmSelectOptions,
 };
 use lapin::types::{FieldTable, ShortString};
 use lapin::{BasicProperties, Channel, Consumer};
@@ -28,8 +29,12 @@ use secrecy::SecretString;
 use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 
+use crate::pipeline::{self, Item, Unpacked};
 use crate::{broker, db};
 use apply::Resolved;
+
+/// Deliveries the broker sends ahead: most are batches of up to the relay's batch size.
+const PREFETCH: u16 = 64;
 
 /// How long a batch waits for more deliveries once it has one.
 const BATCH_WINDOW: Duration = Duration::from_millis(5);
@@ -51,6 +56,9 @@ pub enum ProjectorError {
     /// The broker failed or closed the channel.
     #[error("broker: {0}")]
     Broker(#[from] lapin::Error),
+    /// An event of a batch could not be put back into the queue.
+    #[error("{0}")]
+    Republish(#[from] pipeline::RepublishError),
     /// The read DB could not be migrated.
     #[error("read database: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
@@ -72,7 +80,7 @@ impl Projector {
         broker::declare_topology(&connection).await?;
         let consume = connection.create_channel().await?;
         consume
-            .basic_qos(self.batch * 2, BasicQosOptions::default())
+            .basic_qos(PREFETCH, BasicQosOptions::default())
             .await?;
         let mut consumer = consume
             .basic_consume(
@@ -83,6 +91,10 @@ impl Projector {
             )
             .await?;
         let publish = connection.create_channel().await?;
+        let republish = connection.create_channel().await?;
+        republish
+            .confirm_select(ConfirmSelectOptions::default())
+            .await?;
         tracing::info!("projector connected");
         loop {
             let first = tokio::select! {
@@ -92,22 +104,19 @@ impl Projector {
             let Some(first) = first else {
                 return Err(ProjectorError::Cancelled);
             };
-            let mut batch = vec![first?];
+            let mut batch = Batch::default();
+            batch.add(first?).await?;
             self.fill(&mut consumer, &mut batch).await?;
-            let resolved = self.handle(batch, shutdown).await?;
+            let resolved = self.handle(batch, &republish, shutdown).await?;
             publish_resolved(&publish, &resolved).await;
         }
     }
 
-    /// Adds deliveries that are already waiting, up to the batch size.
-    async fn fill(
-        &self,
-        consumer: &mut Consumer,
-        batch: &mut Vec<Delivery>,
-    ) -> Result<(), ProjectorError> {
-        while batch.len() < usize::from(self.batch) {
+    /// Adds deliveries that are already waiting, up to the batch size in events.
+    async fn fill(&self, consumer: &mut Consumer, batch: &mut Batch) -> Result<(), ProjectorError> {
+        while batch.events() < usize::from(self.batch) {
             match tokio::time::timeout(BATCH_WINDOW, consumer.next()).await {
-                Ok(Some(delivery)) => batch.push(delivery?),
+                Ok(Some(delivery)) => batch.add(delivery?).await?,
                 Ok(None) | Err(_) => break,
             }
         }
@@ -117,29 +126,25 @@ impl Projector {
     /// Applies one batch and settles every delivery in it.
     async fn handle(
         &self,
-        batch: Vec<Delivery>,
+        batch: Batch,
+        republish: &Channel,
         shutdown: &CancellationToken,
     ) -> Result<Vec<Resolved>, ProjectorError> {
-        let mut parsed = Vec::with_capacity(batch.len());
-        for delivery in batch {
-            match serde_json::from_slice::<Envelope>(&delivery.data) {
-                Ok(envelope) => parsed.push((delivery, envelope)),
-                Err(error) => {
-                    tracing::error!(%error, routing_key = %delivery.routing_key, "unparseable event; dead-lettering it");
-                    delivery
-                        .nack(BasicNackOptions {
-                            requeue: false,
-                            multiple: false,
-                        })
-                        .await?;
-                }
-            }
-        }
-        let events: Vec<Envelope> = parsed.iter().map(|(_, e)| e.clone()).collect();
+        let events: Vec<Envelope> = batch
+            .messages
+            .iter()
+            .flat_map(|message| message.items.iter())
+            .filter_map(|item| item.event.as_ref().ok().cloned())
+            .collect();
         match self.apply_retrying(&events, shutdown).await {
             Some(Ok(resolved)) => {
-                for (delivery, _) in &parsed {
-                    delivery.ack(BasicAckOptions::default()).await?;
+                for message in batch.messages {
+                    let unparsed = message.items.iter().filter(|item| item.event.is_err());
+                    for item in unparsed {
+                        tracing::error!(event = %String::from_utf8_lossy(&item.raw), "an item of a batch is not an event; putting it back alone to be dead-lettered");
+                        pipeline::republish(republish, PROJECTOR_QUEUE, item).await?;
+                    }
+                    message.delivery.ack(BasicAckOptions::default()).await?;
                 }
                 Ok(resolved)
             }
@@ -147,38 +152,53 @@ impl Projector {
             None => Ok(Vec::new()),
             Some(Err(error)) => {
                 tracing::warn!(%error, events = events.len(), "batch failed; applying its events one by one");
-                self.isolate(parsed, shutdown).await
+                self.isolate(batch, republish, shutdown).await
             }
         }
     }
 
-    /// Applies each event in its own transaction; a failing one is returned to the queue.
+    /// Applies each event in its own transaction; a failing one is returned to the queue
+    /// (alone, when it came in a batch).
     async fn isolate(
         &self,
-        parsed: Vec<(Delivery, Envelope)>,
+        batch: Batch,
+        republish: &Channel,
         shutdown: &CancellationToken,
     ) -> Result<Vec<Resolved>, ProjectorError> {
         let mut resolved = Vec::new();
-        for (delivery, envelope) in parsed {
-            match self
-                .apply_retrying(std::slice::from_ref(&envelope), shutdown)
-                .await
-            {
-                Some(Ok(done)) => {
-                    resolved.extend(done);
-                    delivery.ack(BasicAckOptions::default()).await?;
-                }
-                None => break,
-                Some(Err(error)) => {
-                    tracing::error!(%error, event = %envelope.id, "event failed to apply; returning it to the queue");
-                    delivery
-                        .nack(BasicNackOptions {
-                            requeue: true,
-                            multiple: false,
-                        })
-                        .await?;
+        for message in batch.messages {
+            let mut failed = Vec::new();
+            for item in &message.items {
+                let Ok(envelope) = &item.event else {
+                    failed.push(item);
+                    continue;
+                };
+                match self
+                    .apply_retrying(std::slice::from_ref(envelope), shutdown)
+                    .await
+                {
+                    Some(Ok(done)) => resolved.extend(done),
+                    None => return Ok(resolved),
+                    Some(Err(error)) => {
+                        tracing::error!(%error, event = %envelope.id, "event failed to apply; returning it to the queue");
+                        failed.push(item);
+                    }
                 }
             }
+            if !message.batch && !failed.is_empty() {
+                message
+                    .delivery
+                    .nack(BasicNackOptions {
+                        requeue: true,
+                        multiple: false,
+                    })
+                    .await?;
+                continue;
+            }
+            for item in failed {
+                pipeline::republish(republish, PROJECTOR_QUEUE, item).await?;
+            }
+            message.delivery.ack(BasicAckOptions::default()).await?;
         }
         Ok(resolved)
     }
@@ -204,6 +224,53 @@ impl Projector {
                 result => return Some(result),
             }
         }
+    }
+}
+
+/// The deliveries of one read-DB transaction, with their events.
+#[derive(Default)]
+struct Batch {
+    messages: Vec<Message>,
+}
+
+/// A delivery and its events.
+struct Message {
+    delivery: Delivery,
+    /// Whether it is a batch (a failed event is put back alone) or one event.
+    batch: bool,
+    items: Vec<Item>,
+}
+
+impl Batch {
+    /// Adds `delivery`; one that is not an event (or not a batch of events) is dead-lettered.
+    async fn add(&mut self, delivery: Delivery) -> Result<(), lapin::Error> {
+        let (batch, items) = match pipeline::unpack(&delivery) {
+            Ok(Unpacked::One(item)) if item.event.is_ok() => (false, vec![*item]),
+            Ok(Unpacked::Batch(items)) => (true, items),
+            Ok(Unpacked::One(_)) | Err(_) => {
+                tracing::error!(routing_key = %delivery.routing_key, "unparseable event; dead-lettering it");
+                return delivery
+                    .nack(BasicNackOptions {
+                        requeue: false,
+                        multiple: false,
+                    })
+                    .await;
+            }
+        };
+        self.messages.push(Message {
+            delivery,
+            batch,
+            items,
+        });
+        Ok(())
+    }
+
+    /// Events in the batch.
+    fn events(&self) -> usize {
+        self.messages
+            .iter()
+            .map(|message| message.items.len())
+            .sum()
     }
 }
 

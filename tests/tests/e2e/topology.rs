@@ -23,17 +23,33 @@ async fn management(path: &str) -> Value {
 async fn server_queues_are_quorum_queues_with_a_delivery_limit_and_dead_lettering() {
     let env = TestEnv::new().await;
     let _first = env.start_server("api,relay").await;
-    // An older server bound the projector's queue to every event ("#"), operation.resolved
-    // included; a newer server removes that binding.
+    // Older servers bound the server queues to `notify.events` (the projector's to every event,
+    // "#") and fed the workers through a headers exchange; a newer server removes all of it.
+    for (queue, key) in [
+        ("notify.projector", "#"),
+        ("notify.projector", "user.*.notification.*"),
+        ("notify.dispatcher", "user.*.delivery.failed"),
+        ("notify.worker.email", "user.*.delivery.requested"),
+    ] {
+        services::management(
+            reqwest::Method::POST,
+            &format!("/bindings/{}/e/notify.events/q/{queue}", env.name),
+        )
+        .json(&json!({"routing_key": key}))
+        .send()
+        .await
+        .and_then(|r| r.error_for_status())
+        .expect("bind as an older server did");
+    }
     services::management(
-        reqwest::Method::POST,
-        &format!("/bindings/{}/e/notify.events/q/notify.projector", env.name),
+        reqwest::Method::PUT,
+        &format!("/exchanges/{}/notify.delivery-requests", env.name),
     )
-    .json(&json!({"routing_key": "#"}))
+    .json(&json!({"type": "headers", "durable": true}))
     .send()
     .await
     .and_then(|r| r.error_for_status())
-    .expect("bind as an older server did");
+    .expect("declare as an older server did");
     // A second server declares the same topology: idempotent, no PRECONDITION_FAILED.
     let _second = env.start_server("api,relay").await;
 
@@ -44,31 +60,26 @@ async fn server_queues_are_quorum_queues_with_a_delivery_limit_and_dead_letterin
     );
     let dead = management(&format!("/exchanges/{}/notify.dead", env.name)).await;
     assert_eq!(dead["type"], "fanout");
+    let pipeline = management(&format!("/exchanges/{}/notify.pipeline", env.name)).await;
+    assert_eq!(
+        (pipeline["type"].as_str(), pipeline["durable"].as_bool()),
+        (Some("direct"), Some(true))
+    );
+    let gone = services::management(
+        reqwest::Method::GET,
+        &format!("/exchanges/{}/notify.delivery-requests", env.name),
+    )
+    .send()
+    .await
+    .expect("management API");
+    assert_eq!(gone.status(), 404, "the headers exchange is removed");
 
-    let expected = [
-        (
-            "notify.projector",
-            vec![
-                "user.*.delivery.*",
-                "user.*.inbox.*",
-                "user.*.notification.*",
-                "user.*.notification.requested.scheduled",
-                "user.*.preferences.*",
-                "user.*.user.*",
-            ],
-        ),
-        (
-            "notify.dispatcher",
-            vec![
-                "user.*.delivery.failed",
-                "user.*.delivery.succeeded",
-                "user.*.notification.dispatched",
-            ],
-        ),
-        ("notify.worker.email", vec![]),
-        ("notify.worker.webhook", vec![]),
-    ];
-    for (queue, patterns) in expected {
+    for queue in [
+        "notify.projector",
+        "notify.dispatcher",
+        "notify.worker.email",
+        "notify.worker.webhook",
+    ] {
         let info = management(&format!("/queues/{}/{queue}", env.name)).await;
         let arguments = &info["arguments"];
         assert_eq!(arguments["x-queue-type"], "quorum", "{queue}: {arguments}");
@@ -79,54 +90,20 @@ async fn server_queues_are_quorum_queues_with_a_delivery_limit_and_dead_letterin
         );
         assert_eq!(info["durable"], true, "{queue}");
         let bindings = management(&format!("/queues/{}/{queue}/bindings", env.name)).await;
-        let mut keys: Vec<&str> = bindings
+        let bound: Vec<(&str, &str)> = bindings
             .as_array()
             .expect("bindings")
             .iter()
-            .filter(|b| b["source"] == "notify.events")
-            .map(|b| b["routing_key"].as_str().expect("key"))
-            .collect();
-        keys.sort_unstable();
-        assert_eq!(keys, patterns, "{queue} is bound only to what it needs");
-    }
-
-    // Delivery requests reach the workers through a headers exchange, by channel.
-    let requests = management(&format!("/exchanges/{}/notify.delivery-requests", env.name)).await;
-    assert_eq!(
-        (requests["type"].as_str(), requests["durable"].as_bool()),
-        (Some("headers"), Some(true))
-    );
-    let fed = management(&format!(
-        "/exchanges/{}/notify.delivery-requests/bindings/destination",
-        env.name
-    ))
-    .await;
-    let fed: Vec<(&str, &str)> = fed
-        .as_array()
-        .expect("bindings")
-        .iter()
-        .map(|b| {
-            let source = b["source"].as_str().expect("source");
-            (source, b["routing_key"].as_str().expect("key"))
-        })
-        .collect();
-    assert_eq!(fed, [("notify.events", "user.*.delivery.requested")]);
-    for (queue, channel) in [
-        ("notify.worker.email", "email"),
-        ("notify.worker.webhook", "webhook"),
-    ] {
-        let bindings = management(&format!("/queues/{}/{queue}/bindings", env.name)).await;
-        let by_header: Vec<&Value> = bindings
-            .as_array()
-            .expect("bindings")
-            .iter()
-            .filter(|b| b["source"] == "notify.delivery-requests")
-            .map(|b| &b["arguments"])
+            .filter(|b| b["source"] != "")
+            .map(|b| {
+                let source = b["source"].as_str().expect("source");
+                (source, b["routing_key"].as_str().expect("key"))
+            })
             .collect();
         assert_eq!(
-            by_header,
-            [&json!({"x-match": "all", "notify-channel": channel})],
-            "{queue}"
+            bound,
+            [("notify.pipeline", queue)],
+            "{queue} is fed by the relay's batches only, never by notify.events"
         );
     }
 }
