@@ -67,32 +67,49 @@ pub struct Queue {
     pub concurrency: u16,
 }
 
-/// Consumes `queue` until `shutdown`, reconnecting after broker failures, calling `handle` for
-/// each event. On shutdown it stops taking deliveries and lets the handlers under way finish.
-pub async fn run<H, Fut>(
+/// What a role does with the events of its queue.
+#[derive(Debug, Clone, Copy)]
+pub struct Handlers<H, B> {
+    /// Handles one event.
+    pub one: H,
+    /// Handles the events of a batch together (in one write-DB transaction where it can);
+    /// returns the ids of the events that failed on their own (they go back to the queue
+    /// alone). An error fails the whole batch: a transient one is retried, any other makes
+    /// the consumer handle the events one by one with `one`.
+    pub batch: B,
+}
+
+/// Consumes `queue` until `shutdown`, reconnecting after broker failures, handling each
+/// message with `handlers`. On shutdown it stops taking deliveries and lets the handlers under
+/// way finish.
+pub async fn run<H, Fut, B, BatchFut>(
     amqp_url: &SecretString,
     queue: Queue,
     shutdown: &CancellationToken,
-    handle: H,
+    handlers: Handlers<H, B>,
 ) where
     H: Fn(Envelope) -> Fut,
     Fut: Future<Output = Result<(), HandleError>>,
+    B: Fn(Vec<Envelope>) -> BatchFut,
+    BatchFut: Future<Output = Result<Vec<Uuid>, HandleError>>,
 {
     broker::run_with_reconnect(queue.role, shutdown, || {
-        session(amqp_url, queue, shutdown, &handle)
+        session(amqp_url, queue, shutdown, &handlers)
     })
     .await;
 }
 
-async fn session<H, Fut>(
+async fn session<H, Fut, B, BatchFut>(
     amqp_url: &SecretString,
     queue: Queue,
     shutdown: &CancellationToken,
-    handle: &H,
+    handlers: &Handlers<H, B>,
 ) -> anyhow::Result<()>
 where
     H: Fn(Envelope) -> Fut,
     Fut: Future<Output = Result<(), HandleError>>,
+    B: Fn(Vec<Envelope>) -> BatchFut,
+    BatchFut: Future<Output = Result<Vec<Uuid>, HandleError>>,
 {
     let connection = broker::connect(amqp_url, queue.role).await?;
     broker::declare_topology(&connection).await?;
@@ -118,7 +135,7 @@ where
     let context = Context {
         queue,
         shutdown,
-        handle,
+        handlers,
         handling: &handling,
         republish: &republish,
     };
@@ -144,16 +161,26 @@ where
 const MESSAGES_AT_ONCE: u16 = 2;
 
 /// What handling a delivery needs.
-struct Context<'a, H> {
+struct Context<'a, H, B> {
     queue: Queue,
     shutdown: &'a CancellationToken,
-    handle: &'a H,
+    handlers: &'a Handlers<H, B>,
     /// The ids of the events being handled: a copy of one of them (published twice, or
     /// redelivered) waits until it is done and then finds its effect recorded, rather than
     /// racing it (a worker would send twice).
     handling: &'a Mutex<HashSet<Uuid>>,
     /// A channel in confirm mode, to put a batch's failed items back alone.
     republish: &'a Channel,
+}
+
+/// How handling a batch together ended.
+enum Together {
+    /// Handled; these events failed on their own.
+    Done(Vec<Uuid>),
+    /// It failed as a whole: handle the events one by one.
+    Split,
+    /// Shutting down before it was done.
+    Interrupted,
 }
 
 /// How handling one event ended.
@@ -166,15 +193,18 @@ enum Handled {
     Interrupted,
 }
 
-impl<H, Fut> Context<'_, H>
+impl<H, Fut, B, BatchFut> Context<'_, H, B>
 where
     H: Fn(Envelope) -> Fut,
     Fut: Future<Output = Result<(), HandleError>>,
+    B: Fn(Vec<Envelope>) -> BatchFut,
+    BatchFut: Future<Output = Result<Vec<Uuid>, HandleError>>,
 {
     /// Handles one delivery and acks or returns it. A single event is acked, returned to the
     /// queue when it failed, or dead-lettered when it is not an event. A batch's events are
-    /// handled `concurrency` at a time; those that failed are put back alone (see
-    /// [`pipeline`]), then the batch is acked.
+    /// handled together ([`Handlers::batch`]), or one by one, `concurrency` at a time, when
+    /// that fails; those that failed are put back alone (see [`pipeline`]), then the batch is
+    /// acked.
     async fn settle(&self, delivery: Delivery) -> anyhow::Result<()> {
         let items = match pipeline::unpack(&delivery) {
             Ok(Unpacked::One(item)) => return Ok(self.settle_one(delivery, item).await?),
@@ -184,14 +214,20 @@ where
                 return Ok(delivery.nack(DEAD_LETTER).await?);
             }
         };
-        let handled: Vec<(Item, Handled)> = futures::stream::iter(items)
-            .map(|item| async move {
-                let handled = self.handle_item(&item).await;
-                (item, handled)
-            })
-            .buffer_unordered(usize::from(self.queue.concurrency))
-            .collect()
-            .await;
+        let handled = match self.handle_together(&items).await {
+            Together::Done(failed) => items
+                .into_iter()
+                .map(|item| {
+                    let handled = match &item.event {
+                        Ok(event) if !failed.contains(&event.id) => Handled::Done,
+                        _ => Handled::Failed,
+                    };
+                    (item, handled)
+                })
+                .collect(),
+            Together::Interrupted => return Ok(()),
+            Together::Split => self.handle_one_by_one(items).await,
+        };
         if handled.iter().any(|(_, h)| *h == Handled::Interrupted) {
             // Unacked, it goes back to the queue when the channel closes.
             return Ok(());
@@ -200,6 +236,64 @@ where
             pipeline::republish(self.republish, self.queue.name, item).await?;
         }
         Ok(delivery.ack(BasicAckOptions::default()).await?)
+    }
+
+    /// Handles the events of a batch together, after any copies of them under way, and again
+    /// while that fails transiently.
+    async fn handle_together(&self, items: &[Item]) -> Together {
+        let mut events: Vec<Envelope> = Vec::with_capacity(items.len());
+        for event in items.iter().filter_map(|item| item.event.as_ref().ok()) {
+            // A batch holds an event once; a copy of it would only wait for itself.
+            if !events.iter().any(|e| e.id == event.id) {
+                events.push(event.clone());
+            }
+        }
+        // In id order, so two batches that share events never wait for each other.
+        let mut ids: Vec<Uuid> = events.iter().map(|event| event.id).collect();
+        ids.sort_unstable();
+        let mut guards = Vec::with_capacity(ids.len());
+        for id in ids {
+            let guard = loop {
+                if let Some(guard) = Handling::start(self.handling, id) {
+                    break guard;
+                }
+                tokio::select! {
+                    () = tokio::time::sleep(COPY_WAIT) => {}
+                    () = self.shutdown.cancelled() => return Together::Interrupted,
+                }
+            };
+            guards.push(guard);
+        }
+        let mut backoff = Duration::from_millis(100);
+        loop {
+            match (self.handlers.batch)(events.clone()).await {
+                Ok(failed) => return Together::Done(failed),
+                Err(HandleError::Transient(error)) => {
+                    tracing::warn!(role = self.queue.role, events = events.len(), %error, retry_in = ?backoff, "holding the batch");
+                    tokio::select! {
+                        () = tokio::time::sleep(backoff) => {}
+                        () = self.shutdown.cancelled() => return Together::Interrupted,
+                    }
+                    backoff = (backoff * 2).min(Duration::from_secs(5));
+                }
+                Err(HandleError::Failed(error)) => {
+                    tracing::warn!(role = self.queue.role, events = events.len(), %error, "batch failed; handling its events one by one");
+                    return Together::Split;
+                }
+            }
+        }
+    }
+
+    /// Handles the events of a batch one by one, `concurrency` at a time.
+    async fn handle_one_by_one(&self, items: Vec<Item>) -> Vec<(Item, Handled)> {
+        futures::stream::iter(items)
+            .map(|item| async move {
+                let handled = self.handle_item(&item).await;
+                (item, handled)
+            })
+            .buffer_unordered(usize::from(self.queue.concurrency))
+            .collect()
+            .await
     }
 
     /// Settles a message of one event.
@@ -243,7 +337,7 @@ where
         };
         let mut backoff = Duration::from_millis(100);
         loop {
-            match (self.handle)(envelope.clone()).await {
+            match (self.handlers.one)(envelope.clone()).await {
                 Ok(()) => return Handled::Done,
                 Err(HandleError::Transient(error)) => {
                     tracing::warn!(role = self.queue.role, event = %envelope.id, %error, retry_in = ?backoff, "holding the event");

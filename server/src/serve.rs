@@ -113,6 +113,7 @@ pub async fn serve(config: Config, roles: &[Role]) -> anyhow::Result<()> {
             rate_limit: api::rate_limit::RateLimit::new(config.rate_limit),
             commands: api::shed::Commands::new(config.max_commands_in_flight),
             known_tokens: api::known_tokens::KnownTokens::default(),
+            group_commit: api::group_commit::GroupCommit::start(write.clone()),
         };
         if let Some(limit) = state.rate_limit.clone() {
             tasks.spawn(async move {

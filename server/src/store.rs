@@ -18,17 +18,33 @@ use uuid::Uuid;
 pub const OUTBOX_CHANNEL: &str = "notify_outbox";
 
 /// The common table expressions that append the events bound by [`Events::bind`] (parameters
+/// `$1` to `$7`), those that pass `$filter`, and one outbox row each.
+macro_rules! append {
+    ($filter:literal) => {
+        concat!(
+            "appended AS (
+                 INSERT INTO events (id, aggregate_id, version, kind, user_id, operation_id, document)
+                 SELECT id, aggregate_id, version, kind, user_id, operation_id, document::json
+                 FROM UNNEST($1::uuid[], $2::uuid[], $3::int[], $4::text[], $5::text[], $6::uuid[], $7::text[])
+                      AS e (id, aggregate_id, version, kind, user_id, operation_id, document) ",
+            $filter,
+            "
+                 RETURNING position
+             ), queued AS (
+                 INSERT INTO outbox (position) SELECT position FROM appended
+             )"
+        )
+    };
+}
+
+/// The common table expressions that append the events bound by [`Events::bind`] (parameters
 /// `$1` to `$7`) and one outbox row each, for `WITH {APPEND}, … SELECT …`. A second event with
 /// the same aggregate id and version fails the whole statement.
-pub const APPEND: &str = "appended AS (
-         INSERT INTO events (id, aggregate_id, version, kind, user_id, operation_id, document)
-         SELECT id, aggregate_id, version, kind, user_id, operation_id, document::json
-         FROM UNNEST($1::uuid[], $2::uuid[], $3::int[], $4::text[], $5::text[], $6::uuid[], $7::text[])
-              AS e (id, aggregate_id, version, kind, user_id, operation_id, document)
-         RETURNING position
-     ), queued AS (
-         INSERT INTO outbox (position) SELECT position FROM appended
-     )";
+pub const APPEND: &str = append!("");
+
+/// [`APPEND`] of only the events whose operation is in the statement's `claimed (key)`: the
+/// commands of a group that may be written (see `api::group_commit`).
+pub const APPEND_CLAIMED: &str = append!("WHERE e.operation_id IN (SELECT key FROM claimed)");
 
 /// Events to append, as the columns [`APPEND`] inserts.
 #[derive(Debug)]

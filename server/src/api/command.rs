@@ -2,7 +2,8 @@
 //! the command's events and its recorded answer (see [`idempotency`](super::idempotency)). The
 //! events and the answer are written together, by one statement, when the command finishes. A
 //! command that needs no reads (an immediate send) first tries [`Key::at_once`]: claim, events
-//! and answer in a single statement, no transaction around it.
+//! and answer in a single statement shared with the other sends waiting, no transaction around
+//! it.
 
 use std::sync::LazyLock;
 
@@ -13,13 +14,14 @@ use notify_shared::event::Envelope;
 use serde::Serialize;
 use sqlx::postgres::PgArguments;
 use sqlx::query::Query;
-use sqlx::{Connection, PgConnection, Postgres, Transaction};
+use sqlx::{PgConnection, Postgres, Transaction};
 use uuid::Uuid;
 
 use super::AppState;
 use super::error::ApiError;
+use super::group_commit;
 use super::idempotency::{self, Claim, Stored};
-use crate::store::{self, APPEND, Events};
+use crate::store::{APPEND, Events};
 
 /// A command in progress: its transaction, key and the events it will append.
 #[derive(Debug)]
@@ -61,47 +63,33 @@ impl Key {
         self.operation_id
     }
 
-    /// Does a command that needs no reads at once, in one statement with no transaction
-    /// around it: its `events` and its answer `body`, when the key is new and every one of
-    /// `recipients` exists. `None` when not (a repeat, the same key in flight, an unknown
-    /// recipient, a clash with another writer): then run it as a [`Command`], which answers
-    /// those cases.
+    /// Does a command that needs no reads at once, in one statement (shared with the other
+    /// sends waiting, see [`group_commit`]) with no transaction around it: its `events` and
+    /// its answer `body`, when the key is new and every one of `recipients` exists. `None`
+    /// when not (a repeat, the same key in flight, an unknown recipient, a clash with another
+    /// writer): then run it as a [`Command`], which answers those cases.
     pub(super) async fn at_once<B: Serialize>(
         &self,
         state: &AppState,
         principal: &UserId,
         recipients: &[&str],
-        events: &[Envelope],
+        events: Vec<Envelope>,
         body: &B,
     ) -> Result<Option<Response>, ApiError> {
-        // `claim_new_key` (migrations/write/0011) fails the whole statement unless the key is
-        // new and the recipients exist; the answer's row is taken from its result.
-        static SQL: LazyLock<String> = LazyLock::new(|| {
-            format!(
-                "WITH claimed AS (
-                     SELECT claim_new_key($8, $13, $14)
-                 ), {APPEND}, answered AS (
-                     INSERT INTO idempotency_keys (key, principal, request_hash, status, response)
-                     SELECT $8, $9, $10, $11, $12::json FROM claimed
-                 )
-                 SELECT FROM claimed"
-            )
-        });
         let stored = Stored::accepted(body)?;
-        let events = Events::new(events)?;
-        let mut conn = state.write.acquire().await?;
-        let written = answered(&SQL, &events, self, principal, &stored)
-            .bind(idempotency::lock_id(self.operation_id))
-            .bind(recipients)
-            .execute(&mut *conn)
-            .await;
-        if store::written(written)? {
+        let entry = group_commit::Entry {
+            key: self.operation_id,
+            lock_id: idempotency::lock_id(self.operation_id),
+            principal: principal.as_str().to_owned(),
+            fingerprint: self.fingerprint.clone(),
+            status: stored.status.as_u16() as i16,
+            response: stored.body.clone(),
+            recipients: recipients.iter().map(|r| (*r).to_owned()).collect(),
+            events,
+        };
+        if state.group_commit.write(entry).await {
             return Ok(Some(accepted(self.operation_id, stored)));
         }
-        // The server reports the error before it aborts the statement, and the abort is what
-        // releases the key's lock: wait for it, or the transactional path (on another
-        // connection) finds the key locked and answers a repeat with 409.
-        conn.ping().await?;
         Ok(None)
     }
 }

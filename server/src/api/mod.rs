@@ -5,6 +5,7 @@ mod auth;
 mod command;
 mod devices;
 mod error;
+pub mod group_commit;
 mod health;
 mod idempotency;
 mod inbox;
@@ -54,6 +55,8 @@ pub struct AppState {
     pub commands: shed::Commands,
     /// The tokens this process looked up lately.
     pub known_tokens: known_tokens::KnownTokens,
+    /// Immediate sends, written in groups.
+    pub group_commit: group_commit::GroupCommit,
 }
 
 /// The api's routes.

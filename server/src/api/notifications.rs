@@ -100,7 +100,7 @@ pub async fn send(
         // Usually a new key to known recipients: one statement, no transaction.
         let names: Vec<&str> = recipients.iter().map(UserId::as_str).collect();
         let answer = key
-            .at_once(&state, &principal.user, &names, &events, &response)
+            .at_once(&state, &principal.user, &names, events.clone(), &response)
             .await?;
         if let Some(answer) = answer {
             accepted();

@@ -37,7 +37,14 @@ impl Dispatcher {
             name: DISPATCHER_QUEUE,
             concurrency: 4,
         };
-        let consume = consumer::run(&self.amqp_url, queue, &shutdown, |event| self.handle(event));
+        let saga = &self.saga;
+        let handlers = consumer::Handlers {
+            one: |event| self.handle(event),
+            batch: |events: Vec<Envelope>| async move {
+                saga.handle_batch(&events).await.map(|()| Vec::new())
+            },
+        };
+        let consume = consumer::run(&self.amqp_url, queue, &shutdown, handlers);
         tokio::join!(consume, self.sweep(&shutdown));
     }
 

@@ -174,12 +174,19 @@ impl Saga {
 
     /// Starts the saga under the notification's lock, in a transaction.
     async fn start_locked(&self, dispatched: &Envelope) -> Result<(), HandleError> {
-        let notification = dispatched.subject;
         let mut tx = self.pool.begin().await?;
-        // The notification's lock and version, the saga, the request and the recipient's
-        // preferences in one round trip. The saga's insert takes its row from the lock's
-        // result, so it runs after the lock is granted (`lock_aggregate` reads the version on
-        // a fresh snapshot).
+        self.start_in(&mut tx, dispatched).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Starts the saga under the notification's lock, in the transaction `tx`.
+    async fn start_in(
+        &self,
+        tx: &mut PgConnection,
+        dispatched: &Envelope,
+    ) -> Result<(), HandleError> {
+        let notification = dispatched.subject;
         let start: Start = sqlx::query_as(
             "WITH locked AS (
                  SELECT lock_aggregate($1, $4) AS version
@@ -211,15 +218,13 @@ impl Saga {
             waiting,
         } = self.plan(dispatched, start)?;
         if waiting {
-            write(&mut tx, &pending, &pending.events, None, &deliveries).await?;
+            write(tx, &pending, &pending.events, None, &deliveries).await?;
         } else {
             // The escalation reads the failed deliveries: they are written first, alone.
-            write(&mut tx, &pending, &[], None, &deliveries).await?;
-            let states = channel_states(&mut tx, notification).await?;
-            self.write_completing(&mut tx, &mut pending, &states)
-                .await?;
+            write(tx, &pending, &[], None, &deliveries).await?;
+            let states = channel_states(tx, notification).await?;
+            self.write_completing(tx, &mut pending, &states).await?;
         }
-        tx.commit().await?;
         Ok(())
     }
 
@@ -383,9 +388,21 @@ impl Saga {
         succeeded: bool,
     ) -> Result<(), HandleError> {
         let mut tx = self.pool.begin().await?;
-        let Some((mut pending, delivery)) = self
-            .lock(&mut tx, event.subject, outcome.delivery_id)
-            .await?
+        self.record_in(&mut tx, event, outcome, succeeded).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Records an outcome under the notification's lock, in the transaction `tx`.
+    async fn record_in(
+        &self,
+        tx: &mut PgConnection,
+        event: &Envelope,
+        outcome: &DeliveryOutcome,
+        succeeded: bool,
+    ) -> Result<(), HandleError> {
+        let Some((mut pending, delivery)) =
+            self.lock(tx, event.subject, outcome.delivery_id).await?
         else {
             return Ok(());
         };
@@ -413,8 +430,44 @@ impl Saga {
         .bind(event.subject)
         .fetch_all(&mut *tx)
         .await?;
-        self.write_completing(&mut tx, &mut pending, &states)
-            .await?;
+        self.write_completing(tx, &mut pending, &states).await?;
+        Ok(())
+    }
+
+    /// Handles the dispatches and outcomes of a batch in one transaction, each notification's
+    /// under its lock, taken in lock-key order (so two batches never wait for each other),
+    /// each notification's events in the order they came. Any failure fails the whole batch
+    /// (the consumer then handles its events one by one).
+    pub async fn handle_batch(&self, events: &[Envelope]) -> Result<(), HandleError> {
+        let mut order: Vec<&Envelope> = events
+            .iter()
+            .filter(|envelope| {
+                matches!(
+                    envelope.event,
+                    Event::NotificationDispatched(_)
+                        | Event::DeliverySucceeded(_)
+                        | Event::DeliveryFailed(_)
+                )
+            })
+            .collect();
+        if order.is_empty() {
+            return Ok(());
+        }
+        // Stable: a notification's events keep their order.
+        order.sort_by_key(|envelope| store::lock_key(envelope.subject));
+        let mut tx = self.pool.begin().await?;
+        for envelope in order {
+            match &envelope.event {
+                Event::NotificationDispatched(_) => self.start_in(&mut tx, envelope).await?,
+                Event::DeliverySucceeded(outcome) => {
+                    self.record_in(&mut tx, envelope, outcome, true).await?;
+                }
+                Event::DeliveryFailed(outcome) => {
+                    self.record_in(&mut tx, envelope, outcome, false).await?;
+                }
+                _ => {}
+            }
+        }
         tx.commit().await?;
         Ok(())
     }

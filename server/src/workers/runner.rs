@@ -12,14 +12,16 @@
 
 use std::future::Future;
 use std::sync::LazyLock;
+use std::time::Duration;
 
+use futures::StreamExt;
 use notify_shared::UserId;
 use notify_shared::api::Channel;
 use notify_shared::event::{
     DeliveryOutcome, DeliveryRequested, Envelope, Event, NotificationRequested,
 };
 use secrecy::SecretString;
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
@@ -81,10 +83,11 @@ impl Worker {
         D: Fn(Job) -> Fut,
         Fut: Future<Output = Attempt>,
     {
-        consumer::run(&self.amqp_url, self.queue, &shutdown, |event| {
-            self.handle(event, &deliver)
-        })
-        .await;
+        let handlers = consumer::Handlers {
+            one: |event| self.handle(event, &deliver),
+            batch: |events| self.handle_batch(events, &deliver),
+        };
+        consumer::run(&self.amqp_url, self.queue, &shutdown, handlers).await;
     }
 
     async fn handle<D, Fut>(&self, envelope: Envelope, deliver: &D) -> Result<(), HandleError>
@@ -98,56 +101,9 @@ impl Worker {
         if request.channel != self.channel {
             return Ok(());
         }
-        // One round trip for everything the attempt needs to know first, and the send noted
-        // (committed before the effect) unless the attempt is settled.
-        let start: AttemptStart = sqlx::query_as(
-            "WITH settled AS (
-                 SELECT coalesce(bool_or(succeeded), false) AS succeeded_before,
-                        coalesce(bool_or(attempt = $2), false) AS attempt_settled
-                 FROM delivery_outcomes WHERE delivery_id = $1
-             ), noted AS (
-                 INSERT INTO delivery_sends (delivery_id, attempt)
-                 SELECT $1, $2 FROM settled WHERE NOT (succeeded_before OR attempt_settled)
-                 ON CONFLICT DO NOTHING
-                 RETURNING 1
-             )
-             SELECT (SELECT coalesce(max(version), 0) FROM events WHERE aggregate_id = $3) AS version,
-                    s.succeeded_before, s.attempt_settled, EXISTS (SELECT FROM noted) AS noted,
-                    (SELECT document FROM events WHERE aggregate_id = $3 AND version = 1) AS request,
-                    (SELECT address FROM deliveries WHERE id = $1) AS address,
-                    CASE WHEN $5 THEN (SELECT webhook_secret FROM user_preferences WHERE user_id = $4) END
-                        AS webhook_secret
-             FROM settled s",
-        )
-        .bind(request.delivery_id)
-        .bind(attempt_number(request.attempt)?)
-        .bind(envelope.subject)
-        .bind(envelope.userid.as_str())
-        .bind(self.channel == Channel::Webhook)
-        .fetch_one(&self.pool)
-        .await?;
-        if start.succeeded_before || start.attempt_settled {
-            tracing::info!(delivery = %request.delivery_id, attempt = request.attempt, "already settled; sending nothing");
+        let start = attempt_start(&self.pool, &envelope, request, self.channel).await?;
+        let Some(job) = job_of(&envelope, request, &start)? else {
             return Ok(());
-        }
-        let Some(Event::NotificationRequested(notification)) =
-            start.request.map(|json| json.0.event)
-        else {
-            return Err(HandleError::Failed(format!(
-                "notification {} has no request",
-                envelope.subject
-            )));
-        };
-        let job = Job {
-            delivery_id: request.delivery_id,
-            notification_id: envelope.subject,
-            attempt: request.attempt,
-            // The event holds only what is no secret (a webhook's origin); the saga's row
-            // holds the whole address. Requests from before the saga kept rows have it whole.
-            address: start.address.unwrap_or_else(|| request.address.clone()),
-            recipient: envelope.userid.clone(),
-            notification,
-            webhook_secret: start.webhook_secret,
         };
         // Noted before by an attempt that crashed (or another worker) after sending, perhaps.
         let repeated = !start.noted;
@@ -156,6 +112,115 @@ impl Worker {
         let version = store::version_of(start.version);
         self.record(&envelope, request, attempt, repeated, version)
             .await
+    }
+
+    /// Handles the delivery requests of a batch together: notes every send in one transaction,
+    /// delivers them `concurrency` at a time, and records every outcome in one transaction
+    /// (each notification under its lock, in lock-key order). When that transaction fails,
+    /// each outcome is recorded alone (never sent again). Returns the requests that failed.
+    async fn handle_batch<D, Fut>(
+        &self,
+        events: Vec<Envelope>,
+        deliver: &D,
+    ) -> Result<Vec<Uuid>, HandleError>
+    where
+        D: Fn(Job) -> Fut,
+        Fut: Future<Output = Attempt>,
+    {
+        let requests: Vec<(&Envelope, &DeliveryRequested)> = events
+            .iter()
+            .filter_map(|envelope| match &envelope.event {
+                Event::DeliveryRequested(request) if request.channel == self.channel => {
+                    Some((envelope, request))
+                }
+                _ => None,
+            })
+            .collect();
+        if requests.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut tx = self.pool.begin().await?;
+        let mut starts = Vec::with_capacity(requests.len());
+        for (envelope, request) in &requests {
+            starts.push(attempt_start(&mut *tx, envelope, request, self.channel).await?);
+        }
+        tx.commit().await?;
+
+        let mut failed = Vec::new();
+        let mut jobs = Vec::new();
+        for (index, ((envelope, request), start)) in requests.iter().zip(&starts).enumerate() {
+            match job_of(envelope, request, start) {
+                Ok(Some(job)) => jobs.push((index, job)),
+                Ok(None) => {}
+                Err(error) => {
+                    tracing::error!(event = %envelope.id, %error, "request failed");
+                    failed.push(envelope.id);
+                }
+            }
+        }
+        let concurrency = usize::from(self.queue.concurrency);
+        let attempts: Vec<(usize, Attempt)> = futures::stream::iter(jobs)
+            .map(|(index, job)| async move {
+                let attempt = deliver(job).await;
+                failpoint::hit("worker.after_send");
+                (index, attempt)
+            })
+            .buffer_unordered(concurrency)
+            .collect()
+            .await;
+        let attempts: Vec<Done<'_>> = attempts
+            .into_iter()
+            .map(|(index, attempt)| Done {
+                envelope: requests[index].0,
+                request: requests[index].1,
+                // Noted before by an attempt that crashed (or another worker) after sending.
+                repeated: !starts[index].noted,
+                version: store::version_of(starts[index].version),
+                attempt,
+            })
+            .collect();
+        // What was sent is recorded, never sent again: a transient failure is waited out here.
+        if let Err(error) = retrying(|| self.record_all(&attempts)).await {
+            tracing::warn!(%error, outcomes = attempts.len(), "recording the batch's outcomes failed; recording each alone");
+            for done in &attempts {
+                let result = retrying(|| {
+                    self.record(
+                        done.envelope,
+                        done.request,
+                        done.attempt.clone(),
+                        done.repeated,
+                        done.version,
+                    )
+                })
+                .await;
+                if let Err(error) = result {
+                    tracing::error!(event = %done.envelope.id, %error, "outcome not recorded");
+                    failed.push(done.envelope.id);
+                }
+            }
+        }
+        Ok(failed)
+    }
+
+    /// Records the outcomes of `attempts` in one transaction.
+    async fn record_all(&self, attempts: &[Done<'_>]) -> Result<(), HandleError> {
+        let mut order: Vec<&Done<'_>> = attempts.iter().collect();
+        order.sort_by_key(|done| store::lock_key(done.envelope.subject));
+        let mut tx = self.pool.begin().await?;
+        for done in order {
+            let (event, succeeded) = outcome_event(done.request, &done.attempt);
+            self.record_in(
+                &mut tx,
+                done.envelope,
+                done.request,
+                &event,
+                succeeded,
+                done.repeated,
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Records the attempt's outcome once; a second outcome for the same attempt, or an
@@ -169,33 +234,7 @@ impl Worker {
         repeated: bool,
         version: u64,
     ) -> Result<(), HandleError> {
-        let (succeeded, detail, permanent) = match attempt {
-            Attempt::Delivered(detail) => (true, detail, false),
-            Attempt::Failed { detail, permanent } => (false, detail, permanent),
-        };
-        let outcome = DeliveryOutcome {
-            delivery_id: request.delivery_id,
-            channel: request.channel,
-            attempt: request.attempt,
-            detail,
-            permanent,
-        };
-        let event = if succeeded {
-            Event::DeliverySucceeded(outcome)
-        } else {
-            Event::DeliveryFailed(outcome)
-        };
-        let source = format!("/notify-server/worker/{}", name(&self.channel));
-        let recorded = |version: u64| {
-            Envelope::new(
-                &source,
-                envelope.operationid,
-                envelope.subject,
-                envelope.userid.clone(),
-                version + 1,
-                event.clone(),
-            )
-        };
+        let (event, succeeded) = outcome_event(request, &attempt);
         if !repeated {
             // Usually nothing was appended to the notification since the attempt started: the
             // outcome row and its event in one statement and no transaction around it. It
@@ -212,7 +251,7 @@ impl Worker {
                      SELECT FROM locked"
                 )
             });
-            let events = [recorded(version)];
+            let events = [self.outcome(envelope, version, event.clone())];
             let events = Events::new(&events)?;
             let written = events
                 .bind(sqlx::query(&SQL))
@@ -229,6 +268,37 @@ impl Worker {
             }
         }
         let mut tx = self.pool.begin().await?;
+        self.record_in(&mut tx, envelope, request, &event, succeeded, repeated)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The outcome `event` of `envelope`'s request as the notification's next event after
+    /// `version`.
+    fn outcome(&self, envelope: &Envelope, version: u64, event: Event) -> Envelope {
+        Envelope::new(
+            &format!("/notify-server/worker/{}", name(&self.channel)),
+            envelope.operationid,
+            envelope.subject,
+            envelope.userid.clone(),
+            version + 1,
+            event,
+        )
+    }
+
+    /// Records an outcome under the notification's lock, in the transaction `tx`; a second
+    /// outcome for the same attempt, or an outcome of a `repeated` send, is counted as a
+    /// duplicated effect.
+    async fn record_in(
+        &self,
+        tx: &mut PgConnection,
+        envelope: &Envelope,
+        request: &DeliveryRequested,
+        event: &Event,
+        succeeded: bool,
+        repeated: bool,
+    ) -> Result<(), HandleError> {
         // The notification's lock and version, then the outcome row, in one round trip: the
         // insert takes its row from the lock's result, so it runs after the lock is granted
         // (as `lock_aggregate` reads the version on a fresh snapshot).
@@ -249,7 +319,8 @@ impl Worker {
         .fetch_one(&mut *tx)
         .await?;
         if first {
-            store::append(&mut tx, &[recorded(store::version_of(version))]).await?;
+            let recorded = self.outcome(envelope, store::version_of(version), event.clone());
+            store::append(&mut *tx, &[recorded]).await?;
         }
         if repeated || !first {
             tracing::warn!(delivery = %request.delivery_id, attempt = request.attempt, "sent again (crash-after-send window, or two workers); counted");
@@ -262,7 +333,127 @@ impl Worker {
             .execute(&mut *tx)
             .await?;
         }
-        tx.commit().await?;
         Ok(())
     }
+}
+
+/// `write` again while it fails transiently (the write DB restarting), for up to about 15 s.
+async fn retrying<F, Fut>(write: F) -> Result<(), HandleError>
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = Result<(), HandleError>>,
+{
+    let mut backoff = Duration::from_millis(100);
+    for _ in 0..10 {
+        match write().await {
+            Err(HandleError::Transient(error)) => {
+                tracing::warn!(%error, retry_in = ?backoff, "recording outcomes failed; trying again");
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(Duration::from_secs(2));
+            }
+            result => return result,
+        }
+    }
+    write().await
+}
+
+/// An attempt made in a batch, to record.
+struct Done<'a> {
+    envelope: &'a Envelope,
+    request: &'a DeliveryRequested,
+    repeated: bool,
+    version: u64,
+    attempt: Attempt,
+}
+
+/// The outcome event of `attempt`, and whether it succeeded.
+fn outcome_event(request: &DeliveryRequested, attempt: &Attempt) -> (Event, bool) {
+    let (succeeded, detail, permanent) = match attempt {
+        Attempt::Delivered(detail) => (true, detail.clone(), false),
+        Attempt::Failed { detail, permanent } => (false, detail.clone(), *permanent),
+    };
+    let outcome = DeliveryOutcome {
+        delivery_id: request.delivery_id,
+        channel: request.channel,
+        attempt: request.attempt,
+        detail,
+        permanent,
+    };
+    let event = if succeeded {
+        Event::DeliverySucceeded(outcome)
+    } else {
+        Event::DeliveryFailed(outcome)
+    };
+    (event, succeeded)
+}
+
+/// Everything an attempt needs to know first, in one round trip, and the send noted (committed
+/// before the effect) unless the attempt is settled.
+async fn attempt_start<'e, E: sqlx::PgExecutor<'e>>(
+    executor: E,
+    envelope: &Envelope,
+    request: &DeliveryRequested,
+    channel: Channel,
+) -> Result<AttemptStart, HandleError> {
+    Ok(sqlx::query_as(
+        "WITH settled AS (
+             SELECT coalesce(bool_or(succeeded), false) AS succeeded_before,
+                    coalesce(bool_or(attempt = $2), false) AS attempt_settled
+             FROM delivery_outcomes WHERE delivery_id = $1
+         ), noted AS (
+             INSERT INTO delivery_sends (delivery_id, attempt)
+             SELECT $1, $2 FROM settled WHERE NOT (succeeded_before OR attempt_settled)
+             ON CONFLICT DO NOTHING
+             RETURNING 1
+         )
+         SELECT (SELECT coalesce(max(version), 0) FROM events WHERE aggregate_id = $3) AS version,
+                s.succeeded_before, s.attempt_settled, EXISTS (SELECT FROM noted) AS noted,
+                (SELECT document FROM events WHERE aggregate_id = $3 AND version = 1) AS request,
+                (SELECT address FROM deliveries WHERE id = $1) AS address,
+                CASE WHEN $5 THEN (SELECT webhook_secret FROM user_preferences WHERE user_id = $4) END
+                    AS webhook_secret
+         FROM settled s",
+    )
+    .bind(request.delivery_id)
+    .bind(attempt_number(request.attempt)?)
+    .bind(envelope.subject)
+    .bind(envelope.userid.as_str())
+    .bind(channel == Channel::Webhook)
+    .fetch_one(executor)
+    .await?)
+}
+
+/// The attempt to make of `request` from what its start read; `None` when it is settled (an
+/// attempt of a delivery that succeeded, or that has its outcome: nothing is sent).
+fn job_of(
+    envelope: &Envelope,
+    request: &DeliveryRequested,
+    start: &AttemptStart,
+) -> Result<Option<Job>, HandleError> {
+    if start.succeeded_before || start.attempt_settled {
+        tracing::info!(delivery = %request.delivery_id, attempt = request.attempt, "already settled; sending nothing");
+        return Ok(None);
+    }
+    let Some(Event::NotificationRequested(notification)) =
+        start.request.as_ref().map(|json| json.0.event.clone())
+    else {
+        return Err(HandleError::Failed(format!(
+            "notification {} has no request",
+            envelope.subject
+        )));
+    };
+    Ok(Some(Job {
+        delivery_id: request.delivery_id,
+        notification_id: envelope.subject,
+        attempt: request.attempt,
+        // The event holds only what is no secret (a webhook's origin); the saga's row holds
+        // the whole address. Requests from before the saga kept rows have it whole.
+        address: start
+            .address
+            .clone()
+            .unwrap_or_else(|| request.address.clone()),
+        recipient: envelope.userid.clone(),
+        notification,
+        webhook_secret: start.webhook_secret.clone(),
+    }))
 }
