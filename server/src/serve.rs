@@ -115,6 +115,9 @@ pub async fn serve(config: Config, roles: &[Role]) -> anyhow::Result<()> {
             known_tokens: api::known_tokens::KnownTokens::default(),
             group_commit: api::group_commit::GroupCommit::start(write.clone()),
         };
+        let known_tokens = state.known_tokens.clone();
+        let (listen_pool, listen_shutdown) = (write.clone(), shutdown.clone());
+        tasks.spawn(async move { known_tokens.listen(listen_pool, listen_shutdown).await });
         if let Some(limit) = state.rate_limit.clone() {
             tasks.spawn(async move {
                 tokio::select! {

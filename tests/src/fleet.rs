@@ -86,6 +86,11 @@ impl Fleet {
 
     /// Starts process `index` again (after [`Fleet::kill9`], or when it exited by itself).
     pub async fn restart(&mut self, test: &TestEnv, index: usize) {
+        self.restart_with(test, index, &[]).await;
+    }
+
+    /// Starts process `index` again with `extra` environment (a failpoint, say) for this run.
+    pub async fn restart_with(&mut self, test: &TestEnv, index: usize, extra: &[(&str, &str)]) {
         let slot = &mut self.slots[index];
         let mut env: Vec<(&str, &str)> = self
             .env
@@ -93,7 +98,24 @@ impl Fleet {
             .map(|(k, v)| (k.as_str(), v.as_str()))
             .collect();
         env.push(("NOTIFY_SERVER_LISTEN", &slot.listen));
+        env.extend_from_slice(extra);
         slot.server = Some(test.start_server_with(&slot.roles, &env).await);
+    }
+
+    /// Waits until process `index` exited by itself (at a failpoint, say), for up to `within`;
+    /// whether it did.
+    pub async fn exited(&mut self, index: usize, within: std::time::Duration) -> bool {
+        let Some(server) = self.slots[index].server.as_mut() else {
+            return true;
+        };
+        let exited = tokio::time::timeout(within, server.child.wait())
+            .await
+            .is_ok();
+        if exited {
+            self.slots[index].server = None;
+            self.kills += 1;
+        }
+        exited
     }
 
     /// Restarts every process that exited by itself; returns how many did.

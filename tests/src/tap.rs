@@ -3,11 +3,17 @@
 use std::time::Duration;
 
 use futures::StreamExt;
-use lapin::options::{BasicAckOptions, BasicConsumeOptions, QueueBindOptions, QueueDeclareOptions};
+use lapin::options::{
+    BasicAckOptions, BasicConsumeOptions, BasicPublishOptions, QueueBindOptions,
+    QueueDeclareOptions,
+};
+use lapin::publisher_confirm::Confirmation;
 use lapin::types::FieldTable;
-use lapin::{Connection, ConnectionProperties, Consumer};
+use lapin::{BasicProperties, Connection, ConnectionProperties, Consumer};
 use notify_shared::event::Envelope;
-use notify_shared::routing::{EVENTS_EXCHANGE, PIPELINE_EXCHANGE, SCHEDULED_SUFFIX, server_queues};
+use notify_shared::routing::{
+    BATCH_CONTENT_TYPE, EVENTS_EXCHANGE, PIPELINE_EXCHANGE, SCHEDULED_SUFFIX, server_queues,
+};
 
 use crate::TestEnv;
 
@@ -126,6 +132,51 @@ impl TestEnv {
         }
         for confirm in confirms {
             confirm.await.expect("confirmed");
+        }
+        connection.close(200, "done").await.expect("close");
+    }
+
+    /// Publishes `documents` as one batch message into server queue `queue`, as the relay
+    /// does; waits (up to 10 s) until a server has declared the queue.
+    pub async fn publish_batch(&self, queue: &str, documents: &[String]) {
+        let body = format!("[{}]", documents.join(","));
+        let connection = Connection::connect(&self.amqp_url, ConnectionProperties::default())
+            .await
+            .expect("connect to the test vhost");
+        let channel = connection.create_channel().await.expect("channel");
+        channel
+            .confirm_select(Default::default())
+            .await
+            .expect("confirms");
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let confirm = channel
+                .basic_publish(
+                    PIPELINE_EXCHANGE,
+                    queue,
+                    BasicPublishOptions {
+                        mandatory: true,
+                        ..Default::default()
+                    },
+                    body.as_bytes(),
+                    BasicProperties::default()
+                        .with_content_type(BATCH_CONTENT_TYPE.into())
+                        .with_delivery_mode(2),
+                )
+                .await
+                .expect("publish")
+                .await
+                .expect("confirmed");
+            match confirm {
+                Confirmation::Ack(None) => break,
+                Confirmation::Ack(Some(_unroutable)) => {}
+                refused => panic!("the broker refused the batch: {refused:?}"),
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "no server declared {queue}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
         }
         connection.close(200, "done").await.expect("close");
     }

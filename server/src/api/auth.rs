@@ -41,10 +41,15 @@ impl Principal {
     }
 }
 
-/// Token `id` as the write DB stores it, or (the write DB unreachable) as this process last
-/// looked it up, not too long ago ([`super::known_tokens`]).
+/// Token `id` as this process knows it while it hears of every change ([`super::known_tokens`]),
+/// else as the write DB stores it, or (the write DB unreachable) as this process last looked
+/// it up, not too long ago.
 async fn lookup(state: &AppState, id: Uuid) -> Result<Option<StoredToken>, ApiError> {
+    if let Some(token) = state.known_tokens.trusted(id) {
+        return Ok(Some(token));
+    }
     let now = Instant::now();
+    let mark = state.known_tokens.mark();
     let row: Result<Option<StoredToken>, sqlx::Error> = sqlx::query_as(
         "SELECT user_id AS user, secret_hash AS hash, scopes FROM tokens WHERE id = $1",
     )
@@ -53,7 +58,7 @@ async fn lookup(state: &AppState, id: Uuid) -> Result<Option<StoredToken>, ApiEr
     .await;
     match row {
         Ok(token) => {
-            state.known_tokens.record(id, token.as_ref(), now);
+            state.known_tokens.record(id, token.as_ref(), now, mark);
             Ok(token)
         }
         Err(error) if crate::db::is_unavailable(&error) => match state.known_tokens.get(id, now) {

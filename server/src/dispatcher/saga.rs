@@ -22,8 +22,8 @@ use super::escalate;
 use crate::config::DeliveryConfig;
 use crate::consumer::{HandleError, attempt_number};
 use crate::projector::apply::name;
-use crate::redact;
 use crate::store::{self, APPEND, Events};
+use crate::{failpoint, redact};
 
 /// The `source` of the events the dispatcher records.
 pub(super) const SOURCE: &str = "/notify-server/dispatcher";
@@ -468,6 +468,7 @@ impl Saga {
                 _ => {}
             }
         }
+        failpoint::hit("dispatcher.batch_commit");
         tx.commit().await?;
         Ok(())
     }

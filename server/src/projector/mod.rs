@@ -30,7 +30,7 @@ use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 
 use crate::pipeline::{self, Item, Unpacked};
-use crate::{broker, db};
+use crate::{broker, db, failpoint};
 use apply::Resolved;
 
 /// Deliveries the broker sends ahead: most are batches of up to the relay's batch size.
@@ -278,6 +278,7 @@ impl Batch {
 pub async fn apply_batch(read: &PgPool, events: &[Envelope]) -> Result<Vec<Resolved>, sqlx::Error> {
     let mut tx = read.begin().await?;
     let resolved = apply::apply_all(&mut tx, events).await?;
+    failpoint::hit("projector.batch_commit");
     tx.commit().await?;
     Ok(resolved)
 }

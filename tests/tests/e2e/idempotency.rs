@@ -129,3 +129,109 @@ async fn a_key_still_in_flight_is_409_then_succeeds() {
     );
     assert_eq!(env.count("events").await, 2);
 }
+
+#[tokio::test]
+async fn a_group_commit_answers_every_send_in_it_as_if_each_were_alone() {
+    let env = TestEnv::new().await;
+    let server = env.start_server("api").await;
+    let erin = env.add_user("erin", "send").await;
+    let url = server.url().to_owned();
+    let body = json!({"body": "grouped"});
+    // Stored before: a repeat of it is a replay; another body under its key is a 422.
+    let stored = Uuid::now_v7();
+    let (status, first_answer) = post(&url, &erin, stored, &body).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    // In flight: another transaction holds its key's lock.
+    let in_flight = Uuid::now_v7();
+    let mut holder = env.write.begin().await.expect("begin");
+    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(in_flight.as_u64_pair().1 as i64)
+        .execute(&mut *holder)
+        .await
+        .expect("take the key's lock");
+    // Every group's write waits for this lock: the sends below queue up behind the groups
+    // under way and are written together once it is released.
+    let mut blocker = env.write.begin().await.expect("begin");
+    sqlx::query("LOCK TABLE outbox IN EXCLUSIVE MODE")
+        .execute(&mut *blocker)
+        .await
+        .expect("lock the outbox");
+
+    let send = |key: Uuid, body: serde_json::Value| {
+        let (url, erin) = (url.clone(), erin.clone());
+        tokio::spawn(async move { post(&url, &erin, key, &body).await })
+    };
+    // Two groups under way (the most at once), each blocked on the outbox.
+    let blocked = [
+        send(Uuid::now_v7(), body.clone()),
+        send(Uuid::now_v7(), body.clone()),
+    ];
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let (fresh, twin) = (Uuid::now_v7(), Uuid::now_v7());
+    let grouped = [
+        ("fresh", send(fresh, body.clone())),
+        ("another fresh", send(twin, json!({"body": "also new"}))),
+        ("the same fresh key again", send(fresh, body.clone())),
+        ("a replay", send(stored, body.clone())),
+        ("a reused key", send(stored, json!({"body": "changed"}))),
+        ("a key in flight", send(in_flight, body.clone())),
+        (
+            "an unknown recipient",
+            send(Uuid::now_v7(), json!({"body": "x", "to": ["nobody"]})),
+        ),
+    ];
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert!(
+        grouped.iter().all(|(_, send)| !send.is_finished()),
+        "every send waits for its group"
+    );
+    blocker.rollback().await.expect("release the outbox");
+    for send in blocked {
+        assert_eq!(send.await.expect("send").0, StatusCode::ACCEPTED);
+    }
+    let mut answers = Vec::new();
+    for (what, send) in grouped {
+        answers.push((what, send.await.expect("send")));
+    }
+    holder.rollback().await.expect("release the key");
+
+    let expect = |what: &str, status: StatusCode, problem: Option<&str>| {
+        let (_, (got, answer)) = answers
+            .iter()
+            .find(|(name, _)| *name == what)
+            .expect("asked");
+        assert_eq!(*got, status, "{what}: {answer}");
+        if let Some(problem) = problem {
+            assert_eq!(answer["type"], problem, "{what}");
+        }
+        answer.clone()
+    };
+    let first = expect("fresh", StatusCode::ACCEPTED, None);
+    assert_eq!(first["operation_id"], fresh.to_string());
+    expect("another fresh", StatusCode::ACCEPTED, None);
+    let again = expect("the same fresh key again", StatusCode::ACCEPTED, None);
+    assert_eq!(
+        again, first,
+        "the second send of a key gets the first's answer"
+    );
+    let replay = expect("a replay", StatusCode::ACCEPTED, None);
+    assert_eq!(replay, first_answer);
+    expect(
+        "a reused key",
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Some("urn:notify:problem:idempotency-key-reused"),
+    );
+    expect(
+        "a key in flight",
+        StatusCode::CONFLICT,
+        Some("urn:notify:problem:idempotency-in-flight"),
+    );
+    expect(
+        "an unknown recipient",
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Some("urn:notify:problem:unknown-recipient"),
+    );
+    // The first send, the two blocked ones and the two fresh ones: two events each.
+    assert_eq!(env.count("events").await, 10);
+    assert_eq!(env.count("idempotency_keys").await, 5);
+}

@@ -1,6 +1,7 @@
 //! End-to-end tests against real RabbitMQ and PostgreSQL (`scripts/services`), one binary.
 
 mod api_errors;
+mod batches;
 mod cli_config;
 mod cli_delivery;
 mod cli_inbox;
