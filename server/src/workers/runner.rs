@@ -10,6 +10,7 @@
 //! another already recorded (two workers on one request) is counted there too, never
 //! recorded twice.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::sync::LazyLock;
 use std::time::Duration;
@@ -101,7 +102,9 @@ impl Worker {
         if request.channel != self.channel {
             return Ok(());
         }
-        let start = attempt_start(&self.pool, &envelope, request, self.channel).await?;
+        let start = attempt_starts(&self.pool, &[(&envelope, request)], self.channel)
+            .await?
+            .remove(0);
         let Some(job) = job_of(&envelope, request, &start)? else {
             return Ok(());
         };
@@ -114,7 +117,7 @@ impl Worker {
             .await
     }
 
-    /// Handles the delivery requests of a batch together: notes every send in one transaction,
+    /// Handles the delivery requests of a batch together: notes every send in one statement,
     /// delivers them `concurrency` at a time, and records every outcome in one transaction
     /// (each notification under its lock, in lock-key order). When that transaction fails,
     /// each outcome is recorded alone (never sent again). Returns the requests that failed.
@@ -127,24 +130,23 @@ impl Worker {
         D: Fn(Job) -> Fut,
         Fut: Future<Output = Attempt>,
     {
-        let requests: Vec<(&Envelope, &DeliveryRequested)> = events
-            .iter()
-            .filter_map(|envelope| match &envelope.event {
-                Event::DeliveryRequested(request) if request.channel == self.channel => {
-                    Some((envelope, request))
-                }
-                _ => None,
-            })
-            .collect();
+        let mut requests: Vec<(&Envelope, &DeliveryRequested)> = Vec::new();
+        for envelope in &events {
+            let Event::DeliveryRequested(request) = &envelope.event else {
+                continue;
+            };
+            // One attempt of a delivery is made once, however many requests name it.
+            let named = |(_, r): &(&Envelope, &DeliveryRequested)| {
+                r.delivery_id == request.delivery_id && r.attempt == request.attempt
+            };
+            if request.channel == self.channel && !requests.iter().any(named) {
+                requests.push((envelope, request));
+            }
+        }
         if requests.is_empty() {
             return Ok(Vec::new());
         }
-        let mut tx = self.pool.begin().await?;
-        let mut starts = Vec::with_capacity(requests.len());
-        for (envelope, request) in &requests {
-            starts.push(attempt_start(&mut *tx, envelope, request, self.channel).await?);
-        }
-        tx.commit().await?;
+        let starts = attempt_starts(&self.pool, &requests, self.channel).await?;
 
         let mut failed = Vec::new();
         let mut jobs = Vec::new();
@@ -202,23 +204,101 @@ impl Worker {
         Ok(failed)
     }
 
-    /// Records the outcomes of `attempts` in one transaction.
+    /// Records the outcomes of `attempts` in one transaction of two statements: every
+    /// notification locked (in lock-key order) with each attempt's outcome row, then the
+    /// outcome events of the attempts recorded first and the duplicated effects counted (see
+    /// [`Worker::record_in`], which does the same for one).
     async fn record_all(&self, attempts: &[Done<'_>]) -> Result<(), HandleError> {
         let mut order: Vec<&Done<'_>> = attempts.iter().collect();
         order.sort_by_key(|done| store::lock_key(done.envelope.subject));
+        let mut aggregates: Vec<Uuid> = order.iter().map(|done| done.envelope.subject).collect();
+        aggregates.dedup();
+        let keys: Vec<i64> = aggregates.iter().copied().map(store::lock_key).collect();
+        let outcomes: Vec<(Event, bool)> = order
+            .iter()
+            .map(|done| outcome_event(done.request, &done.attempt))
+            .collect();
+        let deliveries: Vec<Uuid> = order.iter().map(|done| done.request.delivery_id).collect();
+        let numbers = order
+            .iter()
+            .map(|done| attempt_number(done.request.attempt))
+            .collect::<Result<Vec<i32>, _>>()?;
+        let succeeded: Vec<bool> = outcomes.iter().map(|(_, succeeded)| *succeeded).collect();
+
         let mut tx = self.pool.begin().await?;
-        for done in order {
-            let (event, succeeded) = outcome_event(done.request, &done.attempt);
-            self.record_in(
-                &mut tx,
-                done.envelope,
-                done.request,
-                &event,
-                succeeded,
-                done.repeated,
-            )
-            .await?;
+        // The outcome rows are inserted after every lock is granted (the insert waits for
+        // `locked`); the versions are read after each lock (`lock_aggregate`).
+        let locked: Vec<(Uuid, i32, Vec<Uuid>, Vec<i32>)> = sqlx::query_as(
+            "WITH locked AS MATERIALIZED (
+                 SELECT a.id, lock_aggregate(a.id, a.key) AS version
+                 FROM UNNEST($1::uuid[], $2::bigint[]) AS a (id, key)
+             ), first AS (
+                 INSERT INTO delivery_outcomes (delivery_id, attempt, succeeded)
+                 SELECT o.* FROM UNNEST($3::uuid[], $4::int[], $5::bool[]) AS o
+                 WHERE (SELECT count(*) FROM locked) > 0
+                 ON CONFLICT DO NOTHING
+                 RETURNING delivery_id, attempt
+             )
+             SELECT l.id, l.version,
+                    ARRAY (SELECT delivery_id FROM first) AS deliveries,
+                    ARRAY (SELECT attempt FROM first) AS attempts
+             FROM locked l",
+        )
+        .bind(&aggregates)
+        .bind(&keys)
+        .bind(&deliveries)
+        .bind(&numbers)
+        .bind(&succeeded)
+        .fetch_all(&mut *tx)
+        .await?;
+        let firsts: Vec<(Uuid, i32)> = locked
+            .first()
+            .map(|(_, _, deliveries, attempts)| {
+                deliveries
+                    .iter()
+                    .copied()
+                    .zip(attempts.iter().copied())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut versions: HashMap<Uuid, u64> = locked
+            .iter()
+            .map(|(id, version, _, _)| (*id, store::version_of(*version)))
+            .collect();
+        let mut recorded = Vec::new();
+        let mut duplicates = (Vec::new(), Vec::new(), Vec::new());
+        for ((done, (event, _)), number) in order.iter().zip(outcomes).zip(&numbers) {
+            let first = firsts.contains(&(done.request.delivery_id, *number));
+            if first {
+                let version = versions.entry(done.envelope.subject).or_default();
+                recorded.push(self.outcome(done.envelope, *version, event));
+                *version += 1;
+            }
+            if done.repeated || !first {
+                tracing::warn!(delivery = %done.request.delivery_id, attempt = done.request.attempt, "sent again (crash-after-send window, or two workers); counted");
+                duplicates.0.push(done.request.delivery_id);
+                duplicates.1.push(*number);
+                duplicates.2.push(name(&self.channel));
+            }
         }
+        static SQL: LazyLock<String> = LazyLock::new(|| {
+            format!(
+                "WITH {APPEND}, counted AS (
+                     INSERT INTO effect_duplicates (delivery_id, attempt, channel)
+                     SELECT * FROM UNNEST($8::uuid[], $9::int[], $10::text[])
+                 )
+                 SELECT"
+            )
+        });
+        let events = Events::new(&recorded)?;
+        events
+            .bind(sqlx::query(&SQL))
+            .bind(&duplicates.0)
+            .bind(&duplicates.1)
+            .bind(&duplicates.2)
+            .execute(&mut *tx)
+            .await?;
+        failpoint::hit("worker.batch_commit");
         tx.commit().await?;
         Ok(())
     }
@@ -387,39 +467,56 @@ fn outcome_event(request: &DeliveryRequested, attempt: &Attempt) -> (Event, bool
     (event, succeeded)
 }
 
-/// Everything an attempt needs to know first, in one round trip, and the send noted (committed
-/// before the effect) unless the attempt is settled.
-async fn attempt_start<'e, E: sqlx::PgExecutor<'e>>(
-    executor: E,
-    envelope: &Envelope,
-    request: &DeliveryRequested,
+/// Everything the attempts of `requests` need to know first, in one statement (one round trip
+/// and one commit), and each send noted (committed before the effect) unless its attempt is
+/// settled; in the order of `requests`.
+async fn attempt_starts(
+    pool: &PgPool,
+    requests: &[(&Envelope, &DeliveryRequested)],
     channel: Channel,
-) -> Result<AttemptStart, HandleError> {
+) -> Result<Vec<AttemptStart>, HandleError> {
+    let deliveries: Vec<Uuid> = requests.iter().map(|(_, r)| r.delivery_id).collect();
+    let attempts = requests
+        .iter()
+        .map(|(_, r)| attempt_number(r.attempt))
+        .collect::<Result<Vec<i32>, _>>()?;
+    let notifications: Vec<Uuid> = requests.iter().map(|(e, _)| e.subject).collect();
+    let users: Vec<&str> = requests.iter().map(|(e, _)| e.userid.as_str()).collect();
     Ok(sqlx::query_as(
-        "WITH settled AS (
-             SELECT coalesce(bool_or(succeeded), false) AS succeeded_before,
-                    coalesce(bool_or(attempt = $2), false) AS attempt_settled
-             FROM delivery_outcomes WHERE delivery_id = $1
+        "WITH input AS (
+             SELECT * FROM UNNEST($1::uuid[], $2::int[], $3::uuid[], $4::text[]) WITH ORDINALITY
+                  AS i (delivery_id, attempt, notification_id, user_id, n)
+         ), settled AS (
+             SELECT i.n, coalesce(bool_or(o.succeeded), false) AS succeeded_before,
+                    coalesce(bool_or(o.attempt = i.attempt), false) AS attempt_settled
+             FROM input i LEFT JOIN delivery_outcomes o ON o.delivery_id = i.delivery_id
+             GROUP BY i.n
          ), noted AS (
              INSERT INTO delivery_sends (delivery_id, attempt)
-             SELECT $1, $2 FROM settled WHERE NOT (succeeded_before OR attempt_settled)
+             SELECT i.delivery_id, i.attempt FROM input i JOIN settled s ON s.n = i.n
+             WHERE NOT (s.succeeded_before OR s.attempt_settled)
              ON CONFLICT DO NOTHING
-             RETURNING 1
+             RETURNING delivery_id, attempt
          )
-         SELECT (SELECT coalesce(max(version), 0) FROM events WHERE aggregate_id = $3) AS version,
-                s.succeeded_before, s.attempt_settled, EXISTS (SELECT FROM noted) AS noted,
-                (SELECT document FROM events WHERE aggregate_id = $3 AND version = 1) AS request,
-                (SELECT address FROM deliveries WHERE id = $1) AS address,
-                CASE WHEN $5 THEN (SELECT webhook_secret FROM user_preferences WHERE user_id = $4) END
+         SELECT (SELECT coalesce(max(version), 0) FROM events WHERE aggregate_id = i.notification_id)
+                    AS version,
+                s.succeeded_before, s.attempt_settled,
+                EXISTS (SELECT FROM noted x WHERE x.delivery_id = i.delivery_id AND x.attempt = i.attempt)
+                    AS noted,
+                (SELECT document FROM events WHERE aggregate_id = i.notification_id AND version = 1)
+                    AS request,
+                (SELECT address FROM deliveries WHERE id = i.delivery_id) AS address,
+                CASE WHEN $5 THEN (SELECT webhook_secret FROM user_preferences WHERE user_id = i.user_id) END
                     AS webhook_secret
-         FROM settled s",
+         FROM input i JOIN settled s ON s.n = i.n
+         ORDER BY i.n",
     )
-    .bind(request.delivery_id)
-    .bind(attempt_number(request.attempt)?)
-    .bind(envelope.subject)
-    .bind(envelope.userid.as_str())
+    .bind(&deliveries)
+    .bind(&attempts)
+    .bind(&notifications)
+    .bind(&users)
     .bind(channel == Channel::Webhook)
-    .fetch_one(executor)
+    .fetch_all(pool)
     .await?)
 }
 
