@@ -12,10 +12,8 @@ use notify_shared::api::Channel;
 use notify_shared::event::{
     DeliveryOutcome, DeliveryRequested, Envelope, Event, NotificationDelivered, NotificationFailed,
 };
-use sqlx::postgres::PgArguments;
-use sqlx::query::Query;
 use sqlx::types::Json;
-use sqlx::{PgConnection, PgPool, Postgres};
+use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use super::escalate;
@@ -88,11 +86,10 @@ struct Start {
     webhook_url: Option<String>,
 }
 
-/// What a saga starts with (see [`Saga::plan`]).
+/// What a saga starts with (see [`Saga::plan`]), besides its deliveries.
 #[derive(Debug)]
 struct Plan {
     pending: Pending,
-    deliveries: NewDeliveries,
     waiting: bool,
 }
 
@@ -122,107 +119,94 @@ impl Saga {
     /// Starts the saga of a dispatched notification: one delivery per channel. A second
     /// dispatcher (or a redelivered event) finds the saga started and does nothing.
     pub async fn start(&self, dispatched: &Envelope) -> Result<(), HandleError> {
-        let notification = dispatched.subject;
-        // First without a transaction: what the start needs, read without the lock, then the
-        // saga, its deliveries and its events in one statement that fails as a whole when
-        // another appender came first (`lock_aggregate_at`, NV001) or the saga exists (a unique
-        // violation). Those cases, and a saga whose every channel failed at once (its
-        // escalation reads the deliveries), take the locked path.
-        let read: Start = sqlx::query_as(
-            "SELECT (SELECT coalesce(max(version), 0) FROM events WHERE aggregate_id = $1) AS version,
-                    NOT EXISTS (SELECT FROM sagas WHERE notification_id = $1) AS fresh,
-                    (SELECT document FROM events WHERE aggregate_id = $1 AND version = 1) AS request,
-                    p.channels, p.email, p.webhook_url
-             FROM (SELECT) AS one
-             LEFT JOIN user_preferences p ON p.user_id = $2",
-        )
-        .bind(notification)
-        .bind(dispatched.userid.as_str())
-        .fetch_one(&self.pool)
-        .await?;
-        if !read.fresh {
-            return Ok(());
-        }
-        let expected = read.version;
-        let plan = self.plan(dispatched, read)?;
-        if plan.waiting {
-            static SQL: LazyLock<String> = LazyLock::new(|| {
-                format!(
-                    "WITH locked AS (
-                         SELECT lock_aggregate_at($8, $17, $18)
-                     ), saga AS (
-                         INSERT INTO sagas (notification_id, operation_id, recipient, is_escalation, status)
-                         SELECT $8, $19, $10, EXISTS (SELECT FROM escalations WHERE escalation_id = $8), 'running'
-                         FROM locked
-                     ), {APPEND}, {TRANSITION}
-                     SELECT FROM locked"
-                )
-            });
-            let events = Events::new(&plan.pending.events)?;
-            let written = transition(&SQL, &events, &plan.pending, None, &plan.deliveries)
-                .bind(store::lock_key(notification))
-                .bind(expected)
-                .bind(dispatched.operationid)
-                .execute(&self.pool)
-                .await;
-            if store::written(written)? {
-                return Ok(());
-            }
-        }
-        self.start_locked(dispatched).await
-    }
-
-    /// Starts the saga under the notification's lock, in a transaction.
-    async fn start_locked(&self, dispatched: &Envelope) -> Result<(), HandleError> {
         let mut tx = self.pool.begin().await?;
-        self.start_in(&mut tx, dispatched).await?;
+        lock_all(&mut tx, [dispatched.subject]).await?;
+        self.start_all(&mut tx, &[dispatched]).await?;
         tx.commit().await?;
         Ok(())
     }
 
-    /// Starts the saga under the notification's lock, in the transaction `tx`.
-    async fn start_in(
+    /// Starts the sagas of `dispatched` in the transaction `tx`, which holds their
+    /// notifications' locks: one statement inserts the sagas not started yet and reads what
+    /// their starts need, one more writes every delivery and the events of every saga that
+    /// waits for an outcome. A saga whose every channel failed at once is completed after that,
+    /// alone (its escalation reads its deliveries).
+    async fn start_all(
         &self,
         tx: &mut PgConnection,
-        dispatched: &Envelope,
+        dispatched: &[&Envelope],
     ) -> Result<(), HandleError> {
-        let notification = dispatched.subject;
-        let start: Start = sqlx::query_as(
-            "WITH locked AS (
-                 SELECT lock_aggregate($1, $4) AS version
-             ), started AS (
+        let ids: Vec<Uuid> = dispatched.iter().map(|d| d.subject).collect();
+        let operations: Vec<Uuid> = dispatched.iter().map(|d| d.operationid).collect();
+        let users: Vec<&str> = dispatched.iter().map(|d| d.userid.as_str()).collect();
+        // After the locks, so the versions and the sagas of other dispatchers are current.
+        let starts: Vec<Start> = sqlx::query_as(
+            "WITH started AS (
                  INSERT INTO sagas (notification_id, operation_id, recipient, is_escalation, status)
-                 SELECT $1, $2, $3, EXISTS (SELECT FROM escalations WHERE escalation_id = $1), 'running'
-                 FROM locked
+                 SELECT s.id, s.operation, s.user_id,
+                        EXISTS (SELECT FROM escalations x WHERE x.escalation_id = s.id), 'running'
+                 FROM UNNEST($1::uuid[], $2::uuid[], $3::text[]) AS s (id, operation, user_id)
                  ON CONFLICT DO NOTHING
                  RETURNING notification_id
              )
-             SELECT l.version, EXISTS (SELECT FROM started) AS fresh,
-                    (SELECT document FROM events WHERE aggregate_id = $1 AND version = 1) AS request,
+             SELECT (SELECT coalesce(max(version), 0) FROM events WHERE aggregate_id = s.id) AS version,
+                    EXISTS (SELECT FROM started t WHERE t.notification_id = s.id) AS fresh,
+                    (SELECT document FROM events WHERE aggregate_id = s.id AND version = 1) AS request,
                     p.channels, p.email, p.webhook_url
-             FROM locked l
-             LEFT JOIN user_preferences p ON p.user_id = $3",
+             FROM UNNEST($1::uuid[], $3::text[]) WITH ORDINALITY AS s (id, user_id, n)
+             LEFT JOIN user_preferences p ON p.user_id = s.user_id
+             ORDER BY s.n",
         )
-        .bind(notification)
-        .bind(dispatched.operationid)
-        .bind(dispatched.userid.as_str())
-        .bind(store::lock_key(notification))
-        .fetch_one(&mut *tx)
+        .bind(&ids)
+        .bind(&operations)
+        .bind(&users)
+        .fetch_all(&mut *tx)
         .await?;
-        if !start.fresh {
-            return Ok(());
+        let mut deliveries = NewDeliveries::default();
+        let mut events = Vec::new();
+        let mut failing = Vec::new();
+        for (dispatched, start) in dispatched.iter().zip(starts) {
+            if !start.fresh {
+                continue;
+            }
+            let plan = self.plan(dispatched, start, &mut deliveries)?;
+            if plan.waiting {
+                events.extend(plan.pending.events);
+            } else {
+                failing.push(plan.pending);
+            }
         }
-        let Plan {
-            mut pending,
-            deliveries,
-            waiting,
-        } = self.plan(dispatched, start)?;
-        if waiting {
-            write(tx, &pending, &pending.events, None, &deliveries).await?;
-        } else {
-            // The escalation reads the failed deliveries: they are written first, alone.
-            write(tx, &pending, &[], None, &deliveries).await?;
-            let states = channel_states(tx, notification).await?;
+        static SQL: LazyLock<String> = LazyLock::new(|| {
+            format!(
+                "WITH {APPEND}, requested AS (
+                     INSERT INTO deliveries (id, notification_id, recipient, channel, address, attempt,
+                                             status, deadline, detail)
+                     SELECT d.id, d.notification_id, d.recipient, d.channel, d.address, 1, d.status,
+                            now() + make_interval(secs => d.deadline), d.detail
+                     FROM UNNEST($8::uuid[], $9::uuid[], $10::text[], $11::text[], $12::text[],
+                                 $13::text[], $14::double precision[], $15::text[])
+                          AS d (id, notification_id, recipient, channel, address, status, deadline, detail)
+                 )
+                 SELECT"
+            )
+        });
+        if !deliveries.ids.is_empty() {
+            let events = Events::new(&events)?;
+            events
+                .bind(sqlx::query(&SQL))
+                .bind(&deliveries.ids)
+                .bind(&deliveries.notifications)
+                .bind(&deliveries.recipients)
+                .bind(&deliveries.channels)
+                .bind(&deliveries.addresses)
+                .bind(&deliveries.statuses)
+                .bind(&deliveries.deadlines)
+                .bind(&deliveries.details)
+                .execute(&mut *tx)
+                .await?;
+        }
+        for mut pending in failing {
+            let states = channel_states(tx, pending.aggregate).await?;
             self.write_completing(tx, &mut pending, &states).await?;
         }
         Ok(())
@@ -231,7 +215,12 @@ impl Saga {
     /// What a saga starts with, from what its start read: a delivery per channel (the
     /// request's channels, else the recipient's preferences, else the desktop), its events,
     /// and whether any channel waits for an outcome.
-    fn plan(&self, dispatched: &Envelope, start: Start) -> Result<Plan, HandleError> {
+    fn plan(
+        &self,
+        dispatched: &Envelope,
+        start: Start,
+        deliveries: &mut NewDeliveries,
+    ) -> Result<Plan, HandleError> {
         let notification = dispatched.subject;
         let requested = escalate::request_data(notification, start.request)?;
         let (preferred, email, webhook) = match start.channels {
@@ -253,7 +242,6 @@ impl Saga {
         };
         // Only a saga whose every channel failed at once (or has none) is done at its start.
         let mut waiting = false;
-        let mut deliveries = NewDeliveries::default();
         for channel in channels {
             let delivery_id = Uuid::now_v7();
             let address = match channel {
@@ -280,6 +268,8 @@ impl Saga {
                 ),
             };
             deliveries.ids.push(delivery_id);
+            deliveries.notifications.push(notification);
+            deliveries.recipients.push(dispatched.userid.to_string());
             deliveries.channels.push(name(&channel));
             deliveries.addresses.push(address.unwrap_or_default());
             deliveries.statuses.push(status);
@@ -295,11 +285,7 @@ impl Saga {
                 }));
             }
         }
-        Ok(Plan {
-            pending,
-            deliveries,
-            waiting,
-        })
+        Ok(Plan { pending, waiting })
     }
 
     /// Records a worker's (or a receipt's) outcome of one attempt. A stale or repeated outcome
@@ -434,10 +420,11 @@ impl Saga {
         Ok(())
     }
 
-    /// Handles the dispatches and outcomes of a batch in one transaction, each notification's
-    /// under its lock, taken in lock-key order (so two batches never wait for each other),
-    /// each notification's events in the order they came. Any failure fails the whole batch
-    /// (the consumer then handles its events one by one).
+    /// Handles the dispatches and outcomes of a batch in one transaction: every notification
+    /// of the batch locked first, in lock-key order (so two batches never wait for each other),
+    /// then the starts set-wise ([`Saga::start_all`]), then the outcomes in the order they
+    /// came. Any failure fails the whole batch (the consumer then handles its events one by
+    /// one).
     pub async fn handle_batch(&self, events: &[Envelope]) -> Result<(), HandleError> {
         let mut order: Vec<&Envelope> = events
             .iter()
@@ -456,9 +443,14 @@ impl Saga {
         // Stable: a notification's events keep their order.
         order.sort_by_key(|envelope| store::lock_key(envelope.subject));
         let mut tx = self.pool.begin().await?;
-        for envelope in order {
+        lock_all(&mut tx, order.iter().map(|envelope| envelope.subject)).await?;
+        let (starts, outcomes): (Vec<&Envelope>, Vec<&Envelope>) = order
+            .into_iter()
+            .partition(|envelope| matches!(envelope.event, Event::NotificationDispatched(_)));
+        // An outcome follows its saga's start (its request is written by the start).
+        self.start_all(&mut tx, &starts).await?;
+        for envelope in outcomes {
             match &envelope.event {
-                Event::NotificationDispatched(_) => self.start_in(&mut tx, envelope).await?,
                 Event::DeliverySucceeded(outcome) => {
                     self.record_in(&mut tx, envelope, outcome, true).await?;
                 }
@@ -551,14 +543,7 @@ impl Saga {
             &delivery.address,
             u32::try_from(attempt).unwrap_or(u32::MAX),
         ));
-        write(
-            &mut tx,
-            &pending,
-            &pending.events,
-            None,
-            &NewDeliveries::default(),
-        )
-        .await?;
+        write(&mut tx, &pending, &pending.events, None).await?;
         tx.commit().await?;
         Ok(true)
     }
@@ -634,14 +619,7 @@ impl Saga {
         states: &[(String, String)],
     ) -> Result<(), HandleError> {
         let finished = self.complete_if_done(tx, pending, states).await?;
-        write(
-            tx,
-            pending,
-            &pending.events,
-            finished,
-            &NewDeliveries::default(),
-        )
-        .await?;
+        write(tx, pending, &pending.events, finished).await?;
         Ok(())
     }
 
@@ -675,10 +653,13 @@ impl Saga {
     }
 }
 
-/// The deliveries a saga starts with, one per channel, as the columns [`write`] inserts.
+/// The deliveries sagas start with, one per channel, as the columns [`Saga::start_all`]
+/// inserts.
 #[derive(Debug, Default)]
 struct NewDeliveries {
     ids: Vec<Uuid>,
+    notifications: Vec<Uuid>,
+    recipients: Vec<String>,
     channels: Vec<String>,
     addresses: Vec<String>,
     statuses: Vec<&'static str>,
@@ -686,56 +667,48 @@ struct NewDeliveries {
     details: Vec<Option<String>>,
 }
 
-/// The statement parts (after [`APPEND`]) that write a transition of a saga: its revision
-/// bumped (see migrations/write/0012), its final status when `$9` is set, and the deliveries it
-/// starts with (`$11`–`$16`); see [`transition`].
+/// The statement part (after [`APPEND`]) that writes a transition of a running saga: its
+/// revision bumped (see migrations/write/0012), and its final status when `$9` is set.
 const TRANSITION: &str = "finished AS (
          UPDATE sagas SET status = coalesce($9::text, status), revision = revision + 1
          WHERE notification_id = $8
-     ), started AS (
-         INSERT INTO deliveries (id, notification_id, recipient, channel, address, attempt, status, deadline, detail)
-         SELECT d.id, $8, $10, d.channel, d.address, 1, d.status,
-                now() + make_interval(secs => d.deadline), d.detail
-         FROM UNNEST($11::uuid[], $12::text[], $13::text[], $14::text[], $15::double precision[], $16::text[])
-              AS d (id, channel, address, status, deadline, detail)
      )";
 
-/// Writes a transition of `pending`'s saga in one round trip: its `events`, the saga's final
-/// status when it `finished`, and the deliveries it `started` with.
+/// Writes a transition of `pending`'s saga in one round trip: its `events`, and the saga's
+/// final status when it `finished`.
 async fn write(
     tx: &mut PgConnection,
     pending: &Pending,
     events: &[Envelope],
     finished: Option<&str>,
-    started: &NewDeliveries,
 ) -> Result<(), sqlx::Error> {
     static SQL: LazyLock<String> = LazyLock::new(|| format!("WITH {APPEND}, {TRANSITION} SELECT"));
     let events = Events::new(events)?;
-    transition(&SQL, &events, pending, finished, started)
+    events
+        .bind(sqlx::query(&SQL))
+        .bind(pending.aggregate)
+        .bind(finished)
         .execute(tx)
         .await?;
     Ok(())
 }
 
-/// `sql` (which holds [`APPEND`] and [`TRANSITION`]) with their parameters bound.
-fn transition<'q>(
-    sql: &'q str,
-    events: &'q Events<'q>,
-    pending: &'q Pending,
-    finished: Option<&'q str>,
-    started: &'q NewDeliveries,
-) -> Query<'q, Postgres, PgArguments> {
-    events
-        .bind(sqlx::query(sql))
-        .bind(pending.aggregate)
-        .bind(finished)
-        .bind(pending.user.as_str())
-        .bind(&started.ids)
-        .bind(&started.channels)
-        .bind(&started.addresses)
-        .bind(&started.statuses)
-        .bind(&started.deadlines)
-        .bind(&started.details)
+/// Locks `notifications` (in the order given) until the transaction ends.
+async fn lock_all(
+    tx: &mut PgConnection,
+    notifications: impl IntoIterator<Item = Uuid>,
+) -> Result<(), sqlx::Error> {
+    let mut ids: Vec<Uuid> = notifications.into_iter().collect();
+    ids.dedup();
+    let keys: Vec<i64> = ids.iter().copied().map(store::lock_key).collect();
+    sqlx::query(
+        "SELECT lock_aggregate(a.id, a.key) FROM UNNEST($1::uuid[], $2::bigint[]) AS a (id, key)",
+    )
+    .bind(&ids)
+    .bind(&keys)
+    .fetch_all(tx)
+    .await?;
+    Ok(())
 }
 
 /// Where a saga stands once every delivery's status is known.
