@@ -127,16 +127,13 @@ pub async fn lock_aggregate(conn: &mut PgConnection, aggregate: Uuid) -> Result<
 
 /// Whether a write of one statement that fails as a whole when another writer came first was
 /// done: `Ok(false)` when it lost (the aggregate moved, SQLSTATE `NV001` from
-/// `lock_aggregate_at` or `lock_saga_at`; the key is taken or a recipient unknown, `NV002` from
-/// `claim_new_key`; a unique violation; a deadlock), and the caller takes its locked path.
+/// `lock_aggregate_at` or `lock_saga_at`; a unique violation; a deadlock), and the caller takes
+/// its locked path.
 pub fn written(result: Result<PgQueryResult, sqlx::Error>) -> Result<bool, sqlx::Error> {
     match result {
         Ok(_) => Ok(true),
         Err(sqlx::Error::Database(e))
-            if matches!(
-                e.code().as_deref(),
-                Some("NV001" | "NV002" | "23505" | "40P01")
-            ) =>
+            if matches!(e.code().as_deref(), Some("NV001" | "23505" | "40P01")) =>
         {
             Ok(false)
         }
