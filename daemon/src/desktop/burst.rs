@@ -18,8 +18,9 @@ use crate::popup::text::{MAX_SUMMARY_COLUMNS, PopupText, escape, truncate};
 pub const WINDOW: Duration = Duration::from_millis(750);
 /// Most deliveries in one window still shown one by one.
 pub const THRESHOLD: usize = 5;
-/// How long deliveries are collected at a time during a live flood.
-pub const LIVE_WINDOW: Duration = Duration::from_millis(100);
+/// How long deliveries are collected at a time during a live flood: the summary is updated at
+/// most 25 times a second (dunst keeps up), and a popup waits at most this long.
+pub const LIVE_WINDOW: Duration = Duration::from_millis(40);
 /// Titles a summary lists.
 pub const LISTED: usize = 3;
 

@@ -1,6 +1,8 @@
-//! Sends queued receipts to the api, oldest first: retries with backoff while the server is
-//! unreachable, failing (5xx) or busy (409); drops a receipt only when the server refuses it
-//! for good (404: not this user's desktop delivery; 400/422: a body it will never accept).
+//! Sends queued receipts to the api, oldest first, up to [`AT_ONCE`] at a time (a summary
+//! popup queues dozens at once, and one after the other they came in tens of milliseconds
+//! late): retries with backoff while the server is unreachable, failing (5xx) or busy (409);
+//! drops a receipt only when the server refuses it for good (404: not this user's desktop
+//! delivery; 400/422: a body it will never accept).
 //!
 //! On shutdown it keeps sending (and retrying) for a short grace period, then leaves the
 //! rest in the file for the next start.
@@ -65,8 +67,8 @@ impl Receipts {
         self.len() == 0
     }
 
-    fn front(&self) -> Option<PendingReceipt> {
-        lock(&self.queue).front().cloned()
+    fn oldest(&self, n: usize) -> Vec<PendingReceipt> {
+        lock(&self.queue).oldest(n).cloned().collect()
     }
 
     async fn complete(&self, delivery: uuid::Uuid) {
@@ -91,7 +93,11 @@ fn lock(queue: &Mutex<ReceiptQueue>) -> std::sync::MutexGuard<'_, ReceiptQueue> 
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
+/// Receipts sent at the same time.
+const AT_ONCE: usize = 8;
+
 /// What became of one attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Outcome {
     /// The server has it (or refused it for good): next one.
     Done,
@@ -139,24 +145,19 @@ async fn send_one(api: &Api, receipt: &PendingReceipt, failures: u32) -> Outcome
 pub async fn run(receipts: Receipts, api: Api, stop: CancellationToken, grace: Duration) {
     let mut backoff = Backoff::new(Duration::from_millis(200), Duration::from_secs(30));
     loop {
-        let receipt = match receipts.front() {
-            Some(receipt) => receipt,
-            None => {
-                tokio::select! {
-                    () = receipts.wake.notified() => continue,
-                    () = stop.cancelled() => break,
-                }
+        let oldest = receipts.oldest(AT_ONCE);
+        if oldest.is_empty() {
+            tokio::select! {
+                () = receipts.wake.notified() => continue,
+                () = stop.cancelled() => break,
             }
-        };
+        }
         let outcome = tokio::select! {
-            outcome = send_one(&api, &receipt, backoff.attempts()) => outcome,
+            outcome = send_some(&receipts, &api, &oldest, backoff.attempts()) => outcome,
             () = stop.cancelled() => break,
         };
         match outcome {
-            Outcome::Done => {
-                receipts.complete(receipt.delivery).await;
-                backoff.reset();
-            }
+            Outcome::Done => backoff.reset(),
             Outcome::Retry => {
                 let delay = backoff.next_delay();
                 tokio::select! {
@@ -169,13 +170,40 @@ pub async fn run(receipts: Receipts, api: Api, stop: CancellationToken, grace: D
     flush(&receipts, &api, grace).await;
 }
 
+/// Sends `some` receipts at once and completes those done; `Retry` when any is to be retried.
+async fn send_some(
+    receipts: &Receipts,
+    api: &Api,
+    some: &[PendingReceipt],
+    failures: u32,
+) -> Outcome {
+    let outcomes =
+        futures::future::join_all(some.iter().map(|receipt| send_one(api, receipt, failures)))
+            .await;
+    for (receipt, outcome) in some.iter().zip(&outcomes) {
+        if *outcome == Outcome::Done {
+            receipts.complete(receipt.delivery).await;
+        }
+    }
+    if outcomes.contains(&Outcome::Retry) {
+        Outcome::Retry
+    } else {
+        Outcome::Done
+    }
+}
+
 /// Sends what is left, retrying briefly, until it is done or `grace` runs out.
 async fn flush(receipts: &Receipts, api: &Api, grace: Duration) {
     let deadline = Instant::now() + grace;
     let mut backoff = Backoff::new(Duration::from_millis(100), Duration::from_millis(800));
-    while let Some(receipt) = receipts.front() {
-        match tokio::time::timeout_at(deadline, send_one(api, &receipt, backoff.attempts())).await {
-            Ok(Outcome::Done) => receipts.complete(receipt.delivery).await,
+    loop {
+        let oldest = receipts.oldest(AT_ONCE);
+        if oldest.is_empty() {
+            break;
+        }
+        let sent = send_some(receipts, api, &oldest, backoff.attempts());
+        match tokio::time::timeout_at(deadline, sent).await {
+            Ok(Outcome::Done) => {}
             Ok(Outcome::Retry) => {
                 let wake = Instant::now() + backoff.next_delay();
                 if wake >= deadline {

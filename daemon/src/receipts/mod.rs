@@ -126,9 +126,9 @@ impl ReceiptQueue {
         self.pending.is_empty()
     }
 
-    /// The oldest pending receipt.
-    pub fn front(&self) -> Option<&PendingReceipt> {
-        self.pending.front()
+    /// The oldest `n` pending receipts, oldest first.
+    pub fn oldest(&self, n: usize) -> impl Iterator<Item = &PendingReceipt> {
+        self.pending.iter().take(n)
     }
 
     /// Queues `receipts` (those whose delivery is not already pending), fsynced before it
@@ -215,12 +215,12 @@ mod tests {
         let mut queue = ReceiptQueue::open(&path).expect("reopen");
         assert_eq!(queue.len(), 2);
         assert_eq!(
-            queue.front(),
-            Some(&a),
-            "same delivery, same key, same order"
+            queue.oldest(2).collect::<Vec<_>>(),
+            [&a, &c],
+            "same deliveries, same keys, same order"
         );
         queue.complete(a.delivery).expect("done");
-        assert_eq!(queue.front(), Some(&c));
+        assert_eq!(queue.oldest(2).collect::<Vec<_>>(), [&c]);
         queue.complete(c.delivery).expect("done");
         assert!(queue.is_empty());
         drop(queue);
@@ -247,6 +247,6 @@ mod tests {
         drop(queue);
         let queue = ReceiptQueue::open(&path).expect("reopen");
         assert_eq!(queue.len(), 1);
-        assert_eq!(queue.front(), Some(&keep));
+        assert_eq!(queue.oldest(1).next(), Some(&keep));
     }
 }

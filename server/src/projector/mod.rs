@@ -11,6 +11,7 @@
 pub mod apply;
 pub mod rebuild;
 mod settle;
+mod statistics;
 mod wave;
 
 use std::time::Duration;
@@ -32,6 +33,7 @@ use tokio_util::sync::CancellationToken;
 use crate::pipeline::{self, Item, Unpacked};
 use crate::{broker, db, failpoint};
 use apply::Resolved;
+use statistics::Statistics;
 
 /// Deliveries the broker sends ahead: most are batches of up to the relay's batch size.
 const PREFETCH: u16 = 64;
@@ -96,6 +98,7 @@ impl Projector {
             .confirm_select(ConfirmSelectOptions::default())
             .await?;
         tracing::info!("projector connected");
+        let mut statistics = Statistics::default();
         loop {
             let first = tokio::select! {
                 next = consumer.next() => next,
@@ -107,8 +110,12 @@ impl Projector {
             let mut batch = Batch::default();
             batch.add(first?).await?;
             self.fill(&mut consumer, &mut batch).await?;
+            let events = batch.events();
             let resolved = self.handle(batch, &republish, shutdown).await?;
             publish_resolved(&publish, &resolved).await;
+            if let Err(error) = statistics.applied(&self.read, events).await {
+                tracing::warn!(%error, "could not analyze the read tables");
+            }
         }
     }
 

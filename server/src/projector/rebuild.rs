@@ -10,18 +10,11 @@ use notify_shared::event::Envelope;
 use sqlx::PgPool;
 
 use super::apply_batch;
+use super::statistics::{READ_TABLES, Statistics};
 use crate::db::READ_MIGRATIONS;
 
 /// Events read from the write DB and applied per transaction.
 const CHUNK: i64 = 2000;
-
-/// Events after which the read tables are first analyzed; then again each time they doubled.
-const FIRST_ANALYZE: u64 = 4 * CHUNK as u64;
-
-/// Tables the projector fills, emptied before a rebuild.
-const READ_TABLES: &str = "applied_events, aggregate_versions, pending_events, notifications, \
-                           timeline, inboxes, operation_notifications, operations, deliveries, \
-                           preferences";
 
 /// Migrates and empties the read DB, then applies every stored event in order; returns how
 /// many events it replayed. Shows a progress bar on a terminal.
@@ -47,7 +40,7 @@ pub async fn rebuild(write: &PgPool, read: &PgPool) -> anyhow::Result<u64> {
 
     let mut after = 0_i64;
     let mut replayed = 0_u64;
-    let mut analyze_at = FIRST_ANALYZE;
+    let mut statistics = Statistics::default();
     loop {
         let rows: Vec<(i64, sqlx::types::Json<Envelope>)> = sqlx::query_as(
             "SELECT position, document FROM events WHERE position > $1 ORDER BY position LIMIT $2",
@@ -62,14 +55,9 @@ pub async fn rebuild(write: &PgPool, read: &PgPool) -> anyhow::Result<u64> {
         apply_batch(read, &events).await?;
         replayed += events.len() as u64;
         bar.inc(events.len() as u64);
-        if replayed >= analyze_at {
-            // Statistics that still describe the emptied tables lead the planner to plans
-            // that scan them whole: a chunk then takes seconds instead of milliseconds.
-            sqlx::query(&format!("ANALYZE {READ_TABLES}"))
-                .execute(read)
-                .await?;
-            analyze_at *= 2;
-        }
+        // Statistics that still describe the emptied tables lead the planner to plans that
+        // scan them whole: a chunk then takes seconds instead of milliseconds.
+        statistics.applied(read, events.len()).await?;
     }
     bar.finish_and_clear();
     Ok(replayed)
