@@ -10,7 +10,7 @@
 
 use lapin::message::Delivery;
 use lapin::options::BasicPublishOptions;
-use lapin::publisher_confirm::Confirmation;
+use lapin::publisher_confirm::{Confirmation, PublisherConfirm};
 use lapin::types::ShortString;
 use lapin::{BasicProperties, Channel};
 use notify_shared::event::{CONTENT_TYPE, Envelope};
@@ -76,11 +76,29 @@ pub fn batch_body<'a>(documents: impl IntoIterator<Item = &'a str>) -> Vec<u8> {
     body
 }
 
-/// The properties of a message to a server queue: persistent, with its content type.
-pub fn properties(content_type: &str) -> BasicProperties {
-    BasicProperties::default()
-        .with_content_type(ShortString::from(content_type))
-        .with_delivery_mode(2)
+/// Publishes `body` (of `content_type`) persistent into server queue `queue`; its confirm is
+/// to be awaited. `mandatory`: every server queue exists (declared at connect), so a message
+/// that no queue takes comes back as an error, never silently dropped.
+pub async fn publish(
+    channel: &Channel,
+    queue: &str,
+    body: &[u8],
+    content_type: &str,
+) -> lapin::Result<PublisherConfirm> {
+    channel
+        .basic_publish(
+            PIPELINE_EXCHANGE,
+            queue,
+            BasicPublishOptions {
+                mandatory: true,
+                ..Default::default()
+            },
+            body,
+            BasicProperties::default()
+                .with_content_type(ShortString::from(content_type))
+                .with_delivery_mode(2),
+        )
+        .await
 }
 
 /// Why an item could not be put back.
@@ -97,17 +115,7 @@ pub enum RepublishError {
 /// Publishes `item` alone into `queue` and waits for the broker's confirm; `channel` is in
 /// confirm mode.
 pub async fn republish(channel: &Channel, queue: &str, item: &Item) -> Result<(), RepublishError> {
-    let confirm = channel
-        .basic_publish(
-            PIPELINE_EXCHANGE,
-            queue,
-            BasicPublishOptions {
-                mandatory: true,
-                ..Default::default()
-            },
-            &item.raw,
-            properties(CONTENT_TYPE),
-        )
+    let confirm = publish(channel, queue, &item.raw, CONTENT_TYPE)
         .await?
         .await?;
     match confirm {

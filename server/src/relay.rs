@@ -9,7 +9,7 @@
 //!
 //! A batch goes out twice: each event alone on `notify.events` (its public contract: one
 //! CloudEvents document per event, for devices and other services), and each server queue's
-//! share of the batch as one message through [`PIPELINE_EXCHANGE`] (see
+//! share of the batch as one message through `notify.pipeline` (see
 //! [`notify_shared::routing::server_queues`]), so the server's own roles take a batch per
 //! delivery instead of an event per delivery.
 
@@ -22,8 +22,8 @@ use lapin::{BasicProperties, Channel};
 use notify_shared::UserId;
 use notify_shared::event::CONTENT_TYPE;
 use notify_shared::routing::{
-    BATCH_CONTENT_TYPE, CHANNEL_HEADER, EVENTS_EXCHANGE, PIPELINE_EXCHANGE, SERVER_QUEUES,
-    routing_key_for_stored, server_queues,
+    BATCH_CONTENT_TYPE, CHANNEL_HEADER, EVENTS_EXCHANGE, SERVER_QUEUES, routing_key_for_stored,
+    server_queues,
 };
 use secrecy::SecretString;
 use sqlx::PgPool;
@@ -189,19 +189,8 @@ impl Relay {
             if share.is_empty() {
                 continue;
             }
-            let confirm = channel
-                .basic_publish(
-                    PIPELINE_EXCHANGE,
-                    queue,
-                    // Every server queue exists (declared at connect): unroutable is an error.
-                    BasicPublishOptions {
-                        mandatory: true,
-                        ..Default::default()
-                    },
-                    &pipeline::batch_body(share.iter().copied()),
-                    pipeline::properties(BATCH_CONTENT_TYPE),
-                )
-                .await?;
+            let body = pipeline::batch_body(share.iter().copied());
+            let confirm = pipeline::publish(channel, queue, &body, BATCH_CONTENT_TYPE).await?;
             confirms.push((rows[0].id, confirm));
         }
         for (id, confirm) in confirms {

@@ -3,13 +3,10 @@
 use std::time::Duration;
 
 use futures::StreamExt;
-use lapin::options::{
-    BasicAckOptions, BasicConsumeOptions, BasicPublishOptions, QueueBindOptions,
-    QueueDeclareOptions,
-};
+use lapin::options::{BasicAckOptions, BasicConsumeOptions, QueueBindOptions, QueueDeclareOptions};
 use lapin::publisher_confirm::Confirmation;
 use lapin::types::FieldTable;
-use lapin::{BasicProperties, Connection, ConnectionProperties, Consumer};
+use lapin::{Connection, ConnectionProperties, Consumer};
 use notify_shared::event::Envelope;
 use notify_shared::routing::{
     BATCH_CONTENT_TYPE, EVENTS_EXCHANGE, PIPELINE_EXCHANGE, SCHEDULED_SUFFIX, server_queues,
@@ -99,14 +96,7 @@ impl TestEnv {
     /// each server queue that handles its kind (the kind from the routing key, a delivery
     /// request's channel from the body).
     pub async fn publish_many(&self, messages: &[(String, Vec<u8>)]) {
-        let connection = Connection::connect(&self.amqp_url, ConnectionProperties::default())
-            .await
-            .expect("connect to the test vhost");
-        let channel = connection.create_channel().await.expect("channel");
-        channel
-            .confirm_select(Default::default())
-            .await
-            .expect("confirms");
+        let (connection, channel) = self.confirming_channel().await;
         let mut confirms = Vec::with_capacity(messages.len());
         for (routing_key, body) in messages {
             let kind = routing_key
@@ -140,33 +130,19 @@ impl TestEnv {
     /// does; waits (up to 10 s) until a server has declared the queue.
     pub async fn publish_batch(&self, queue: &str, documents: &[String]) {
         let body = format!("[{}]", documents.join(","));
-        let connection = Connection::connect(&self.amqp_url, ConnectionProperties::default())
-            .await
-            .expect("connect to the test vhost");
-        let channel = connection.create_channel().await.expect("channel");
-        channel
-            .confirm_select(Default::default())
-            .await
-            .expect("confirms");
+        let (connection, channel) = self.confirming_channel().await;
         let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
         loop {
-            let confirm = channel
-                .basic_publish(
-                    PIPELINE_EXCHANGE,
-                    queue,
-                    BasicPublishOptions {
-                        mandatory: true,
-                        ..Default::default()
-                    },
-                    body.as_bytes(),
-                    BasicProperties::default()
-                        .with_content_type(BATCH_CONTENT_TYPE.into())
-                        .with_delivery_mode(2),
-                )
-                .await
-                .expect("publish")
-                .await
-                .expect("confirmed");
+            let confirm = notify_server::pipeline::publish(
+                &channel,
+                queue,
+                body.as_bytes(),
+                BATCH_CONTENT_TYPE,
+            )
+            .await
+            .expect("publish")
+            .await
+            .expect("confirmed");
             match confirm {
                 Confirmation::Ack(None) => break,
                 Confirmation::Ack(Some(_unroutable)) => {}
@@ -179,6 +155,19 @@ impl TestEnv {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         connection.close(200, "done").await.expect("close");
+    }
+
+    /// A connection to the test's vhost and a channel on it in confirm mode.
+    async fn confirming_channel(&self) -> (Connection, lapin::Channel) {
+        let connection = Connection::connect(&self.amqp_url, ConnectionProperties::default())
+            .await
+            .expect("connect to the test vhost");
+        let channel = connection.create_channel().await.expect("channel");
+        channel
+            .confirm_select(Default::default())
+            .await
+            .expect("confirms");
+        (connection, channel)
     }
 
     /// How many messages wait in queue `name` of the test's vhost.

@@ -136,6 +136,9 @@ impl Saga {
         tx: &mut PgConnection,
         dispatched: &[&Envelope],
     ) -> Result<(), HandleError> {
+        if dispatched.is_empty() {
+            return Ok(());
+        }
         let ids: Vec<Uuid> = dispatched.iter().map(|d| d.subject).collect();
         let operations: Vec<Uuid> = dispatched.iter().map(|d| d.operationid).collect();
         let users: Vec<&str> = dispatched.iter().map(|d| d.userid.as_str()).collect();
