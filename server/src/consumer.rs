@@ -67,49 +67,36 @@ pub struct Queue {
     pub concurrency: u16,
 }
 
-/// What a role does with the events of its queue.
-#[derive(Debug, Clone, Copy)]
-pub struct Handlers<H, B> {
-    /// Handles one event.
-    pub one: H,
-    /// Handles the events of a batch together (in one write-DB transaction where it can);
-    /// returns the ids of the events that failed on their own (they go back to the queue
-    /// alone). An error fails the whole batch: a transient one is retried, any other makes
-    /// the consumer handle the events one by one with `one`.
-    pub batch: B,
-}
-
-/// Consumes `queue` until `shutdown`, reconnecting after broker failures, handling each
-/// message with `handlers`. On shutdown it stops taking deliveries and lets the handlers under
-/// way finish.
-pub async fn run<H, Fut, B, BatchFut>(
+/// Consumes `queue` until `shutdown`, reconnecting after broker failures, handing the events
+/// of each message to `handle` (a single event as a batch of one). `handle` handles a batch
+/// together (in one write-DB transaction where it can) and returns the ids of the events that
+/// failed on their own (they go back to the queue alone); an error fails the whole batch: a
+/// transient one is retried, any other makes the consumer hand it the events one by one. On
+/// shutdown it stops taking deliveries and lets the handlers under way finish.
+pub async fn run<H, Fut>(
     amqp_url: &SecretString,
     queue: Queue,
     shutdown: &CancellationToken,
-    handlers: Handlers<H, B>,
+    handle: H,
 ) where
-    H: Fn(Envelope) -> Fut,
-    Fut: Future<Output = Result<(), HandleError>>,
-    B: Fn(Vec<Envelope>) -> BatchFut,
-    BatchFut: Future<Output = Result<Vec<Uuid>, HandleError>>,
+    H: Fn(Vec<Envelope>) -> Fut,
+    Fut: Future<Output = Result<Vec<Uuid>, HandleError>>,
 {
     broker::run_with_reconnect(queue.role, shutdown, || {
-        session(amqp_url, queue, shutdown, &handlers)
+        session(amqp_url, queue, shutdown, &handle)
     })
     .await;
 }
 
-async fn session<H, Fut, B, BatchFut>(
+async fn session<H, Fut>(
     amqp_url: &SecretString,
     queue: Queue,
     shutdown: &CancellationToken,
-    handlers: &Handlers<H, B>,
+    handle: &H,
 ) -> anyhow::Result<()>
 where
-    H: Fn(Envelope) -> Fut,
-    Fut: Future<Output = Result<(), HandleError>>,
-    B: Fn(Vec<Envelope>) -> BatchFut,
-    BatchFut: Future<Output = Result<Vec<Uuid>, HandleError>>,
+    H: Fn(Vec<Envelope>) -> Fut,
+    Fut: Future<Output = Result<Vec<Uuid>, HandleError>>,
 {
     let connection = broker::connect(amqp_url, queue.role).await?;
     broker::declare_topology(&connection).await?;
@@ -135,7 +122,7 @@ where
     let context = Context {
         queue,
         shutdown,
-        handlers,
+        handle,
         handling: &handling,
         republish: &republish,
     };
@@ -161,10 +148,10 @@ where
 const MESSAGES_AT_ONCE: u16 = 2;
 
 /// What handling a delivery needs.
-struct Context<'a, H, B> {
+struct Context<'a, H> {
     queue: Queue,
     shutdown: &'a CancellationToken,
-    handlers: &'a Handlers<H, B>,
+    handle: &'a H,
     /// The ids of the events being handled: a copy of one of them (published twice, or
     /// redelivered) waits until it is done and then finds its effect recorded, rather than
     /// racing it (a worker would send twice).
@@ -193,16 +180,14 @@ enum Handled {
     Interrupted,
 }
 
-impl<H, Fut, B, BatchFut> Context<'_, H, B>
+impl<H, Fut> Context<'_, H>
 where
-    H: Fn(Envelope) -> Fut,
-    Fut: Future<Output = Result<(), HandleError>>,
-    B: Fn(Vec<Envelope>) -> BatchFut,
-    BatchFut: Future<Output = Result<Vec<Uuid>, HandleError>>,
+    H: Fn(Vec<Envelope>) -> Fut,
+    Fut: Future<Output = Result<Vec<Uuid>, HandleError>>,
 {
     /// Handles one delivery and acks or returns it. A single event is acked, returned to the
     /// queue when it failed, or dead-lettered when it is not an event. A batch's events are
-    /// handled together ([`Handlers::batch`]), or one by one, `concurrency` at a time, when
+    /// handled together, or one by one, `concurrency` at a time, when
     /// that fails; those that failed are put back alone (see [`pipeline`]), then the batch is
     /// acked.
     async fn settle(&self, delivery: Delivery) -> anyhow::Result<()> {
@@ -266,7 +251,7 @@ where
         }
         let mut backoff = Duration::from_millis(100);
         loop {
-            match (self.handlers.batch)(events.clone()).await {
+            match (self.handle)(events.clone()).await {
                 Ok(failed) => return Together::Done(failed),
                 Err(HandleError::Transient(error)) => {
                     tracing::warn!(role = self.queue.role, events = events.len(), %error, retry_in = ?backoff, "holding the batch");
@@ -337,8 +322,9 @@ where
         };
         let mut backoff = Duration::from_millis(100);
         loop {
-            match (self.handlers.one)(envelope.clone()).await {
-                Ok(()) => return Handled::Done,
+            match (self.handle)(vec![envelope.clone()]).await {
+                Ok(failed) if failed.is_empty() => return Handled::Done,
+                Ok(_) => return Handled::Failed,
                 Err(HandleError::Transient(error)) => {
                     tracing::warn!(role = self.queue.role, event = %envelope.id, %error, retry_in = ?backoff, "holding the event");
                     tokio::select! {

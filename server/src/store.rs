@@ -10,7 +10,7 @@ use std::sync::LazyLock;
 
 use notify_shared::event::Envelope;
 use sqlx::PgConnection;
-use sqlx::postgres::{PgArguments, PgQueryResult, Postgres};
+use sqlx::postgres::{PgArguments, Postgres};
 use sqlx::query::Query;
 use uuid::Uuid;
 
@@ -123,22 +123,6 @@ pub async fn lock_aggregate(conn: &mut PgConnection, aggregate: Uuid) -> Result<
         .fetch_one(conn)
         .await?;
     Ok(version_of(version))
-}
-
-/// Whether a write of one statement that fails as a whole when another writer came first was
-/// done: `Ok(false)` when it lost (the aggregate moved, SQLSTATE `NV001` from
-/// `lock_aggregate_at` or `lock_saga_at`; a unique violation; a deadlock), and the caller takes
-/// its locked path.
-pub fn written(result: Result<PgQueryResult, sqlx::Error>) -> Result<bool, sqlx::Error> {
-    match result {
-        Ok(_) => Ok(true),
-        Err(sqlx::Error::Database(e))
-            if matches!(e.code().as_deref(), Some("NV001" | "23505" | "40P01")) =>
-        {
-            Ok(false)
-        }
-        Err(e) => Err(e),
-    }
 }
 
 /// The advisory lock id of `aggregate`, for statements that call `lock_aggregate($id, $key)`

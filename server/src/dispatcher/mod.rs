@@ -12,12 +12,12 @@ mod saga;
 
 use std::time::Duration;
 
-use notify_shared::event::{Envelope, Event};
+use notify_shared::event::Envelope;
 use notify_shared::routing::DISPATCHER_QUEUE;
 use secrecy::SecretString;
 use tokio_util::sync::CancellationToken;
 
-use crate::consumer::{self, HandleError, Queue};
+use crate::consumer::{self, Queue};
 pub use saga::Saga;
 
 /// The dispatcher role.
@@ -38,23 +38,11 @@ impl Dispatcher {
             concurrency: 4,
         };
         let saga = &self.saga;
-        let handlers = consumer::Handlers {
-            one: |event| self.handle(event),
-            batch: |events: Vec<Envelope>| async move {
-                saga.handle_batch(&events).await.map(|()| Vec::new())
-            },
+        let handle = |events: Vec<Envelope>| async move {
+            saga.handle_batch(&events).await.map(|()| Vec::new())
         };
-        let consume = consumer::run(&self.amqp_url, queue, &shutdown, handlers);
+        let consume = consumer::run(&self.amqp_url, queue, &shutdown, handle);
         tokio::join!(consume, self.sweep(&shutdown));
-    }
-
-    async fn handle(&self, envelope: Envelope) -> Result<(), HandleError> {
-        match &envelope.event {
-            Event::NotificationDispatched(_) => self.saga.start(&envelope).await,
-            Event::DeliverySucceeded(outcome) => self.saga.record(&envelope, outcome, true).await,
-            Event::DeliveryFailed(outcome) => self.saga.record(&envelope, outcome, false).await,
-            _ => Ok(()),
-        }
     }
 
     async fn sweep(&self, shutdown: &CancellationToken) {

@@ -1,9 +1,8 @@
-//! The saga's state transitions, each one write-DB transaction under the notification's
-//! aggregate lock (see [`store::lock_aggregate`]): start, record an outcome, retry, time out,
-//! complete. A start and an outcome's record first try one statement with no transaction
-//! around it, which takes the lock itself and fails as a whole when the notification (or, for
-//! a record, its saga's revision) moved since it was read. Events it appends go out through
-//! the outbox like every other.
+//! The saga's state transitions, under the notification's aggregate lock (see
+//! [`store::lock_aggregate`]): start, record an outcome, retry, time out, complete. Starts and
+//! outcomes come in batches, one write-DB transaction each ([`Saga::handle_batch`]; a single
+//! event is a batch of one); the sweep's retries and time-outs are one transaction each.
+//! Events it appends go out through the outbox like every other.
 
 use std::sync::LazyLock;
 
@@ -104,28 +103,7 @@ struct RunningDelivery {
     delivery: DeliveryRow,
 }
 
-/// What recording an outcome reads without the lock: the delivery of the running saga, the
-/// saga's revision, and the other deliveries' channels and statuses (in the same order).
-#[derive(Debug, sqlx::FromRow)]
-struct ReadDelivery {
-    revision: i32,
-    other_channels: Vec<String>,
-    other_statuses: Vec<String>,
-    #[sqlx(flatten)]
-    running: RunningDelivery,
-}
-
 impl Saga {
-    /// Starts the saga of a dispatched notification: one delivery per channel. A second
-    /// dispatcher (or a redelivered event) finds the saga started and does nothing.
-    pub async fn start(&self, dispatched: &Envelope) -> Result<(), HandleError> {
-        let mut tx = self.pool.begin().await?;
-        lock_all(&mut tx, [dispatched.subject]).await?;
-        self.start_all(&mut tx, &[dispatched]).await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
     /// Starts the sagas of `dispatched` in the transaction `tx`, which holds their
     /// notifications' locks: one statement inserts the sagas not started yet and reads what
     /// their starts need, one more writes every delivery and the events of every saga that
@@ -291,98 +269,8 @@ impl Saga {
         Ok(Plan { pending, waiting })
     }
 
-    /// Records a worker's (or a receipt's) outcome of one attempt. A stale or repeated outcome
-    /// changes nothing.
-    pub async fn record(
-        &self,
-        event: &Envelope,
-        outcome: &DeliveryOutcome,
-        succeeded: bool,
-    ) -> Result<(), HandleError> {
-        // First without a transaction: the saga as it stands, read without the lock, then the
-        // delivery's new status with the events it leads to in one statement that takes the
-        // lock itself and fails as a whole (`lock_saga_at`, NV001) when the notification or
-        // its saga moved since. Those cases, and a saga that failed (its escalation reads and
-        // writes more), take the locked path.
-        let read: Option<ReadDelivery> = sqlx::query_as(
-            "SELECT (SELECT coalesce(max(version), 0) FROM events WHERE aggregate_id = $1) AS version,
-                    s.operation_id, s.recipient, s.revision,
-                    d.notification_id, d.channel, d.address, d.attempt, d.status,
-                    ARRAY (SELECT o.channel FROM deliveries o
-                           WHERE o.notification_id = $1 AND o.id <> $2 ORDER BY o.id) AS other_channels,
-                    ARRAY (SELECT o.status FROM deliveries o
-                           WHERE o.notification_id = $1 AND o.id <> $2 ORDER BY o.id) AS other_statuses
-             FROM sagas s JOIN deliveries d ON d.notification_id = s.notification_id
-             WHERE s.notification_id = $1 AND s.status = 'running' AND d.id = $2",
-        )
-        .bind(event.subject)
-        .bind(outcome.delivery_id)
-        .fetch_optional(&self.pool)
-        .await?;
-        let Some(read) = read else { return Ok(()) };
-        let version = read.running.version;
-        let (mut pending, delivery) = pending_of(read.running)?;
-        if !is_current(&delivery, outcome)? {
-            return Ok(());
-        }
-        let (status, retry_in_ms) = self.settle(outcome, succeeded);
-        let mut states: Vec<(String, String)> = read
-            .other_channels
-            .into_iter()
-            .zip(read.other_statuses)
-            .collect();
-        states.push((delivery.channel, status.to_owned()));
-        let finished = match completion(&states)? {
-            Completion::Running => None,
-            Completion::Delivered => Some(deliver(&mut pending)),
-            Completion::Failed(_) => return self.record_locked(event, outcome, succeeded).await,
-        };
-        static SQL: LazyLock<String> = LazyLock::new(|| {
-            format!(
-                "WITH locked AS (
-                     SELECT lock_saga_at($8, $9, $10, $11, $12)
-                 ), outcome AS (
-                     UPDATE deliveries SET status = $13, detail = $14,
-                            next_attempt_at = now() + make_interval(secs => $15::double precision / 1000)
-                     WHERE id = $16
-                 ), {APPEND}
-                 SELECT FROM locked"
-            )
-        });
-        let events = Events::new(&pending.events)?;
-        let written = events
-            .bind(sqlx::query(&SQL))
-            .bind(event.subject)
-            .bind(store::lock_key(event.subject))
-            .bind(version)
-            .bind(read.revision)
-            .bind(finished)
-            .bind(status)
-            .bind(&outcome.detail)
-            .bind(retry_in_ms.map(|ms| ms as f64))
-            .bind(outcome.delivery_id)
-            .execute(&self.pool)
-            .await;
-        if store::written(written)? {
-            return Ok(());
-        }
-        self.record_locked(event, outcome, succeeded).await
-    }
-
-    /// Records an outcome under the notification's lock, in a transaction.
-    async fn record_locked(
-        &self,
-        event: &Envelope,
-        outcome: &DeliveryOutcome,
-        succeeded: bool,
-    ) -> Result<(), HandleError> {
-        let mut tx = self.pool.begin().await?;
-        self.record_in(&mut tx, event, outcome, succeeded).await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
-    /// Records an outcome under the notification's lock, in the transaction `tx`.
+    /// Records a worker's (or a receipt's) outcome of one attempt under the notification's
+    /// lock, in the transaction `tx`. A stale or repeated outcome changes nothing.
     async fn record_in(
         &self,
         tx: &mut PgConnection,
@@ -670,13 +558,6 @@ struct NewDeliveries {
     details: Vec<Option<String>>,
 }
 
-/// The statement part (after [`APPEND`]) that writes a transition of a running saga: its
-/// revision bumped (see migrations/write/0012), and its final status when `$9` is set.
-const TRANSITION: &str = "finished AS (
-         UPDATE sagas SET status = coalesce($9::text, status), revision = revision + 1
-         WHERE notification_id = $8
-     )";
-
 /// Writes a transition of `pending`'s saga in one round trip: its `events`, and the saga's
 /// final status when it `finished`.
 async fn write(
@@ -685,7 +566,14 @@ async fn write(
     events: &[Envelope],
     finished: Option<&str>,
 ) -> Result<(), sqlx::Error> {
-    static SQL: LazyLock<String> = LazyLock::new(|| format!("WITH {APPEND}, {TRANSITION} SELECT"));
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "WITH {APPEND}, finished AS (
+                 UPDATE sagas SET status = $9 WHERE notification_id = $8 AND $9::text IS NOT NULL
+             )
+             SELECT"
+        )
+    });
     let events = Events::new(events)?;
     events
         .bind(sqlx::query(&SQL))

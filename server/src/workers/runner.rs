@@ -22,7 +22,7 @@ use notify_shared::event::{
     DeliveryOutcome, DeliveryRequested, Envelope, Event, NotificationRequested,
 };
 use secrecy::SecretString;
-use sqlx::{PgConnection, PgPool};
+use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
@@ -52,10 +52,9 @@ pub struct Job {
 }
 
 /// What an attempt reads first: whether the delivery is settled, whether this call noted the
-/// send, the notification's request and version, and the webhook secret.
+/// send, the notification's request, and the webhook secret.
 #[derive(Debug, sqlx::FromRow)]
 struct AttemptStart {
-    version: i32,
     succeeded_before: bool,
     attempt_settled: bool,
     noted: bool,
@@ -84,37 +83,8 @@ impl Worker {
         D: Fn(Job) -> Fut,
         Fut: Future<Output = Attempt>,
     {
-        let handlers = consumer::Handlers {
-            one: |event| self.handle(event, &deliver),
-            batch: |events| self.handle_batch(events, &deliver),
-        };
-        consumer::run(&self.amqp_url, self.queue, &shutdown, handlers).await;
-    }
-
-    async fn handle<D, Fut>(&self, envelope: Envelope, deliver: &D) -> Result<(), HandleError>
-    where
-        D: Fn(Job) -> Fut,
-        Fut: Future<Output = Attempt>,
-    {
-        let Event::DeliveryRequested(request) = &envelope.event else {
-            return Ok(());
-        };
-        if request.channel != self.channel {
-            return Ok(());
-        }
-        let start = attempt_starts(&self.pool, &[(&envelope, request)], self.channel)
-            .await?
-            .remove(0);
-        let Some(job) = job_of(&envelope, request, &start)? else {
-            return Ok(());
-        };
-        // Noted before by an attempt that crashed (or another worker) after sending, perhaps.
-        let repeated = !start.noted;
-        let attempt = deliver(job).await;
-        failpoint::hit("worker.after_send");
-        let version = store::version_of(start.version);
-        self.record(&envelope, request, attempt, repeated, version)
-            .await
+        let handle = |events| self.handle_batch(events, &deliver);
+        consumer::run(&self.amqp_url, self.queue, &shutdown, handle).await;
     }
 
     /// Handles the delivery requests of a batch together: notes every send in one statement,
@@ -177,7 +147,6 @@ impl Worker {
                 request: requests[index].1,
                 // Noted before by an attempt that crashed (or another worker) after sending.
                 repeated: !starts[index].noted,
-                version: store::version_of(starts[index].version),
                 attempt,
             })
             .collect();
@@ -185,16 +154,7 @@ impl Worker {
         if let Err(error) = retrying(|| self.record_all(&attempts)).await {
             tracing::warn!(%error, outcomes = attempts.len(), "recording the batch's outcomes failed; recording each alone");
             for done in &attempts {
-                let result = retrying(|| {
-                    self.record(
-                        done.envelope,
-                        done.request,
-                        done.attempt.clone(),
-                        done.repeated,
-                        done.version,
-                    )
-                })
-                .await;
+                let result = retrying(|| self.record_all(std::slice::from_ref(done))).await;
                 if let Err(error) = result {
                     tracing::error!(event = %done.envelope.id, %error, "outcome not recorded");
                     failed.push(done.envelope.id);
@@ -303,57 +263,6 @@ impl Worker {
         Ok(())
     }
 
-    /// Records the attempt's outcome once; a second outcome for the same attempt, or an
-    /// outcome of a `repeated` send, is counted as a duplicated effect. `version` is the
-    /// notification's version when the attempt started.
-    async fn record(
-        &self,
-        envelope: &Envelope,
-        request: &DeliveryRequested,
-        attempt: Attempt,
-        repeated: bool,
-        version: u64,
-    ) -> Result<(), HandleError> {
-        let (event, succeeded) = outcome_event(request, &attempt);
-        if !repeated {
-            // Usually nothing was appended to the notification since the attempt started: the
-            // outcome row and its event in one statement and no transaction around it. It
-            // fails as a whole when another appender came first (NV001), the attempt has an
-            // outcome already (unique violation) or it met an appender in a deadlock; the
-            // locked path below sorts that out (retrying the message would send again).
-            static SQL: LazyLock<String> = LazyLock::new(|| {
-                format!(
-                    "WITH locked AS (
-                         SELECT lock_aggregate_at($8, $9, $10)
-                     ), first AS (
-                         INSERT INTO delivery_outcomes SELECT $11, $12, $13 FROM locked
-                     ), {APPEND}
-                     SELECT FROM locked"
-                )
-            });
-            let events = [self.outcome(envelope, version, event.clone())];
-            let events = Events::new(&events)?;
-            let written = events
-                .bind(sqlx::query(&SQL))
-                .bind(envelope.subject)
-                .bind(store::lock_key(envelope.subject))
-                .bind(i32::try_from(version).map_err(|e| HandleError::Failed(e.to_string()))?)
-                .bind(request.delivery_id)
-                .bind(attempt_number(request.attempt)?)
-                .bind(succeeded)
-                .execute(&self.pool)
-                .await;
-            if store::written(written)? {
-                return Ok(());
-            }
-        }
-        let mut tx = self.pool.begin().await?;
-        self.record_in(&mut tx, envelope, request, &event, succeeded, repeated)
-            .await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
     /// The outcome `event` of `envelope`'s request as the notification's next event after
     /// `version`.
     fn outcome(&self, envelope: &Envelope, version: u64, event: Event) -> Envelope {
@@ -365,55 +274,6 @@ impl Worker {
             version + 1,
             event,
         )
-    }
-
-    /// Records an outcome under the notification's lock, in the transaction `tx`; a second
-    /// outcome for the same attempt, or an outcome of a `repeated` send, is counted as a
-    /// duplicated effect.
-    async fn record_in(
-        &self,
-        tx: &mut PgConnection,
-        envelope: &Envelope,
-        request: &DeliveryRequested,
-        event: &Event,
-        succeeded: bool,
-        repeated: bool,
-    ) -> Result<(), HandleError> {
-        // The notification's lock and version, then the outcome row, in one round trip: the
-        // insert takes its row from the lock's result, so it runs after the lock is granted
-        // (as `lock_aggregate` reads the version on a fresh snapshot).
-        let (version, first): (i32, bool) = sqlx::query_as(
-            "WITH locked AS (
-                 SELECT lock_aggregate($4, $5) AS version
-             ), first AS (
-                 INSERT INTO delivery_outcomes SELECT $1, $2, $3 FROM locked
-                 ON CONFLICT DO NOTHING RETURNING 1
-             )
-             SELECT version, EXISTS (SELECT FROM first) FROM locked",
-        )
-        .bind(request.delivery_id)
-        .bind(attempt_number(request.attempt)?)
-        .bind(succeeded)
-        .bind(envelope.subject)
-        .bind(store::lock_key(envelope.subject))
-        .fetch_one(&mut *tx)
-        .await?;
-        if first {
-            let recorded = self.outcome(envelope, store::version_of(version), event.clone());
-            store::append(&mut *tx, &[recorded]).await?;
-        }
-        if repeated || !first {
-            tracing::warn!(delivery = %request.delivery_id, attempt = request.attempt, "sent again (crash-after-send window, or two workers); counted");
-            sqlx::query(
-                "INSERT INTO effect_duplicates (delivery_id, attempt, channel) VALUES ($1, $2, $3)",
-            )
-            .bind(request.delivery_id)
-            .bind(attempt_number(request.attempt)?)
-            .bind(name(&self.channel))
-            .execute(&mut *tx)
-            .await?;
-        }
-        Ok(())
     }
 }
 
@@ -442,7 +302,6 @@ struct Done<'a> {
     envelope: &'a Envelope,
     request: &'a DeliveryRequested,
     repeated: bool,
-    version: u64,
     attempt: Attempt,
 }
 
@@ -498,9 +357,7 @@ async fn attempt_starts(
              ON CONFLICT DO NOTHING
              RETURNING delivery_id, attempt
          )
-         SELECT (SELECT coalesce(max(version), 0) FROM events WHERE aggregate_id = i.notification_id)
-                    AS version,
-                s.succeeded_before, s.attempt_settled,
+         SELECT s.succeeded_before, s.attempt_settled,
                 EXISTS (SELECT FROM noted x WHERE x.delivery_id = i.delivery_id AND x.attempt = i.attempt)
                     AS noted,
                 (SELECT document FROM events WHERE aggregate_id = i.notification_id AND version = 1)
