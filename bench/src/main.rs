@@ -256,19 +256,29 @@ async fn main() -> anyhow::Result<()> {
 /// Client-side p50 and p99 of the accepted sends at `per_second` for 10 s, and the refused
 /// ones.
 async fn submit_latency(system: &System, per_second: u32) -> anyhow::Result<Latency> {
+    let before = cpu::Snapshot::take();
     let outcomes = load::open(system.sender(), per_second, Duration::from_secs(10), 0).await?;
+    let after = cpu::Snapshot::take();
+    eprintln!("  CPU at {per_second}/s (cores): {}", after.since(&before));
+    let cpu = after.system_seconds_since(&before);
     let total = outcomes.len();
     let mut latencies = Vec::with_capacity(total);
+    let mut server = Vec::with_capacity(total);
     let mut refused = Vec::new();
     for outcome in outcomes {
         match outcome {
-            Ok(sent) => latencies.push(sent.latency),
+            Ok(sent) => {
+                latencies.push(sent.latency);
+                server.push(sent.server);
+            }
             Err(error) => refused.push(error.to_string()),
         }
     }
     Ok(Latency {
         p50: percentile(&mut latencies, 50.0),
         p99: percentile(&mut latencies, 99.0),
+        server_p99: percentile(&mut server, 99.0),
+        cpu_per_send: Duration::from_secs_f64(cpu / total.max(1) as f64),
         total,
         refused,
     })
@@ -278,6 +288,12 @@ async fn submit_latency(system: &System, per_second: u32) -> anyhow::Result<Late
 struct Latency {
     p50: Duration,
     p99: Duration,
+    /// The p99 the api itself reports (`Server-Timing`): the rest is the client and the
+    /// loopback.
+    server_p99: Duration,
+    /// CPU time of the system under test per send over the run (it grows as the batches
+    /// shrink at lower rates).
+    cpu_per_send: Duration,
     /// Sends made.
     total: usize,
     /// Why each refused send was refused.
@@ -287,7 +303,13 @@ struct Latency {
 impl Latency {
     /// "p50 / p99", and how many sends were refused and the first reason, if any were.
     fn result(&self) -> String {
-        let mut result = format!("{} / {}", ms(self.p50), ms(self.p99));
+        let mut result = format!(
+            "{} / {} (server-side p99 {}; CPU {} per send)",
+            ms(self.p50),
+            ms(self.p99),
+            ms(self.server_p99),
+            ms(self.cpu_per_send)
+        );
         if let Some(first) = self.refused.first() {
             result.push_str(&format!(
                 " of the accepted; {} of {} refused (first: {first})",

@@ -3,6 +3,7 @@
 
 use std::time::{Duration, Instant};
 
+use crate::system::server_timing;
 use notify_tests::TestEnv;
 use notify_tests::fleet::Fleet;
 
@@ -77,19 +78,6 @@ pub async fn inbox(rows: usize, requests: usize) -> anyhow::Result<Latencies> {
     }
     drop(fleet);
     Ok(latencies)
-}
-
-/// The server's time from a response's `Server-Timing: app;dur=<ms>`.
-fn server_timing(headers: &reqwest::header::HeaderMap) -> anyhow::Result<Duration> {
-    let value = headers
-        .get("server-timing")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    let millis: f64 = value
-        .strip_prefix("app;dur=")
-        .and_then(|ms| ms.parse().ok())
-        .ok_or_else(|| anyhow::anyhow!("no Server-Timing app;dur in the answer: {value:?}"))?;
-    Ok(Duration::from_secs_f64(millis / 1000.0))
 }
 
 /// `rebuild-read-model` over `events` stored events (half `notification.requested`, half

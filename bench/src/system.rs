@@ -110,8 +110,10 @@ pub struct Sender {
 /// One accepted send.
 #[derive(Debug, Clone, Copy)]
 pub struct Sent {
-    /// How long the api took to accept it.
+    /// How long the api took to accept it, as the client saw it.
     pub latency: Duration,
+    /// The same as the api reports it (`Server-Timing`).
+    pub server: Duration,
     /// When it was sent.
     pub at: chrono::DateTime<chrono::Utc>,
     /// The notification.
@@ -152,11 +154,26 @@ impl Sender {
             .await?;
         let status = response.status();
         anyhow::ensure!(status.as_u16() == 202, "send refused: {status}");
+        let server = server_timing(response.headers())?;
         let answer: notify_shared::api::SendResponse = response.json().await?;
         Ok(Sent {
             latency: started.elapsed(),
+            server,
             at,
             id: answer.notifications[0].id,
         })
     }
+}
+
+/// The server's time from a response's `Server-Timing: app;dur=<ms>`.
+pub fn server_timing(headers: &reqwest::header::HeaderMap) -> anyhow::Result<Duration> {
+    let value = headers
+        .get("server-timing")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let millis: f64 = value
+        .strip_prefix("app;dur=")
+        .and_then(|ms| ms.parse().ok())
+        .ok_or_else(|| anyhow::anyhow!("no Server-Timing app;dur in the answer: {value:?}"))?;
+    Ok(Duration::from_secs_f64(millis / 1000.0))
 }

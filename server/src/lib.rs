@@ -22,4 +22,5 @@ pub mod store;
 pub mod telemetry;
 pub mod tokens;
 pub mod users;
+pub mod wake;
 pub mod workers;

@@ -16,6 +16,7 @@ use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 use crate::store;
+use crate::wake::RelayWaker;
 
 /// The `source` of events the scheduler records.
 pub const SOURCE: &str = "/notify-server/scheduler";
@@ -30,6 +31,8 @@ pub struct Scheduler {
     pub pool: PgPool,
     /// How often to look for due sends.
     pub poll: Duration,
+    /// Woken after every dispatch.
+    pub relay: RelayWaker,
 }
 
 impl Scheduler {
@@ -102,6 +105,7 @@ impl Scheduler {
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
+        self.relay.wake();
         for (notification_id, _, operation_id, deliver_at) in &due {
             tracing::info!(notification = %notification_id, operation = %operation_id, %deliver_at, "scheduled send dispatched");
         }

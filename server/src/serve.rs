@@ -19,6 +19,7 @@ use crate::dispatcher::{Dispatcher, Saga};
 use crate::projector::Projector;
 use crate::relay::Relay;
 use crate::scheduler::Scheduler;
+use crate::wake::RelayWaker;
 use crate::workers::attempt::Attempt;
 use crate::workers::email::{Mail, Mailer};
 use crate::workers::runner::Worker;
@@ -67,6 +68,8 @@ pub async fn serve(config: Config, roles: &[Role]) -> anyhow::Result<()> {
             .await
             .context("closing the setup connection")?;
     }
+    // One per process, so that the wakes of all its roles coalesce.
+    let relay = write.clone().map(RelayWaker::start);
 
     let shutdown = CancellationToken::new();
     let mut tasks = JoinSet::new();
@@ -87,17 +90,18 @@ pub async fn serve(config: Config, roles: &[Role]) -> anyhow::Result<()> {
         };
         tasks.spawn(projector.run(shutdown.clone()));
     }
-    if let Some(write) = &write {
-        spawn_delivery_roles(&config, roles, write, &shutdown, &mut tasks)?;
+    if let (Some(write), Some(relay)) = (&write, &relay) {
+        spawn_delivery_roles(&config, roles, write, relay, &shutdown, &mut tasks)?;
     }
-    if let (true, Some(write)) = (runs(Role::Scheduler), &write) {
+    if let (true, Some(write), Some(relay)) = (runs(Role::Scheduler), &write, &relay) {
         let scheduler = Scheduler {
             pool: write.clone(),
             poll: config.scheduler_poll(),
+            relay: relay.clone(),
         };
         tasks.spawn(scheduler.run(shutdown.clone()));
     }
-    if let (true, Some(write)) = (runs(Role::Api), &write) {
+    if let (true, Some(write), Some(relay)) = (runs(Role::Api), &write, &relay) {
         let listener = TcpListener::bind(config.listen)
             .await
             .with_context(|| format!("cannot listen on {}", config.listen))?;
@@ -113,7 +117,8 @@ pub async fn serve(config: Config, roles: &[Role]) -> anyhow::Result<()> {
             rate_limit: api::rate_limit::RateLimit::new(config.rate_limit),
             commands: api::shed::Commands::new(config.max_commands_in_flight),
             known_tokens: api::known_tokens::KnownTokens::default(),
-            group_commit: api::group_commit::GroupCommit::start(write.clone()),
+            group_commit: api::group_commit::GroupCommit::start(write.clone(), relay.clone()),
+            relay: relay.clone(),
         };
         let known_tokens = state.known_tokens.clone();
         let (listen_pool, listen_shutdown) = (write.clone(), shutdown.clone());
@@ -157,6 +162,7 @@ fn spawn_delivery_roles(
     config: &Config,
     roles: &[Role],
     write: &PgPool,
+    relay: &RelayWaker,
     shutdown: &CancellationToken,
     tasks: &mut JoinSet<()>,
 ) -> anyhow::Result<()> {
@@ -164,6 +170,7 @@ fn spawn_delivery_roles(
         let saga = Saga {
             pool: write.clone(),
             config: config.delivery.clone(),
+            relay: relay.clone(),
         };
         let dispatcher = Dispatcher {
             saga,
@@ -180,6 +187,7 @@ fn spawn_delivery_roles(
             name,
             concurrency: 4,
         },
+        relay: relay.clone(),
     };
     if roles.contains(&Role::Email) {
         let mailer = Arc::new(Mailer::new(&config.smtp).context("bad [smtp] configuration")?);

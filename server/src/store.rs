@@ -4,7 +4,8 @@
 //! outbox rows and what else the command writes commit together or not at all. A caller that
 //! writes something with its events in the same round trip puts [`APPEND`] into its own
 //! statement (the idempotency answer of a command, a saga's deliveries). This module never
-//! publishes anything; the relay does, woken by a trigger on the outbox (migrations/write/0009).
+//! publishes anything; the relay does, woken after the commit by the writer's
+//! [`RelayWaker`](crate::wake::RelayWaker).
 
 use std::sync::LazyLock;
 
@@ -13,9 +14,6 @@ use sqlx::PgConnection;
 use sqlx::postgres::{PgArguments, Postgres};
 use sqlx::query::Query;
 use uuid::Uuid;
-
-/// The LISTEN/NOTIFY channel that wakes the relay when outbox rows commit.
-pub const OUTBOX_CHANNEL: &str = "notify_outbox";
 
 /// The common table expressions that append the events bound by [`Events::bind`] (parameters
 /// `$1` to `$7`), those that pass `$filter`, and one outbox row each.
@@ -103,7 +101,7 @@ impl<'a> Events<'a> {
     }
 }
 
-/// Appends `events` and one outbox row each; the relay is woken when the transaction commits.
+/// Appends `events` and one outbox row each; wake the relay when the transaction committed.
 /// A second event with the same aggregate id and version fails the whole append.
 pub async fn append(conn: &mut PgConnection, events: &[Envelope]) -> Result<(), sqlx::Error> {
     static SQL: LazyLock<String> = LazyLock::new(|| format!("WITH {APPEND} SELECT"));

@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use crate::accounts::Accounts;
 use crate::api::inbox_id;
-use crate::{store, tokens};
+use crate::{store, tokens, wake};
 
 /// The `source` of the events user commands record.
 const SOURCE: &str = "/notify-server/users";
@@ -116,6 +116,7 @@ pub async fn delete(
     );
     store::append(&mut tx, &[deleted]).await?;
     tx.commit().await?;
+    wake::notify(pool).await?;
     for (device, queue) in &devices {
         accounts.delete_device_queue(queue).await?;
         accounts.delete_account(user, device).await?;

@@ -22,11 +22,13 @@ use super::error::ApiError;
 use super::group_commit;
 use super::idempotency::{self, Claim, Stored};
 use crate::store::{APPEND, Events};
+use crate::wake::RelayWaker;
 
 /// A command in progress: its transaction, key and the events it will append.
 #[derive(Debug)]
 pub(super) struct Command {
     tx: Transaction<'static, Postgres>,
+    relay: RelayWaker,
     principal: UserId,
     key: Key,
     events: Vec<Envelope>,
@@ -117,6 +119,7 @@ impl Command {
             Claim::Replay(stored) => Ok(Begun::Replay(accepted(key.operation_id, stored))),
             Claim::Fresh => Ok(Begun::Fresh(Self {
                 tx,
+                relay: state.relay.clone(),
                 principal: principal.clone(),
                 key,
                 events: Vec::new(),
@@ -158,6 +161,9 @@ impl Command {
             .execute(&mut *self.tx)
             .await?;
         self.tx.commit().await?;
+        if !self.events.is_empty() {
+            self.relay.wake();
+        }
         Ok(accepted(self.key.operation_id, stored))
     }
 }

@@ -19,6 +19,7 @@ use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
 use crate::store::{APPEND_CLAIMED, Events};
+use crate::wake::RelayWaker;
 
 /// Most sends in one statement.
 const MOST: usize = 256;
@@ -52,10 +53,11 @@ pub struct GroupCommit {
 }
 
 impl GroupCommit {
-    /// Starts the task that writes the groups on `pool`; it ends when every clone is dropped.
-    pub fn start(pool: PgPool) -> Self {
+    /// Starts the task that writes the groups on `pool` (and wakes `relay` after each); it ends
+    /// when every clone is dropped.
+    pub fn start(pool: PgPool, relay: RelayWaker) -> Self {
         let (queue, waiting) = mpsc::channel(MOST * 4);
-        tokio::spawn(write_groups(pool, waiting));
+        tokio::spawn(write_groups(pool, relay, waiting));
         Self { queue }
     }
 
@@ -70,7 +72,11 @@ impl GroupCommit {
     }
 }
 
-async fn write_groups(pool: PgPool, mut waiting: mpsc::Receiver<(Entry, oneshot::Sender<bool>)>) {
+async fn write_groups(
+    pool: PgPool,
+    relay: RelayWaker,
+    mut waiting: mpsc::Receiver<(Entry, oneshot::Sender<bool>)>,
+) {
     let mut under_way = futures::stream::FuturesUnordered::new();
     loop {
         use futures::StreamExt;
@@ -85,7 +91,7 @@ async fn write_groups(pool: PgPool, mut waiting: mpsc::Receiver<(Entry, oneshot:
                         Err(_) => break,
                     }
                 }
-                under_way.push(write_group(&pool, group));
+                under_way.push(write_group(&pool, &relay, group));
             }
         }
     }
@@ -93,10 +99,19 @@ async fn write_groups(pool: PgPool, mut waiting: mpsc::Receiver<(Entry, oneshot:
 }
 
 /// Writes one group and answers each of its sends.
-async fn write_group(pool: &PgPool, group: Vec<(Entry, oneshot::Sender<bool>)>) {
+async fn write_group(
+    pool: &PgPool,
+    relay: &RelayWaker,
+    group: Vec<(Entry, oneshot::Sender<bool>)>,
+) {
     let (entries, answers): (Vec<Entry>, Vec<oneshot::Sender<bool>>) = group.into_iter().unzip();
     let written = match write(pool, &entries).await {
-        Ok(written) => written,
+        Ok(written) => {
+            if !written.is_empty() {
+                relay.wake();
+            }
+            written
+        }
         Err(error) => {
             tracing::warn!(%error, sends = entries.len(), "a group of sends failed; each takes the transactional path");
             Vec::new()

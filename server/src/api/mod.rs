@@ -57,6 +57,8 @@ pub struct AppState {
     pub known_tokens: known_tokens::KnownTokens,
     /// Immediate sends, written in groups.
     pub group_commit: group_commit::GroupCommit,
+    /// Woken after every command that appended events.
+    pub relay: crate::wake::RelayWaker,
 }
 
 /// The api's routes.

@@ -20,6 +20,7 @@ use crate::config::DeliveryConfig;
 use crate::consumer::{HandleError, attempt_number};
 use crate::projector::apply::name;
 use crate::store::{self, APPEND, Events};
+use crate::wake::RelayWaker;
 use crate::{failpoint, redact};
 
 /// The `source` of the events the dispatcher records.
@@ -35,6 +36,8 @@ pub struct Saga {
     pub pool: PgPool,
     /// Retries, deadlines, escalation.
     pub config: DeliveryConfig,
+    /// Woken after every commit.
+    pub relay: RelayWaker,
 }
 
 /// Events to append to one notification, numbered from its current version.
@@ -353,6 +356,7 @@ impl Saga {
         }
         failpoint::hit("dispatcher.batch_commit");
         tx.commit().await?;
+        self.relay.wake();
         Ok(())
     }
 
@@ -436,6 +440,7 @@ impl Saga {
         ));
         write(&mut tx, &pending, &pending.events, None).await?;
         tx.commit().await?;
+        self.relay.wake();
         Ok(true)
     }
 
@@ -479,6 +484,7 @@ impl Saga {
         self.write_completing(&mut tx, &mut pending, &states)
             .await?;
         tx.commit().await?;
+        self.relay.wake();
         Ok(true)
     }
 

@@ -31,6 +31,7 @@ use crate::consumer::{self, HandleError, Queue, attempt_number};
 use crate::failpoint;
 use crate::projector::apply::name;
 use crate::store::{self, APPEND, Events};
+use crate::wake::RelayWaker;
 
 /// Everything one delivery attempt needs.
 #[derive(Debug, Clone)]
@@ -74,6 +75,8 @@ pub struct Worker {
     pub channel: Channel,
     /// Its queue.
     pub queue: Queue,
+    /// Woken after every commit of outcomes.
+    pub relay: RelayWaker,
 }
 
 impl Worker {
@@ -260,6 +263,7 @@ impl Worker {
             .await?;
         failpoint::hit("worker.batch_commit");
         tx.commit().await?;
+        self.relay.wake();
         Ok(())
     }
 

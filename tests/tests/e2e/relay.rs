@@ -1,10 +1,14 @@
-//! The relay: late commits are not skipped, and a crash between publish and mark loses nothing.
+//! The relay: every writer wakes it, late commits are not skipped, and a crash between publish
+//! and mark loses nothing.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use notify_shared::UserId;
 use notify_shared::event::{Envelope, Event, NotificationRead};
 use notify_tests::TestEnv;
+use notify_tests::api::Api;
+use notify_tests::webhook::Receiver;
+use serde_json::json;
 use uuid::Uuid;
 
 fn event(user: &str, aggregate: Uuid, sequence: u64) -> Envelope {
@@ -95,6 +99,102 @@ async fn a_relay_killed_between_publish_and_mark_publishes_again_and_loses_nothi
         received.iter().all(|id| events.iter().any(|e| e.id == *id)),
         "nothing unexpected"
     );
+}
+
+/// How long a step may take when the relay is woken: far below its fallback poll of a minute.
+const WOKEN_WITHIN: Duration = Duration::from_secs(10);
+
+/// Every writer wakes the relay after its commit. With the relay's fallback poll at a minute,
+/// each step still goes through in seconds: a preferences update (a command's transaction), a
+/// send delivered on its webhook (the api's group commit, then the dispatcher's and the webhook
+/// worker's batches), a mark-as-read, a scheduled send (the scheduler) and `users delete`.
+#[tokio::test]
+async fn every_writer_wakes_the_relay_after_its_commit() {
+    let env = TestEnv::new().await;
+    let hooks = Receiver::start(200).await;
+    let server = env
+        .start_server_with(
+            "api,relay,projector,dispatcher,webhook,scheduler",
+            &[
+                ("NOTIFY_SERVER_RELAY_POLL_MS", "60000"),
+                ("NOTIFY_SERVER_WEBHOOK__ALLOW_PRIVATE", "true"),
+                ("NOTIFY_SERVER_SCHEDULER_POLL_MS", "50"),
+            ],
+        )
+        .await;
+    let alice = Api::new(server.url(), &env.add_user("alice", "send,inbox").await);
+
+    let started = Instant::now();
+    alice
+        .set_preferences(json!({"channels": ["webhook"], "webhook_url": hooks.url}))
+        .await;
+    outbox_drained(&env, "a preferences update", started).await;
+
+    let started = Instant::now();
+    let (operation, ids) = alice.send_operation(&["alice"], "now", json!({})).await;
+    alice.wait_operation(&operation, "delivered").await;
+    within("a send delivered on its webhook", started);
+
+    let started = Instant::now();
+    let path = format!("/v1/notifications/{}", ids[0]);
+    alice.post(&format!("{path}/read"), None).await;
+    alice
+        .wait_for(&path, "marked read", |n| n["read_at"].is_string())
+        .await;
+    within("a mark-as-read projected", started);
+
+    let deliver_at = chrono::Utc::now() + chrono::TimeDelta::seconds(1);
+    let (operation, _) = alice
+        .send_operation(
+            &["alice"],
+            "soon",
+            json!({"deliver_at": deliver_at.to_rfc3339()}),
+        )
+        .await;
+    alice.wait_operation(&operation, "delivered").await;
+    let late = chrono::Utc::now() - deliver_at;
+    assert!(
+        late.to_std().unwrap_or_default() < WOKEN_WITHIN,
+        "a scheduled send was delivered {late} after its time: the scheduler did not wake the relay"
+    );
+
+    let started = Instant::now();
+    let deleted = env
+        .server_command()
+        .args(["users", "delete", "alice"])
+        .output()
+        .await
+        .expect("users delete");
+    assert!(deleted.status.success(), "{deleted:?}");
+    outbox_drained(&env, "users delete", started).await;
+}
+
+/// Fails unless `step`, begun at `started`, took less than [`WOKEN_WITHIN`].
+fn within(step: &str, started: Instant) {
+    assert!(
+        started.elapsed() < WOKEN_WITHIN,
+        "{step} took {:?}: its writer did not wake the relay",
+        started.elapsed()
+    );
+}
+
+/// Waits until the outbox is empty, which must happen within [`WOKEN_WITHIN`] of `started`.
+async fn outbox_drained(env: &TestEnv, step: &str, started: Instant) {
+    loop {
+        let left: i64 = sqlx::query_scalar("SELECT count(*) FROM outbox")
+            .fetch_one(&env.write)
+            .await
+            .expect("count the outbox");
+        if left == 0 {
+            return within(step, started);
+        }
+        assert!(
+            started.elapsed() < WOKEN_WITHIN,
+            "{step}: {left} outbox rows still there after {:?}; its writer did not wake the relay",
+            started.elapsed()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 /// A tap, once a relay has declared the exchange.
