@@ -51,6 +51,23 @@ pub(super) struct Pending {
 }
 
 impl Pending {
+    /// Nothing yet to append to the running saga of `aggregate` (at `version`, as stored) for
+    /// `recipient`.
+    fn running(
+        aggregate: Uuid,
+        recipient: String,
+        operation: Uuid,
+        version: i32,
+    ) -> Result<Self, HandleError> {
+        Ok(Self {
+            aggregate,
+            user: UserId::parse(recipient).map_err(|e| HandleError::Failed(e.to_string()))?,
+            operation,
+            version: store::version_of(version),
+            events: Vec::new(),
+        })
+    }
+
     pub(super) fn push(&mut self, event: Event) {
         self.version += 1;
         let envelope = Envelope::new(
@@ -65,14 +82,13 @@ impl Pending {
     }
 }
 
-/// One row of `deliveries` as the sweep and outcomes need it.
+/// One row of `deliveries` as the sweep needs it.
 #[derive(Debug, sqlx::FromRow)]
 struct DeliveryRow {
     notification_id: Uuid,
     channel: String,
     address: String,
     attempt: i32,
-    status: String,
 }
 
 /// What starting a saga reads: the notification's version, whether the saga is to be started
@@ -272,52 +288,89 @@ impl Saga {
         Ok(Plan { pending, waiting })
     }
 
-    /// Records a worker's (or a receipt's) outcome of one attempt under the notification's
-    /// lock, in the transaction `tx`. A stale or repeated outcome changes nothing.
-    async fn record_in(
+    /// Records the outcomes of a batch (a worker's or a receipt's, each of one attempt, in the
+    /// order they came) in the transaction `tx`, which holds their notifications' locks, in
+    /// three statements whatever their number: one read of the running sagas and their
+    /// deliveries, one update of the deliveries, one append of the events of the sagas that
+    /// completed (an escalation adds its own). A stale or repeated outcome, or one of a saga
+    /// that is not running, changes nothing.
+    async fn record_all(
         &self,
         tx: &mut PgConnection,
-        event: &Envelope,
-        outcome: &DeliveryOutcome,
-        succeeded: bool,
+        outcomes: &[(&Envelope, &DeliveryOutcome, bool)],
     ) -> Result<(), HandleError> {
-        let Some((mut pending, delivery)) =
-            self.lock(tx, event.subject, outcome.delivery_id).await?
-        else {
-            return Ok(());
-        };
-        if !is_current(&delivery, outcome)? {
+        let mut sagas = running_sagas(tx, outcomes.iter().map(|(e, _, _)| e.subject)).await?;
+        let mut changes = DeliveryChanges::default();
+        for (envelope, outcome, succeeded) in outcomes {
+            let Some(delivery) = sagas
+                .iter_mut()
+                .find(|saga| saga.pending.aggregate == envelope.subject)
+                .and_then(|saga| {
+                    let id = outcome.delivery_id;
+                    saga.deliveries.iter_mut().find(|d| d.id == id)
+                })
+            else {
+                continue;
+            };
+            if !is_current(delivery, outcome)? {
+                continue;
+            }
+            let (status, retry_in_ms) = self.settle(outcome, *succeeded);
+            status.clone_into(&mut delivery.status);
+            changes.ids.push(delivery.id);
+            changes.statuses.push(status);
+            changes.details.push(&outcome.detail);
+            changes.retries_ms.push(retry_in_ms.map(|ms| ms as f64));
+        }
+        if changes.ids.is_empty() {
             return Ok(());
         }
-        let (status, retry_in_ms) = self.settle(outcome, succeeded);
-        // The update and every channel's state after it in one round trip: the other channels
-        // as the statement's snapshot has them, this one as the update leaves it.
-        let states: Vec<(String, String)> = sqlx::query_as(
-            "WITH updated AS (
-                 UPDATE deliveries SET status = $2, detail = $3,
-                        next_attempt_at = now() + make_interval(secs => $4::double precision / 1000)
-                 WHERE id = $1
-                 RETURNING channel, status
-             )
-             SELECT channel, status FROM updated
-             UNION ALL
-             SELECT channel, status FROM deliveries WHERE notification_id = $5 AND id <> $1",
-        )
-        .bind(outcome.delivery_id)
-        .bind(status)
-        .bind(&outcome.detail)
-        .bind(retry_in_ms.map(|ms| ms as f64))
-        .bind(event.subject)
-        .fetch_all(&mut *tx)
-        .await?;
-        self.write_completing(tx, &mut pending, &states).await?;
+        changes.write(tx).await?;
+        // Escalation reads the updated deliveries.
+        let mut events = Vec::new();
+        let mut finished = (Vec::new(), Vec::new());
+        for mut saga in sagas {
+            let states: Vec<(String, String)> = saga
+                .deliveries
+                .into_iter()
+                .map(|d| (d.channel, d.status))
+                .collect();
+            if let Some(status) = self
+                .complete_if_done(tx, &mut saga.pending, &states)
+                .await?
+            {
+                finished.0.push(saga.pending.aggregate);
+                finished.1.push(status);
+                events.append(&mut saga.pending.events);
+            }
+        }
+        if finished.0.is_empty() {
+            return Ok(());
+        }
+        static SQL: LazyLock<String> = LazyLock::new(|| {
+            format!(
+                "WITH {APPEND}, finished AS (
+                     UPDATE sagas s SET status = f.status
+                     FROM UNNEST($8::uuid[], $9::text[]) AS f (id, status)
+                     WHERE s.notification_id = f.id
+                 )
+                 SELECT"
+            )
+        });
+        let events = Events::new(&events)?;
+        events
+            .bind(sqlx::query(&SQL))
+            .bind(&finished.0)
+            .bind(&finished.1)
+            .execute(tx)
+            .await?;
         Ok(())
     }
 
     /// Handles the dispatches and outcomes of a batch in one transaction: every notification
     /// of the batch locked first, in lock-key order (so two batches never wait for each other),
-    /// then the starts set-wise ([`Saga::start_all`]), then the outcomes in the order they
-    /// came. Any failure fails the whole batch (the consumer then handles its events one by
+    /// then the starts set-wise ([`Saga::start_all`]), then the outcomes set-wise in the order
+    /// they came ([`Saga::record_all`]). Any failure fails the whole batch (the consumer then handles its events one by
     /// one).
     pub async fn handle_batch(&self, events: &[Envelope]) -> Result<(), HandleError> {
         let mut order: Vec<&Envelope> = events
@@ -343,17 +396,15 @@ impl Saga {
             .partition(|envelope| matches!(envelope.event, Event::NotificationDispatched(_)));
         // An outcome follows its saga's start (its request is written by the start).
         self.start_all(&mut tx, &starts).await?;
-        for envelope in outcomes {
-            match &envelope.event {
-                Event::DeliverySucceeded(outcome) => {
-                    self.record_in(&mut tx, envelope, outcome, true).await?;
-                }
-                Event::DeliveryFailed(outcome) => {
-                    self.record_in(&mut tx, envelope, outcome, false).await?;
-                }
-                _ => {}
-            }
-        }
+        let outcomes: Vec<(&Envelope, &DeliveryOutcome, bool)> = outcomes
+            .into_iter()
+            .filter_map(|envelope| match &envelope.event {
+                Event::DeliverySucceeded(outcome) => Some((envelope, outcome, true)),
+                Event::DeliveryFailed(outcome) => Some((envelope, outcome, false)),
+                _ => None,
+            })
+            .collect();
+        self.record_all(&mut tx, &outcomes).await?;
         failpoint::hit("dispatcher.batch_commit");
         tx.commit().await?;
         self.relay.wake();
@@ -488,9 +539,9 @@ impl Saga {
         Ok(true)
     }
 
-    /// Locks the notification and reads its version, its running saga and the delivery in one
-    /// round trip (migrations/write/0008); `None` when the saga is not running (finished, or not
-    /// ours) or the delivery is unknown.
+    /// For the sweep: locks the notification and reads its version, its running saga and the
+    /// delivery in one round trip (migrations/write/0008); `None` when the saga is not running
+    /// (finished, or not ours) or the delivery is unknown.
     async fn lock(
         &self,
         tx: &mut PgConnection,
@@ -608,6 +659,98 @@ async fn lock_all(
     Ok(())
 }
 
+/// A running saga that outcomes of a batch belong to, as read under its lock.
+#[derive(Debug)]
+struct RunningSaga {
+    pending: Pending,
+    deliveries: Vec<SagaDelivery>,
+}
+
+/// One delivery of a [`RunningSaga`]; `status` changes as the batch's outcomes are recorded.
+#[derive(Debug, sqlx::FromRow)]
+struct SagaDelivery {
+    notification_id: Uuid,
+    version: i32,
+    operation_id: Uuid,
+    recipient: String,
+    id: Uuid,
+    channel: String,
+    attempt: i32,
+    status: String,
+}
+
+/// The running sagas of `notifications` (locked by the caller) with every delivery of each.
+async fn running_sagas(
+    tx: &mut PgConnection,
+    notifications: impl IntoIterator<Item = Uuid>,
+) -> Result<Vec<RunningSaga>, HandleError> {
+    let mut ids: Vec<Uuid> = notifications.into_iter().collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let rows: Vec<SagaDelivery> = sqlx::query_as(
+        "SELECT s.notification_id,
+                (SELECT coalesce(max(e.version), 0) FROM events e
+                 WHERE e.aggregate_id = s.notification_id) AS version,
+                s.operation_id, s.recipient, d.id, d.channel, d.attempt, d.status
+         FROM sagas s JOIN deliveries d ON d.notification_id = s.notification_id
+         WHERE s.notification_id = ANY($1) AND s.status = 'running'",
+    )
+    .bind(&ids)
+    .fetch_all(tx)
+    .await?;
+    let mut sagas: Vec<RunningSaga> = Vec::new();
+    for row in rows {
+        match sagas
+            .iter_mut()
+            .find(|saga| saga.pending.aggregate == row.notification_id)
+        {
+            Some(saga) => saga.deliveries.push(row),
+            None => {
+                let pending = Pending::running(
+                    row.notification_id,
+                    row.recipient.clone(),
+                    row.operation_id,
+                    row.version,
+                )?;
+                sagas.push(RunningSaga {
+                    pending,
+                    deliveries: vec![row],
+                });
+            }
+        }
+    }
+    Ok(sagas)
+}
+
+/// The deliveries a batch's outcomes settle, as the columns of one update.
+#[derive(Debug, Default)]
+struct DeliveryChanges<'a> {
+    ids: Vec<Uuid>,
+    statuses: Vec<&'static str>,
+    details: Vec<&'a str>,
+    retries_ms: Vec<Option<f64>>,
+}
+
+impl DeliveryChanges<'_> {
+    /// Sets each delivery's status and detail, and when its retry is due.
+    async fn write(&self, tx: &mut PgConnection) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "UPDATE deliveries d SET status = c.status, detail = c.detail,
+                    next_attempt_at = now() + make_interval(secs => c.retry_ms / 1000)
+             FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::double precision[])
+                  AS c (id, status, detail, retry_ms)
+             WHERE d.id = c.id",
+        )
+        .bind(&self.ids)
+        .bind(&self.statuses)
+        .bind(&self.details)
+        .bind(&self.retries_ms)
+        .execute(tx)
+        .await?;
+        Ok(())
+    }
+}
+
 /// Where a saga stands once every delivery's status is known.
 #[derive(Debug)]
 enum Completion {
@@ -646,7 +789,7 @@ fn deliver(pending: &mut Pending) -> &'static str {
 }
 
 /// Whether `outcome` is of the attempt `delivery` waits for (not stale, not a repeat).
-fn is_current(delivery: &DeliveryRow, outcome: &DeliveryOutcome) -> Result<bool, HandleError> {
+fn is_current(delivery: &SagaDelivery, outcome: &DeliveryOutcome) -> Result<bool, HandleError> {
     Ok(delivery.status == "pending" && delivery.attempt == attempt_number(outcome.attempt)?)
 }
 
@@ -659,14 +802,7 @@ fn pending_of(found: RunningDelivery) -> Result<(Pending, DeliveryRow), HandleEr
         recipient,
         delivery,
     } = found;
-    let user = UserId::parse(recipient).map_err(|e| HandleError::Failed(e.to_string()))?;
-    let pending = Pending {
-        aggregate: delivery.notification_id,
-        user,
-        operation,
-        version: store::version_of(version),
-        events: Vec::new(),
-    };
+    let pending = Pending::running(delivery.notification_id, recipient, operation, version)?;
     Ok((pending, delivery))
 }
 
