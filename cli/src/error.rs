@@ -241,6 +241,7 @@ impl Error {
             | Self::Conflict(_)
             | Self::Secret { .. }
             | Self::NoNotifyd { .. } => Exit::Usage,
+            Self::Refused { problem } if is_usage(problem) => Exit::Usage,
             Self::Refused { .. }
             | Self::NoNotification(_)
             | Self::NoOperation(_)
@@ -400,8 +401,17 @@ fn ended(status: OperationStatus) -> String {
     }
 }
 
+/// Whether the server refused because of how the command was used (exit 2), not because of
+/// what it asked for: a token without the scope, a cursor that is not one.
+fn is_usage(problem: &Problem) -> bool {
+    problem.status == 403 || problem.is("bad-cursor")
+}
+
 fn refused_hint(problem: &Problem) -> String {
     match problem.status {
+        400 if problem.is("bad-cursor") => {
+            "`--before` takes the cursor of the `more:` line a previous page printed".into()
+        }
         400 => "the server could not read the request; notify and notify-server may be different versions".into(),
         403 => "ask an admin for a token with the needed scope (`notify config show` lists yours)".into(),
         404 => "check the server URL (`notify config show`)".into(),

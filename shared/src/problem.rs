@@ -36,6 +36,13 @@ impl Problem {
         }
     }
 
+    /// Whether this is a problem of kind `slug` (see [`Problem::new`]).
+    pub fn is(&self, slug: &str) -> bool {
+        self.kind
+            .strip_prefix("urn:notify:problem:")
+            .is_some_and(|kind| kind == slug)
+    }
+
     /// Adds the detail of this occurrence.
     pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
         self.detail = Some(detail.into());

@@ -20,6 +20,7 @@ use crate::accounts::{AccountError, Accounts};
 /// Registers one of the caller's machines and answers how its daemon reaches its queue.
 #[utoipa::path(
     post,
+    operation_id = "registerDevice",
     path = "/v1/devices",
     tag = "devices",
     request_body = DeviceRegistration,
@@ -84,6 +85,7 @@ pub(super) async fn register(
 /// Removes one of the caller's machines, its queue and its broker account.
 #[utoipa::path(
     delete,
+    operation_id = "removeDevice",
     path = "/v1/devices/{name}",
     tag = "devices",
     params(("name" = String, Path, description = "The device name")),

@@ -7,7 +7,7 @@ use super::AppState;
 use super::error::ApiError;
 
 /// Liveness: 200 while the process serves HTTP.
-#[utoipa::path(get, path = "/healthz", tag = "health", responses((status = 200, description = "Alive")))]
+#[utoipa::path(get, operation_id = "healthz", path = "/healthz", tag = "health", responses((status = 200, description = "Alive")))]
 pub async fn healthz() -> &'static str {
     "ok\n"
 }
@@ -15,6 +15,7 @@ pub async fn healthz() -> &'static str {
 /// Readiness: 200 when the write DB answers, else 503 with a problem document.
 #[utoipa::path(
     get,
+    operation_id = "readyz",
     path = "/readyz",
     tag = "health",
     responses(

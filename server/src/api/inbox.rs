@@ -24,6 +24,7 @@ use super::rows::{
 /// The caller's inbox, newest first, with filters and keyset pagination.
 #[utoipa::path(
     get,
+    operation_id = "listInbox",
     path = "/v1/notifications",
     tag = "inbox",
     params(InboxQuery),
@@ -122,6 +123,7 @@ pub(super) async fn page(
 /// One notification of the caller's (as recipient or sender).
 #[utoipa::path(
     get,
+    operation_id = "getNotification",
     path = "/v1/notifications/{id}",
     tag = "inbox",
     params(("id" = Uuid, Path, description = "The notification id")),
@@ -166,6 +168,7 @@ async fn find(
 /// The history of one notification of the caller's, oldest first.
 #[utoipa::path(
     get,
+    operation_id = "getNotificationHistory",
     path = "/v1/notifications/{id}/events",
     tag = "inbox",
     params(("id" = Uuid, Path, description = "The notification id")),
@@ -211,6 +214,7 @@ pub(super) async fn events(
 /// How many notifications in the caller's inbox are unread.
 #[utoipa::path(
     get,
+    operation_id = "countUnread",
     path = "/v1/inbox/count",
     tag = "inbox",
     responses(

@@ -24,6 +24,7 @@ use crate::store;
 /// Marks a notification in the caller's inbox read.
 #[utoipa::path(
     post,
+    operation_id = "markRead",
     path = "/v1/notifications/{id}/read",
     tag = "inbox",
     params(
@@ -49,6 +50,7 @@ pub(super) async fn read(
 /// Marks a notification in the caller's inbox unread.
 #[utoipa::path(
     post,
+    operation_id = "markUnread",
     path = "/v1/notifications/{id}/unread",
     tag = "inbox",
     params(
@@ -115,6 +117,7 @@ async fn mark(
 /// Marks everything in the caller's inbox read, up to now: one `inbox.read_all` event.
 #[utoipa::path(
     post,
+    operation_id = "markAllRead",
     path = "/v1/inbox/read-all",
     tag = "inbox",
     params(("Idempotency-Key" = Option<String>, Header, description = "The operation id, a UUID")),

@@ -8,6 +8,7 @@ use super::auth::Principal;
 /// The caller's user id and the token's scopes.
 #[utoipa::path(
     get,
+    operation_id = "me",
     path = "/v1/me",
     tag = "account",
     responses(

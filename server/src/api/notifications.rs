@@ -37,6 +37,7 @@ const SKEW: chrono::TimeDelta = chrono::TimeDelta::seconds(1);
 /// (the scheduler dispatches them at that time) and answers with status `scheduled`.
 #[utoipa::path(
     post,
+    operation_id = "send",
     path = "/v1/notifications",
     tag = "notifications",
     request_body = SendRequest,
@@ -259,6 +260,7 @@ async fn schedule(
 /// and changes nothing.
 #[utoipa::path(
     post,
+    operation_id = "cancel",
     path = "/v1/notifications/{id}/cancel",
     tag = "notifications",
     params(

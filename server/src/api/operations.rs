@@ -30,6 +30,7 @@ struct OperationRow {
 /// Where one of the caller's operations stands.
 #[utoipa::path(
     get,
+    operation_id = "getOperation",
     path = "/v1/operations/{id}",
     tag = "operations",
     params(("id" = Uuid, Path, description = "The operation id")),

@@ -36,6 +36,7 @@ const MAX_URL: usize = 2048;
 /// The caller's delivery preferences (desktop only until set).
 #[utoipa::path(
     get,
+    operation_id = "getPreferences",
     path = "/v1/preferences",
     tag = "preferences",
     responses(
@@ -90,6 +91,7 @@ struct PreferencesRow {
 /// Replaces the caller's delivery preferences.
 #[utoipa::path(
     put,
+    operation_id = "setPreferences",
     path = "/v1/preferences",
     tag = "preferences",
     request_body = PreferencesUpdate,

@@ -25,6 +25,7 @@ const MAX_DEVICE: usize = 64;
 /// Reports that a desktop delivery was shown.
 #[utoipa::path(
     post,
+    operation_id = "recordReceipt",
     path = "/v1/deliveries/{id}/receipt",
     tag = "deliveries",
     request_body = Receipt,

@@ -20,6 +20,7 @@ use crate::redact;
 /// The caller's sent notifications, newest first.
 #[utoipa::path(
     get,
+    operation_id = "listSent",
     path = "/v1/sent",
     tag = "sent",
     params(SentQuery),

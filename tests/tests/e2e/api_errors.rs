@@ -242,6 +242,20 @@ async fn unknown_routes_are_problem_documents_and_the_service_documents_itself()
         openapi["components"]["schemas"]["SendRequest"].is_object(),
         "bodies are documented"
     );
+    // OpenAPI requires every operation's id to be unique (validators and code generators
+    // reject the document otherwise).
+    let mut ids: Vec<(String, String)> = Vec::new();
+    for (path, item) in openapi["paths"].as_object().expect("paths") {
+        for (method, operation) in item.as_object().expect("path item") {
+            let id = operation["operationId"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{method} {path} has no operationId"));
+            if let Some((other, _)) = ids.iter().find(|(_, seen)| seen == id) {
+                panic!("{method} {path} and {other} share the operationId {id:?}");
+            }
+            ids.push((format!("{method} {path}"), id.to_owned()));
+        }
+    }
 }
 
 #[tokio::test]
@@ -313,8 +327,33 @@ async fn cli_errors_say_what_to_do_and_use_the_documented_exit_codes() {
         stderr(&unreachable)
     );
 
+    // Usage, not a failure: the token lacks the scope, or a cursor is not one.
+    let no_scope = run(notify(server.url(), &ivan), &["list"]).await;
+    assert_eq!(no_scope.status.code(), Some(2), "{}", stderr(&no_scope));
+    assert!(stderr(&no_scope).contains("scope"), "{}", stderr(&no_scope));
+    let judy = env.add_user("judy", "send,inbox").await;
+    let bad_cursor = run(
+        notify(server.url(), &judy),
+        &["list", "--before", "garbage"],
+    )
+    .await;
+    assert_eq!(bad_cursor.status.code(), Some(2), "{}", stderr(&bad_cursor));
+    assert!(
+        stderr(&bad_cursor).contains("--before") && !stderr(&bad_cursor).contains("versions"),
+        "says what is wrong with the cursor: {}",
+        stderr(&bad_cursor)
+    );
+
     assert_eq!(env.count("events").await, 0, "no error sent anything");
-    for output in [&unknown, &bad_token, &too_long, &bad_user, &unreachable] {
+    for output in [
+        &unknown,
+        &bad_token,
+        &too_long,
+        &bad_user,
+        &unreachable,
+        &no_scope,
+        &bad_cursor,
+    ] {
         assert!(
             !stderr(output).contains("panicked") && !stderr(output).contains("Backtrace"),
             "{}",
