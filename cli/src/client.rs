@@ -429,7 +429,7 @@ mod tests {
         let cases = [
             (400, Exit::Failed),
             (401, Exit::Usage),
-            (403, Exit::Failed),
+            (403, Exit::Usage),
             (404, Exit::Failed),
             (409, Exit::Failed),
             (413, Exit::Failed),

@@ -468,7 +468,7 @@ mod tests {
                 Error::Refused {
                     problem: problem(403),
                 },
-                Exit::Failed,
+                Exit::Usage,
             ),
             (
                 Error::Refused {
