@@ -119,6 +119,7 @@ pub async fn serve(config: Config, roles: &[Role]) -> anyhow::Result<()> {
             known_tokens: api::known_tokens::KnownTokens::default(),
             group_commit: api::group_commit::GroupCommit::start(write.clone(), relay.clone()),
             relay: relay.clone(),
+            webhook_allow_private: config.webhook.allow_private,
         };
         let known_tokens = state.known_tokens.clone();
         let (listen_pool, listen_shutdown) = (write.clone(), shutdown.clone());

@@ -59,6 +59,8 @@ pub struct AppState {
     pub group_commit: group_commit::GroupCommit,
     /// Woken after every command that appended events.
     pub relay: crate::wake::RelayWaker,
+    /// Whether webhooks may go to non-public addresses (`webhook.allow_private`).
+    pub webhook_allow_private: bool,
 }
 
 /// The api's routes.

@@ -109,7 +109,7 @@ pub(super) async fn put(
     ApiJson(update): ApiJson<PreferencesUpdate>,
 ) -> Result<Response, ApiError> {
     principal.require(Scope::Inbox)?;
-    let violations = check(&update);
+    let violations = check(&update, state.webhook_allow_private);
     if !violations.is_empty() {
         return Err(ApiError::Validation(violations));
     }
@@ -188,8 +188,8 @@ fn preferences_id(user: &UserId) -> Uuid {
     )
 }
 
-/// Every rule the update breaks.
-fn check(update: &PreferencesUpdate) -> Vec<Violation> {
+/// Every rule the update breaks; webhooks to non-public addresses only when `allow_private`.
+fn check(update: &PreferencesUpdate, allow_private: bool) -> Vec<Violation> {
     let mut violations = Vec::new();
     let mut seen = std::collections::HashSet::new();
     if let Some(dup) = update.channels.iter().find(|c| !seen.insert(**c)) {
@@ -215,14 +215,14 @@ fn check(update: &PreferencesUpdate) -> Vec<Violation> {
         ));
     }
     if let Some(url) = &update.webhook_url {
-        let parsed = reqwest::Url::parse(url)
-            .ok()
-            .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some());
-        if url.len() > MAX_URL || parsed.is_none() {
+        if url.len() > MAX_URL {
             violations.push(Violation::new(
                 "webhook_url",
                 format!("use an http:// or https:// URL of at most {MAX_URL} characters"),
             ));
+        } else if let Err(why) = webhook::check_url(url, allow_private) {
+            // The worker's own rule, so a URL it would refuse is refused now.
+            violations.push(Violation::new("webhook_url", why));
         }
     } else if update.channels.contains(&Channel::Webhook) {
         violations.push(Violation::new(

@@ -118,32 +118,10 @@ impl Webhooks {
     /// POSTs one notification and classifies the outcome; never panics and never retries.
     #[tracing::instrument(level = "debug", skip_all, fields(delivery = %hook.delivery_id))]
     pub async fn post(&self, hook: &Hook<'_>) -> Attempt {
-        let url = match Url::parse(hook.url) {
-            Ok(url) => url,
-            Err(e) => return Attempt::permanent(format!("invalid webhook url: {e}")),
+        let (url, host) = match check_url(hook.url, self.allow_private) {
+            Ok(checked) => checked,
+            Err(why) => return Attempt::permanent(why),
         };
-        if !matches!(url.scheme(), "http" | "https") {
-            let scheme = url.scheme();
-            return Attempt::permanent(format!(
-                "unsupported url scheme {scheme}: use http or https"
-            ));
-        }
-        let Some(host) = url.host_str().map(str::to_owned) else {
-            return Attempt::permanent("invalid webhook url: no host");
-        };
-        // reqwest only asks the resolver about names, so literal addresses are checked here.
-        // The parser has already normalised forms such as `0x7f.1` or `2130706433` to dotted
-        // decimal, so a plain parse sees every literal.
-        let literal = host
-            .trim_start_matches('[')
-            .trim_end_matches(']')
-            .parse::<IpAddr>();
-        if let Some(ip) = literal
-            .ok()
-            .filter(|ip| !self.allow_private && !is_public(*ip))
-        {
-            return Attempt::permanent(PrivateAddress { host, ip }.to_string());
-        }
 
         let body = payload(hook).to_string();
         let id = hook.delivery_id.to_string();
@@ -287,6 +265,35 @@ fn secret_key(secret: &str) -> Result<Vec<u8>, SecretError> {
     } else {
         Err(SecretError::Length(key.len()))
     }
+}
+
+/// The webhook URL `url` and its host, when the channel may post to it: http or https, a host,
+/// and (unless `allow_private`) no literal address that is not public; names are checked when
+/// they are resolved, at each delivery. Else why not, to show the user.
+pub fn check_url(url: &str, allow_private: bool) -> Result<(Url, String), String> {
+    let url = Url::parse(url).map_err(|e| format!("invalid webhook url: {e}"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        let scheme = url.scheme();
+        return Err(format!("unsupported url scheme {scheme}: use http or https"));
+    }
+    let host = url
+        .host_str()
+        .map(str::to_owned)
+        .ok_or("invalid webhook url: no host")?;
+    // reqwest only asks the resolver about names, so literal addresses are checked here. The
+    // parser has already normalised forms such as `0x7f.1` or `2130706433` to dotted decimal,
+    // so a plain parse sees every literal.
+    let literal = host
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .parse::<IpAddr>();
+    if let Some(ip) = literal
+        .ok()
+        .filter(|ip| !allow_private && !is_public(*ip))
+    {
+        return Err(PrivateAddress { host, ip }.to_string());
+    }
+    Ok((url, host))
 }
 
 /// A name or literal that leads to an address the webhook channel must not reach.

@@ -359,27 +359,49 @@ async fn webhooks_to_loopback_or_metadata_addresses_are_refused_unless_allowed()
     let receiver = Receiver::start(200).await;
     let server = server(&env, free_port(), true).await;
     let (alice, bob, _) = users(&env, &server).await;
+    // A literal address is refused when it is set, by the worker's own rule.
     for url in [
         receiver.url.clone(),
         "http://169.254.169.254/latest/meta-data".to_owned(),
+        "http://[::1]/hook".to_owned(),
     ] {
-        alice
-            .set_preferences(
-                json!({"channels": ["webhook"], "webhook_url": url, "webhook_secret": SECRET}),
+        let (status, answer) = alice
+            .put(
+                "/v1/preferences",
+                &json!({"channels": ["webhook"], "webhook_url": url, "webhook_secret": SECRET}),
             )
             .await;
-        let (operation, sent) = bob.send_operation(&["alice"], "ssrf?", json!({})).await;
-        bob.wait_operation(&operation, "failed").await;
-        let (_, shown) = bob.get(&format!("/v1/notifications/{}", sent[0])).await;
-        let webhook = channel(&shown, "webhook");
-        assert_eq!(webhook["attempts"], 1, "a refusal is permanent: {webhook}");
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{url}: {answer}");
+        let violation = &answer["errors"][0];
+        assert_eq!(violation["field"], "webhook_url", "{answer}");
         assert!(
-            webhook["detail"]
+            violation["message"]
                 .as_str()
-                .is_some_and(|d| d.contains("refused")),
-            "{webhook}"
+                .is_some_and(|m| m.contains("private address")),
+            "{answer}"
         );
     }
+    assert_eq!(
+        env.count_events("preferences.updated", None).await,
+        0,
+        "nothing was stored"
+    );
+    // A name is resolved at each delivery: one that leads to loopback is refused then.
+    let port = receiver.url.split(':').nth(2).expect("a port");
+    alice
+        .set_preferences(json!({"channels": ["webhook"], "webhook_url": format!("http://localhost:{port}"), "webhook_secret": SECRET}))
+        .await;
+    let (operation, sent) = bob.send_operation(&["alice"], "ssrf?", json!({})).await;
+    bob.wait_operation(&operation, "failed").await;
+    let (_, shown) = bob.get(&format!("/v1/notifications/{}", sent[0])).await;
+    let webhook = channel(&shown, "webhook");
+    assert_eq!(webhook["attempts"], 1, "a refusal is permanent: {webhook}");
+    assert!(
+        webhook["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("refused")),
+        "{webhook}"
+    );
     assert!(
         receiver.received().is_empty(),
         "nothing reached the loopback receiver"
