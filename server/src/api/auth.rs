@@ -3,6 +3,7 @@
 use std::time::Instant;
 
 use axum::extract::FromRequestParts;
+use axum::http::Method;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use notify_shared::UserId;
@@ -92,10 +93,22 @@ impl FromRequestParts<AppState> for Principal {
         }
         let StoredToken { user, scopes, .. } = stored;
         let user = UserId::parse(user).map_err(|e| ApiError::Internal(e.into()))?;
-        if let Some(limit) = &state.rate_limit {
+        if let Some(limit) = state.rate_limit.as_ref().filter(|_| !is_upkeep(parts)) {
             limit.check(&user)?;
         }
         let scopes = scopes.iter().filter_map(|s| s.parse().ok()).collect();
         Ok(Self { user, scopes })
+    }
+}
+
+/// Whether a request is notifyd's upkeep (a delivery receipt, the unread count), which does not
+/// count against the user's rate limit: a flood of popups makes a burst of them, and they must
+/// neither be refused (the desktop tick would come late) nor use up what the user may send.
+fn is_upkeep(parts: &Parts) -> bool {
+    let path = parts.uri.path();
+    match parts.method {
+        Method::POST => path.starts_with("/v1/deliveries/") && path.ends_with("/receipt"),
+        Method::GET => path == "/v1/inbox/count",
+        _ => false,
     }
 }

@@ -274,7 +274,9 @@ pub fn check_url(url: &str, allow_private: bool) -> Result<(Url, String), String
     let url = Url::parse(url).map_err(|e| format!("invalid webhook url: {e}"))?;
     if !matches!(url.scheme(), "http" | "https") {
         let scheme = url.scheme();
-        return Err(format!("unsupported url scheme {scheme}: use http or https"));
+        return Err(format!(
+            "unsupported url scheme {scheme}: use http or https"
+        ));
     }
     let host = url
         .host_str()
@@ -287,10 +289,7 @@ pub fn check_url(url: &str, allow_private: bool) -> Result<(Url, String), String
         .trim_start_matches('[')
         .trim_end_matches(']')
         .parse::<IpAddr>();
-    if let Some(ip) = literal
-        .ok()
-        .filter(|ip| !allow_private && !is_public(*ip))
-    {
+    if let Some(ip) = literal.ok().filter(|ip| !allow_private && !is_public(*ip)) {
         return Err(PrivateAddress { host, ip }.to_string());
     }
     Ok((url, host))

@@ -211,7 +211,8 @@ async fn one_users_flood_is_429_with_retry_after_and_others_are_served() {
     let env = TestEnv::new().await;
     let server = env
         .start_server_with(
-            "api",
+            // The projector makes the read model the unread count is read from.
+            "api,projector",
             &[
                 ("NOTIFY_SERVER_RATE_LIMIT__PER_SECOND", "1"),
                 ("NOTIFY_SERVER_RATE_LIMIT__BURST", "5"),
@@ -220,6 +221,9 @@ async fn one_users_flood_is_429_with_retry_after_and_others_are_served() {
         .await;
     let flooder = env.add_user("flood", "send,inbox").await;
     let calm = env.add_user("calm", "send,inbox").await;
+    Api::new(server.url(), &calm)
+        .wait_for("/v1/inbox/count", "the read model is ready", |_| true)
+        .await;
     let http = reqwest::Client::new();
     let mut limited = None;
     for _ in 0..10 {
@@ -257,7 +261,15 @@ async fn one_users_flood_is_429_with_retry_after_and_others_are_served() {
     let (status, me) = Api::new(server.url(), &calm).get("/v1/me").await;
     assert_eq!(status, StatusCode::OK, "others are unaffected: {me}");
 
-    // The bucket refills.
+    // notifyd's upkeep is not limited: the unread count is served while the user is limited.
+    for _ in 0..10 {
+        let (status, _) = Api::new(server.url(), &flooder)
+            .get("/v1/inbox/count")
+            .await;
+        assert_eq!(status, StatusCode::OK, "the unread count is upkeep");
+    }
+
+    // The bucket refills, and the upkeep above took nothing from it.
     tokio::time::sleep(Duration::from_secs(retry_after)).await;
     let (status, _) = Api::new(server.url(), &flooder).get("/v1/me").await;
     assert_eq!(status, StatusCode::OK);
