@@ -131,7 +131,17 @@ async fn submit(
                     waits.register(operation).await?;
                 }
                 match client.mark(id, mark, operation).await {
-                    Ok(answer) => take(answer, out)?,
+                    Ok(answer) => {
+                        // A command that changes nothing (a send cancelled before) is answered
+                        // with the operation that did: wait for that one.
+                        if let Some(waits) =
+                            waits.as_mut().filter(|_| answer.operation_id != operation)
+                        {
+                            waits.cancel(operation);
+                            waits.register(answer.operation_id).await?;
+                        }
+                        take(answer, out)?;
+                    }
                     Err(error) if error.exit_code() == Exit::Failed => {
                         if let Some(waits) = waits.as_mut() {
                             waits.cancel(operation);

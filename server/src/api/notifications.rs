@@ -257,7 +257,7 @@ async fn schedule(
 /// Only its sender may cancel it (anyone else gets 404). Appends `notification.cancelled` and
 /// marks the schedule cancelled, under the same row lock the scheduler takes, so a notification
 /// is either dispatched or cancelled, never both. Cancelling a cancelled one again is accepted
-/// and changes nothing.
+/// and changes nothing: its answer names the operation that cancelled it (already applied).
 #[utoipa::path(
     post,
     operation_id = "cancel",
@@ -331,7 +331,23 @@ pub(super) async fn cancel(
             .await?;
             tracing::info!(notification = %id, by = %principal.user, "scheduled send cancelled");
         }
-        "cancelled" => {}
+        "cancelled" => {
+            // Nothing changes, so nothing would resolve this command's own operation: answer
+            // with the operation that cancelled it, which did resolve, and record that answer.
+            let cancelled_by: Uuid = sqlx::query_scalar(
+                "SELECT operation_id FROM events
+                 WHERE aggregate_id = $1 AND kind = 'notification.cancelled'",
+            )
+            .bind(id)
+            .fetch_one(command.conn())
+            .await?;
+            return command
+                .finish(&CommandAccepted {
+                    operation_id: cancelled_by,
+                    status: OperationStatus::Applied,
+                })
+                .await;
+        }
         _ => return Err(ApiError::AlreadyDispatched(changed_at)),
     }
     let operation_id = command.operation_id();

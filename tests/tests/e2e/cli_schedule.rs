@@ -109,6 +109,19 @@ async fn a_scheduled_send_waits_and_can_be_cancelled_from_the_terminal() {
     alice
         .wait_operation(response["operation_id"].as_str().expect("op"), "cancelled")
         .await;
+    // Cancelling it again changes nothing and still ends at once (it waited out its timeout
+    // and exited 4 before: nothing resolved the new operation).
+    let again = run(
+        notify(server.url(), &token),
+        &["cancel", &id, "--wait", "--timeout", "10s"],
+    )
+    .await;
+    assert!(again.status.success(), "{}", stderr(&again));
+    assert_eq!(
+        stdout(&again).trim(),
+        stdout(&cancel).trim(),
+        "the operation that cancelled it"
+    );
 
     let past = run(
         notify(server.url(), &token),

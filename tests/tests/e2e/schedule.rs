@@ -169,13 +169,18 @@ async fn a_cancelled_send_never_arrives_and_only_its_sender_can_cancel() {
     let (status, repeat) = alice.post_with_key(&path, key, None).await;
     assert_eq!(status, StatusCode::ACCEPTED, "{repeat}");
     assert_eq!(first, repeat, "a repeat gets the first answer");
-    // A second cancel with a fresh key is accepted too and appends nothing.
+    // A second cancel with a fresh key is accepted too and appends nothing; its answer names
+    // the operation that did cancel it, so waiting for it ends (it stayed `accepted` before).
     let (status, again) = alice.post(&path, None).await;
     assert_eq!(status, StatusCode::ACCEPTED, "{again}");
     assert_eq!(
         env.count_events("notification.cancelled", Some(id)).await,
         1
     );
+    assert_eq!(again["operation_id"], first["operation_id"], "{again}");
+    assert_eq!(again["status"], "applied", "{again}");
+    let cancel = first["operation_id"].as_str().expect("operation id");
+    alice.wait_operation(cancel, "applied").await;
 
     let resolved = alice.wait_operation(&operation, "cancelled").await;
     assert_eq!(resolved["kind"], "send");
