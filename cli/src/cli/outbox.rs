@@ -94,17 +94,20 @@ pub struct SentArgs {
 pub(super) const CANCEL_LONG_ABOUT: &str = "\
 Cancel scheduled sends before they go out; prints one operation id per line.
 
-Give the notification ids that `notify send --at/--in` printed on stderr, or that \
-`notify sent --scheduled` lists (a send to several people has one id per recipient; cancel \
-each). Each id is its own operation, retried safely after a network error. An id that already \
-went out, or that is not a scheduled notification you sent, is reported and the command exits \
-1; the other ids are still cancelled.
+Give the operation id that `notify send --at/--in` printed (what of that send is still \
+scheduled is cancelled, to every recipient), or notification ids: those it printed on stderr, \
+or that `notify sent --scheduled` lists (one per recipient). Each notification is its own \
+operation, retried safely after a network error. An id that already went out, or that is not \
+a scheduled send of yours, is reported and the command exits 1; the other ids are still \
+cancelled.
 
 With --wait, waits until each cancellation has taken effect.";
 
 pub(super) const CANCEL_AFTER_HELP: &str = "\
 Examples:
   notify cancel 0190f3a2-7c41-7d3e-9a5b-2f1e4c8d6b10
+  # What `notify send --in 1h ...` printed (its operation id):
+  notify cancel \"$(notify send --in 1h --to alice 'Standup')\"
   # Everything still scheduled to alice:
   notify sent --scheduled --to alice --json | jq -r '.items[].id' | xargs -r notify cancel
   notify cancel 0190f3a2-7c41-7d3e-9a5b-2f1e4c8d6b10 --wait";
@@ -112,7 +115,7 @@ Examples:
 /// Arguments of `notify cancel`.
 #[derive(Debug, Clone, PartialEq, Eq, Args)]
 pub struct CancelArgs {
-    /// Notification ids of scheduled sends (one per recipient)
+    /// Operation ids of scheduled sends, or their notification ids (one per recipient)
     #[arg(value_name = "ID", required = true, value_parser = parse_id)]
     pub ids: Vec<Uuid>,
     /// Waiting.

@@ -121,7 +121,12 @@ async fn submit(
             take(client.read_all(operation).await?, out)?;
         }
         Target::Each(ids, mark) => {
-            for id in ids {
+            // An id to cancel may also be a send's operation id (what `send` printed): then
+            // what of that send is still scheduled is cancelled.
+            let mut queue: std::collections::VecDeque<(Uuid, bool)> =
+                ids.into_iter().map(|id| (id, false)).collect();
+            let mut of_operation: Vec<Error> = Vec::new();
+            while let Some((id, from_operation)) = queue.pop_front() {
                 let operation = Uuid::now_v7();
                 note(
                     verbose,
@@ -130,7 +135,13 @@ async fn submit(
                 if let Some(waits) = waits.as_mut() {
                     waits.register(operation).await?;
                 }
-                match client.mark(id, mark, operation).await {
+                let answer = client.mark(id, mark, operation).await;
+                if answer.is_err()
+                    && let Some(waits) = waits.as_mut()
+                {
+                    waits.cancel(operation);
+                }
+                match answer {
                     Ok(answer) => {
                         // A command that changes nothing (a send cancelled before) is answered
                         // with the operation that did: wait for that one.
@@ -142,14 +153,26 @@ async fn submit(
                         }
                         take(answer, out)?;
                     }
-                    Err(error) if error.exit_code() == Exit::Failed => {
-                        if let Some(waits) = waits.as_mut() {
-                            waits.cancel(operation);
+                    Err(Error::NotScheduled(_)) if !from_operation && mark == Mark::Cancel => {
+                        match client.operation(id).await {
+                            Ok(view) if !view.notifications.is_empty() => {
+                                queue.extend(view.notifications.into_iter().map(|n| (n, true)))
+                            }
+                            _ => refused.push(Error::NotScheduled(id)),
                         }
-                        refused.push(error);
                     }
+                    // Of a send's operation, only what is still scheduled is cancelled.
+                    Err(error) if from_operation && error.exit_code() == Exit::Failed => {
+                        note(verbose, format_args!("{error}"));
+                        of_operation.push(error);
+                    }
+                    Err(error) if error.exit_code() == Exit::Failed => refused.push(error),
                     Err(error) => return Err(error),
                 }
+            }
+            // An operation none of whose notifications could be cancelled is refused.
+            if accepted.is_empty() && refused.is_empty() {
+                refused.extend(of_operation.pop());
             }
         }
     }

@@ -123,6 +123,45 @@ async fn a_scheduled_send_waits_and_can_be_cancelled_from_the_terminal() {
         "the operation that cancelled it"
     );
 
+    // The operation id `send` printed cancels the send too (what of it is still scheduled).
+    env.add_user("bob", "send,inbox").await;
+    let scheduled = run(
+        notify(server.url(), &token),
+        &[
+            "send",
+            "--in",
+            "1h",
+            "--to",
+            "alice",
+            "--to",
+            "bob",
+            "also later",
+        ],
+    )
+    .await;
+    assert!(scheduled.status.success(), "{}", stderr(&scheduled));
+    let operation = stdout(&scheduled).trim().to_owned();
+    alice
+        .wait_for(
+            &format!("/v1/operations/{operation}"),
+            "the send known",
+            |op| op["notifications"].as_array().is_some_and(|n| n.len() == 2),
+        )
+        .await;
+    let by_operation = run(
+        notify(server.url(), &token),
+        &["cancel", &operation, "--wait"],
+    )
+    .await;
+    assert!(by_operation.status.success(), "{}", stderr(&by_operation));
+    assert_eq!(
+        stdout(&by_operation).lines().count(),
+        2,
+        "one cancel per recipient: {}",
+        stdout(&by_operation)
+    );
+    alice.wait_operation(&operation, "cancelled").await;
+
     let past = run(
         notify(server.url(), &token),
         &["send", "--at", "2001-01-01T09:00", "too late"],

@@ -166,7 +166,27 @@ async fn a_group_commit_answers_every_send_in_it_as_if_each_were_alone() {
         send(Uuid::now_v7(), body.clone()),
         send(Uuid::now_v7(), body.clone()),
     ];
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    // Both groups' statements are waiting for the outbox (a fixed sleep was not always enough
+    // when the machine was busy, and a send below then took a group's place).
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let waiting: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM pg_stat_activity
+             WHERE datname = current_database() AND wait_event_type = 'Lock'
+               AND query LIKE 'WITH input AS%'",
+        )
+        .fetch_one(&env.write)
+        .await
+        .expect("count the waiting groups");
+        if waiting == 2 {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{waiting} of 2 groups wait for the outbox"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
     let (fresh, twin) = (Uuid::now_v7(), Uuid::now_v7());
     let grouped = [
         ("fresh", send(fresh, body.clone())),
