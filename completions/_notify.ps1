@@ -73,7 +73,7 @@ Register-ArgumentCompleter -Native -CommandName 'notify' -ScriptBlock {
         }
         'notify;list' {
             [CompletionResult]::new('--tag', '--tag', [CompletionResultType]::ParameterName, 'Only notifications with this tag')
-            [CompletionResult]::new('--search', '--search', [CompletionResultType]::ParameterName, 'Only notifications whose title or message matches TEXT')
+            [CompletionResult]::new('--search', '--search', [CompletionResultType]::ParameterName, 'Only notifications whose title or message has every word of TEXT, as a word or the start of one, in any case ("depl" finds "Deploy"); "quoted words" match in that order and -word excludes')
             [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'How many to show, 1 to 200 [default: 50]')
             [CompletionResult]::new('--before', '--before', [CompletionResultType]::ParameterName, 'Older than this cursor; a full page prints the next one on stderr')
             [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'Base URL of notify-server [overrides NOTIFY_SERVER and the config file]')
@@ -142,7 +142,7 @@ Register-ArgumentCompleter -Native -CommandName 'notify' -ScriptBlock {
             [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'Only notifications to this user')
             [CompletionResult]::new('--status', '--status', [CompletionResultType]::ParameterName, 'Only notifications in this state')
             [CompletionResult]::new('--channel', '--channel', [CompletionResultType]::ParameterName, 'Only notifications that went out on this channel')
-            [CompletionResult]::new('--address', '--address', [CompletionResultType]::ParameterName, 'Only notifications delivered to this e-mail address or webhook URL')
+            [CompletionResult]::new('--address', '--address', [CompletionResultType]::ParameterName, 'Only notifications delivered to this e-mail address or webhook URL (in any case)')
             [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'How many to show, 1 to 200 [default: 50]')
             [CompletionResult]::new('--before', '--before', [CompletionResultType]::ParameterName, 'Older than this cursor; a full page prints the next one on stderr')
             [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'Base URL of notify-server [overrides NOTIFY_SERVER and the config file]')

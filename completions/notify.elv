@@ -68,7 +68,7 @@ set edit:completion:arg-completer[notify] = {|@words|
         }
         &'notify;list'= {
             cand --tag 'Only notifications with this tag'
-            cand --search 'Only notifications whose title or message matches TEXT'
+            cand --search 'Only notifications whose title or message has every word of TEXT, as a word or the start of one, in any case ("depl" finds "Deploy"); "quoted words" match in that order and -word excludes'
             cand --limit 'How many to show, 1 to 200 [default: 50]'
             cand --before 'Older than this cursor; a full page prints the next one on stderr'
             cand --server 'Base URL of notify-server [overrides NOTIFY_SERVER and the config file]'
@@ -132,7 +132,7 @@ set edit:completion:arg-completer[notify] = {|@words|
             cand --to 'Only notifications to this user'
             cand --status 'Only notifications in this state'
             cand --channel 'Only notifications that went out on this channel'
-            cand --address 'Only notifications delivered to this e-mail address or webhook URL'
+            cand --address 'Only notifications delivered to this e-mail address or webhook URL (in any case)'
             cand --limit 'How many to show, 1 to 200 [default: 50]'
             cand --before 'Older than this cursor; a full page prints the next one on stderr'
             cand --server 'Base URL of notify-server [overrides NOTIFY_SERVER and the config file]'

@@ -68,7 +68,7 @@ complete -c notify -n "__fish_notify_using_subcommand send" -s q -l quiet -d 'Pr
 complete -c notify -n "__fish_notify_using_subcommand send" -s v -l verbose -d 'Say on stderr what is happening (requests, retries)'
 complete -c notify -n "__fish_notify_using_subcommand send" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c notify -n "__fish_notify_using_subcommand list" -l tag -d 'Only notifications with this tag' -r
-complete -c notify -n "__fish_notify_using_subcommand list" -l search -d 'Only notifications whose title or message matches TEXT' -r
+complete -c notify -n "__fish_notify_using_subcommand list" -l search -d 'Only notifications whose title or message has every word of TEXT, as a word or the start of one, in any case ("depl" finds "Deploy"); "quoted words" match in that order and -word excludes' -r
 complete -c notify -n "__fish_notify_using_subcommand list" -l limit -d 'How many to show, 1 to 200 [default: 50]' -r
 complete -c notify -n "__fish_notify_using_subcommand list" -l before -d 'Older than this cursor; a full page prints the next one on stderr' -r
 complete -c notify -n "__fish_notify_using_subcommand list" -l server -d 'Base URL of notify-server [overrides NOTIFY_SERVER and the config file]' -r
@@ -113,7 +113,7 @@ cancelled\t'Cancelled before it went out'"
 complete -c notify -n "__fish_notify_using_subcommand sent" -l channel -d 'Only notifications that went out on this channel' -r -f -a "desktop\t'A popup on each of the recipient\'s machines'
 email\t'An e-mail to the recipient\'s address'
 webhook\t'An HTTP POST to the recipient\'s webhook'"
-complete -c notify -n "__fish_notify_using_subcommand sent" -l address -d 'Only notifications delivered to this e-mail address or webhook URL' -r
+complete -c notify -n "__fish_notify_using_subcommand sent" -l address -d 'Only notifications delivered to this e-mail address or webhook URL (in any case)' -r
 complete -c notify -n "__fish_notify_using_subcommand sent" -l limit -d 'How many to show, 1 to 200 [default: 50]' -r
 complete -c notify -n "__fish_notify_using_subcommand sent" -l before -d 'Older than this cursor; a full page prints the next one on stderr' -r
 complete -c notify -n "__fish_notify_using_subcommand sent" -l server -d 'Base URL of notify-server [overrides NOTIFY_SERVER and the config file]' -r

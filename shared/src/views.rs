@@ -129,7 +129,9 @@ pub struct InboxQuery {
     /// Only notifications with this tag.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag: Option<String>,
-    /// Full-text search over title and body.
+    /// Full-text search over title and body: every word must match a word or the start of one,
+    /// in any case (`depl` finds "Deploy"); `"quoted words"` match in that order, `-word`
+    /// excludes, `or` between words allows either.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub q: Option<String>,
     /// A `next_cursor` from the previous page.
@@ -158,8 +160,8 @@ pub struct SentQuery {
     /// Only notifications that went out on this channel.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub channel: Option<Channel>,
-    /// Only notifications delivered to this address (e-mail address or webhook URL; a URL
-    /// matches every hook of its origin). Without an `admin` token, only your own addresses
+    /// Only notifications delivered to this address (e-mail address or webhook URL, compared
+    /// in any case; a URL matches every hook of its origin). Without an `admin` token, only your own addresses
     /// match: a sender never learns where someone else receives notifications.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,

@@ -32,7 +32,9 @@ pub struct ListArgs {
     /// Only notifications with this tag
     #[arg(long, value_name = "TAG", value_parser = parse_tag)]
     pub tag: Option<String>,
-    /// Only notifications whose title or message matches TEXT
+    /// Only notifications whose title or message has every word of TEXT, as a word or the start
+    /// of one, in any case ("depl" finds "Deploy"); "quoted words" match in that order and
+    /// -word excludes
     #[arg(long, value_name = "TEXT", value_parser = parse_search)]
     pub search: Option<String>,
     /// Page size and position.

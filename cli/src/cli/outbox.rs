@@ -80,7 +80,7 @@ pub struct SentArgs {
     /// Only notifications that went out on this channel
     #[arg(long, value_enum, value_name = "CHANNEL")]
     pub channel: Option<ChannelArg>,
-    /// Only notifications delivered to this e-mail address or webhook URL
+    /// Only notifications delivered to this e-mail address or webhook URL (in any case)
     #[arg(long, value_name = "ADDRESS", value_parser = parse_address)]
     pub address: Option<String>,
     /// Only scheduled sends still waiting for their time

@@ -67,9 +67,11 @@ pub(super) async fn list(
             .push("]::text[]");
     }
     if let Some(q) = &query.q {
-        sql.push(" AND search @@ websearch_to_tsquery('simple', ")
+        // Every word of the search also matches as a prefix ("depl" finds "deploy"): each
+        // lexeme of the parsed query (quotes, `or` and `-word` keep their meaning) gets `:*`.
+        sql.push(" AND search @@ regexp_replace(websearch_to_tsquery('simple', ")
             .push_bind(q)
-            .push(")");
+            .push(r#")::text, '''((?:[^'']|'''')*)''', '''\1'':*', 'g')::tsquery"#);
     }
     page(sql, "dispatched_at", query.before.as_deref(), limit, &state)
         .await

@@ -88,11 +88,12 @@ pub(super) async fn sent(
             } else {
                 address.clone()
             };
-            sql.push(" AND d.address IN (")
+            // People write addresses in any case (`Alice@Example.COM`): compared without it.
+            sql.push(" AND lower(d.address) IN (lower(")
                 .push_bind(address.clone())
-                .push(", ")
+                .push("), lower(")
                 .push_bind(origin)
-                .push(")");
+                .push("))");
             if !admin {
                 // Only where the caller receives: nobody probes another's address.
                 sql.push(" AND notifications.recipient = ")

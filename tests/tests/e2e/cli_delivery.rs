@@ -85,6 +85,16 @@ async fn prefs_then_send_wait_follows_the_email_to_delivered() {
     )
     .await;
     assert!(stdout(&listed).contains("Deploy"), "{}", stdout(&listed));
+    let any_case = run(
+        notify(server.url(), &token),
+        &["sent", "--address", "Alice@EXAMPLE.com"],
+    )
+    .await;
+    assert!(
+        stdout(&any_case).contains("Deploy"),
+        "an address matches in any case: {}",
+        stdout(&any_case)
+    );
     let other = run(
         notify(server.url(), &token),
         &["sent", "--address", "nobody@example.com"],

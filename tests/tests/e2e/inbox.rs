@@ -129,6 +129,21 @@ async fn search_and_tag_filters_select_the_matching_notifications() {
         [failed[0].to_string(), deploy[0].to_string()]
     );
     assert_eq!(
+        get_ids("/v1/notifications?q=Depl").await,
+        [failed[0].to_string(), deploy[0].to_string()],
+        "a word matches as a prefix, in any case"
+    );
+    assert_eq!(
+        get_ids("/v1/notifications?q=%22api%20depl%22").await,
+        [deploy[0].to_string()],
+        "a quoted phrase still keeps its order"
+    );
+    assert_eq!(
+        get_ids("/v1/notifications?q=depl%20-web").await,
+        [deploy[0].to_string()],
+        "a -word still excludes"
+    );
+    assert_eq!(
         get_ids("/v1/notifications?q=backup").await,
         [backup[0].to_string()],
         "the title is searched too"
