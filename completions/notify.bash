@@ -1191,7 +1191,7 @@ _notify() {
                     return 0
                     ;;
                 --status)
-                    COMPREPLY=($(compgen -W "scheduled dispatched delivered failed cancelled" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "scheduled dispatched delivered partially_delivered failed cancelled" -- "${cur}"))
                     return 0
                     ;;
                 --channel)

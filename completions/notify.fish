@@ -108,7 +108,8 @@ complete -c notify -n "__fish_notify_using_subcommand sent" -l to -d 'Only notif
 complete -c notify -n "__fish_notify_using_subcommand sent" -l status -d 'Only notifications in this state' -r -f -a "scheduled\t'Waiting for its delivery time'
 dispatched\t'In the inbox; channels are delivering'
 delivered\t'Every channel succeeded'
-failed\t'A channel failed for good'
+partially_delivered\t'Some channels succeeded, the others failed for good'
+failed\t'No channel succeeded: each failed for good'
 cancelled\t'Cancelled before it went out'"
 complete -c notify -n "__fish_notify_using_subcommand sent" -l channel -d 'Only notifications that went out on this channel' -r -f -a "desktop\t'A popup on each of the recipient\'s machines'
 email\t'An e-mail to the recipient\'s address'

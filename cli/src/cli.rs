@@ -538,6 +538,15 @@ mod tests {
             panic!("not a sent");
         };
         assert_eq!(sent.status, Some(StatusArg::Failed));
+        for spelling in ["partially_delivered", "partially-delivered"] {
+            let Command::Sent(sent) = parse(&["sent", "--status", spelling])
+                .expect("valid")
+                .command
+            else {
+                panic!("not a sent");
+            };
+            assert_eq!(sent.status, Some(StatusArg::PartiallyDelivered));
+        }
         usage_error(&["sent", "--channel", "sms"]);
         usage_error(&["sent", "--address", " "]);
         let Command::Sent(sent) =

@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::time::Duration;
 
 use notify_shared::api::{Channel, OperationStatus, SendResponse, SentNotification};
-use notify_shared::views::{DeliveryStatus, NotificationStatus, NotificationView, OperationView};
+use notify_shared::views::{DeliveryStatus, NotificationView, OperationView};
 use uuid::Uuid;
 
 use crate::cli::Globals;
@@ -261,13 +261,7 @@ impl Progress {
     /// Takes in the latest view of one notification and returns a line for each delivery
     /// outcome not reported before, in channel order.
     pub fn update(&mut self, view: &NotificationView) -> Vec<String> {
-        if matches!(
-            view.status,
-            NotificationStatus::Delivered
-                | NotificationStatus::Failed
-                | NotificationStatus::Cancelled
-        ) && view.deliveries.iter().all(settled)
-        {
+        if view.status.is_final() && view.deliveries.iter().all(settled) {
             self.settled.insert(view.id);
         }
         let mut lines = Vec::new();
@@ -336,6 +330,7 @@ mod tests {
     use chrono::Utc;
     use notify_shared::UserId;
     use notify_shared::api::Channel;
+    use notify_shared::views::NotificationStatus;
 
     fn sent(id: Uuid, recipient: &str) -> SentNotification {
         SentNotification {

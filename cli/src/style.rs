@@ -33,7 +33,7 @@ pub fn of_inbox_row(view: &NotificationView) -> Style {
 /// A sent notification's row, by how it ended.
 pub fn of_notification(status: NotificationStatus) -> Style {
     match status {
-        NotificationStatus::Failed => FAILED,
+        NotificationStatus::Failed | NotificationStatus::PartiallyDelivered => FAILED,
         NotificationStatus::Cancelled => MUTED,
         NotificationStatus::Requested
         | NotificationStatus::Scheduled

@@ -28,10 +28,22 @@ pub enum NotificationStatus {
     Dispatched,
     /// Every channel succeeded.
     Delivered,
-    /// A channel failed for good.
+    /// Some channels succeeded, the others failed for good.
+    PartiallyDelivered,
+    /// No channel succeeded: each failed for good.
     Failed,
     /// Cancelled before it was dispatched.
     Cancelled,
+}
+
+impl NotificationStatus {
+    /// Whether this is a final state: nothing about the notification changes any more.
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            Self::Delivered | Self::PartiallyDelivered | Self::Failed | Self::Cancelled
+        )
+    }
 }
 
 /// One notification as its recipient (or its sender) sees it.

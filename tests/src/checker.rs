@@ -249,7 +249,7 @@ impl Checker {
             .unwrap_or(0);
             let final_rows: i64 = sqlx::query_scalar(
                 "SELECT count(*) FROM notifications \
-                 WHERE id = ANY($1) AND status IN ('delivered', 'failed')",
+                 WHERE id = ANY($1) AND status IN ('delivered', 'partially_delivered', 'failed')",
             )
             .bind(&ids)
             .fetch_one(read)

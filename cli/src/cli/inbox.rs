@@ -50,7 +50,11 @@ title, how each channel fared (under `channels`: the channel, the address, pendi
 or failed, the attempts so far, and what happened last), and its message after a blank line. \
 With --events, also every event recorded for it, oldest first: when, its sequence number, its \
 kind, the part of the service that recorded it, and for deliveries the channel and what \
-happened.";
+happened.
+
+Where it stands: requested or scheduled, dispatched while its channels deliver, then delivered \
+(every channel succeeded), partially_delivered (some succeeded, the others failed for good), \
+failed (none succeeded) or cancelled. `notify status` says the same words of a whole send.";
 
 pub(super) const SHOW_AFTER_HELP: &str = "\
 Examples:

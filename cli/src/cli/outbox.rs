@@ -12,7 +12,9 @@ Show what became of an operation: a send, a read, an unread or a read-all.
 
 Prints its state (accepted, scheduled, dispatched, then one of delivered, \
 partially_delivered, failed, cancelled or applied), what kind of command it was, and the \
-notifications it concerns. Exits 1 when it failed, was cancelled or was only partially \
+notifications it concerns. A send is delivered when every channel of every recipient \
+succeeded, partially_delivered when some succeeded and the others failed for good, failed \
+when none succeeded; `notify show` says the same words of each recipient's notification. Exits 1 when it failed, was cancelled or was only partially \
 delivered, so scripts can test it.
 
 With --wait, waits until it reaches a final state. A scheduled send returns at once with the \
@@ -39,7 +41,8 @@ pub(super) const SENT_LONG_ABOUT: &str = "\
 List what you sent and what became of it, newest first.
 
 One line per notification (a send to three people is three lines): its id, when it went out, \
-the recipient, where it stands (scheduled, dispatched, delivered, failed, cancelled), how each \
+the recipient, where it stands (scheduled, dispatched, delivered, partially_delivered, failed, \
+cancelled; see `notify show --help`), how each \
 channel fared, and its title. In the channels column, ✓ marks a channel that succeeded, ✗ one \
 that failed for good, and … one still trying; `notify show ID` has the details. Filters \
 combine; paging works as in `notify list`. Where a recipient receives is theirs: the address \

@@ -44,7 +44,10 @@ pub enum StatusArg {
     Dispatched,
     /// Every channel succeeded
     Delivered,
-    /// A channel failed for good
+    /// Some channels succeeded, the others failed for good
+    #[value(name = "partially_delivered", alias = "partially-delivered")]
+    PartiallyDelivered,
+    /// No channel succeeded: each failed for good
     Failed,
     /// Cancelled before it went out
     Cancelled,
@@ -56,6 +59,7 @@ impl From<StatusArg> for NotificationStatus {
             StatusArg::Scheduled => Self::Scheduled,
             StatusArg::Dispatched => Self::Dispatched,
             StatusArg::Delivered => Self::Delivered,
+            StatusArg::PartiallyDelivered => Self::PartiallyDelivered,
             StatusArg::Failed => Self::Failed,
             StatusArg::Cancelled => Self::Cancelled,
         }

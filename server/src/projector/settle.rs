@@ -60,7 +60,7 @@ pub(super) async fn sends(
                  WHERE m.operation_id = o.id
                    AND t.kind IN ('notification.delivered', 'notification.failed', 'notification.cancelled'))
                     AS time,
-                count(*) FILTER (WHERE n.status NOT IN ('delivered', 'failed', 'cancelled')) AS open,
+                count(*) FILTER (WHERE n.status NOT IN ('delivered', 'partially_delivered', 'failed', 'cancelled')) AS open,
                 count(*) FILTER (WHERE n.status = 'cancelled') AS cancelled,
                 count(*) AS total,
                 (SELECT count(*) FROM deliveries d JOIN operation_notifications m ON m.notification_id = d.notification_id

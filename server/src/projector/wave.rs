@@ -254,15 +254,22 @@ impl Wave {
         Ok(())
     }
 
-    /// Notifications that reached their final state: `delivered`, or `failed` on their failed
-    /// channels; then the sends they complete.
+    /// Notifications that reached their final state: `delivered`, or on their failed channels
+    /// `partially_delivered` when another channel succeeded and `failed` when none did (the
+    /// words a send's own state uses); then the sends they complete.
     async fn finished(&self, conn: &mut PgConnection) -> Result<Vec<Resolved>, sqlx::Error> {
         if self.finished.is_empty() {
             return Ok(Vec::new());
         }
         let (ids, statuses): (Vec<Uuid>, Vec<&str>) = self.finished.iter().copied().unzip();
         sqlx::query(
-            "UPDATE notifications n SET status = f.status
+            // A notification's outcomes come in waves before its final event (one event of an
+            // aggregate per wave), so its succeeded deliveries are already here.
+            "UPDATE notifications n
+             SET status = CASE WHEN f.status = 'failed' AND EXISTS (
+                                   SELECT FROM deliveries d
+                                   WHERE d.notification_id = n.id AND d.status = 'succeeded')
+                               THEN 'partially_delivered' ELSE f.status END
              FROM UNNEST($1::uuid[], $2::text[]) AS f (id, status) WHERE n.id = f.id",
         )
         .bind(&ids)

@@ -276,12 +276,19 @@ async fn one_channel_failing_and_one_succeeding_is_partially_delivered() {
     alice
         .set_preferences(json!({"channels": ["email", "webhook"], "email": "alice@example.com", "webhook_url": receiver.url, "webhook_secret": SECRET}))
         .await;
-    let (operation, _) = bob
+    let (operation, sent) = bob
         .send_operation(&["alice"], "half of it", json!({}))
         .await;
     bob.wait_operation(&operation, "partially_delivered").await;
     assert_eq!(receiver.received().len(), 1, "a 404 is permanent: no retry");
     assert_eq!(smtp.received().len(), 1);
+    // The notification says what its send says.
+    let (_, shown) = alice.get(&format!("/v1/notifications/{}", sent[0])).await;
+    assert_eq!(shown["status"], "partially_delivered", "{shown}");
+    let (_, listed) = bob.get("/v1/sent?status=partially_delivered").await;
+    assert_eq!(listed["items"][0]["id"], sent[0].to_string(), "{listed}");
+    let (_, none) = bob.get("/v1/sent?status=failed").await;
+    assert_eq!(none["items"], json!([]), "{none}");
 }
 
 #[tokio::test]
