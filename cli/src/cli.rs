@@ -177,6 +177,10 @@ succeeded. Otherwise it exits 1 (4 when --timeout runs out first); `notify show 
 tells what happened. When notifyd runs, it tells the moment the send resolves; without it, the \
 server is polled.
 
+With --json, stdout gets one document, with --wait or without: operation_id, status, \
+notifications (id and recipient of each) and resolved_at, which is null until the send reached \
+its final state (so always without --wait).
+
 --at or --in schedules the send: the server keeps it until then, and `notify cancel ID` can \
 still stop it. --at reads a time in your time zone: 2026-12-01 09:00 (or 2026-12-01T09:00), \
 RFC 3339 with an offset (2026-12-01T09:00:00Z), a time of day (09:00, 9am, 5:30pm, noon) \

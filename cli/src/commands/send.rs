@@ -4,7 +4,7 @@
 //! Stdout gets the operation id, the whole answer with `--json`, or nothing with `-q`; nothing
 //! is sent when the input breaks a limit. With `--wait`, the wait is registered with notifyd
 //! (when it runs) before the send, [`crate::follow`] reports each channel's outcome on
-//! stderr, `--json` prints the final operation instead of the answer, and the exit code says
+//! stderr, `--json` prints the same document with the final state, and the exit code says
 //! whether everything was delivered.
 //!
 //! A scheduled send (`--at`, `--in`) prints its operation id too, and on stderr when it goes out
@@ -13,8 +13,9 @@
 use std::io::{self, IsTerminal, Read, Write};
 
 use chrono::{DateTime, Local, TimeZone, Utc};
-use notify_shared::api::{OperationStatus, SendRequest, SendResponse};
+use notify_shared::api::{OperationStatus, SendRequest, SendResponse, SentNotification};
 use notify_shared::limits::check_send;
+use serde::Serialize;
 use uuid::Uuid;
 
 use crate::cli::{Globals, SendArgs, WaitArgs, channels};
@@ -87,8 +88,8 @@ pub async fn run(args: SendArgs, globals: &Globals, out: &mut dyn Write) -> Resu
 }
 
 /// `--wait`: follows the send (through `waiter` when notifyd took the wait), says when a
-/// scheduled one goes out, prints the final operation with `--json`, and fails unless
-/// everything was delivered.
+/// scheduled one goes out, prints the send with its final state with `--json`, and fails
+/// unless everything was delivered.
 async fn wait_for(
     client: &Client,
     response: &SendResponse,
@@ -104,7 +105,7 @@ async fn wait_for(
         tell(scheduled_note(view.id, when, Utc::now()));
     }
     if Mode::of(globals) == Mode::Json {
-        write_json(out, view)?;
+        write_json(out, &SendJson::of(response, view.status, view.resolved_at))?;
     }
     outcome_at(view, followed.notification)
 }
@@ -186,11 +187,36 @@ pub fn build_request(args: SendArgs, body: String, now: DateTime<Utc>) -> SendRe
     }
 }
 
-/// Prints the answer: the operation id, the whole answer as JSON, or nothing.
+/// What `send --json` prints, with `--wait` or without: the api's answer and when the send
+/// reached its final state (`null` until then, and always without `--wait`).
+#[derive(Debug, Serialize)]
+struct SendJson<'a> {
+    operation_id: Uuid,
+    status: OperationStatus,
+    notifications: &'a [SentNotification],
+    resolved_at: Option<DateTime<Utc>>,
+}
+
+impl<'a> SendJson<'a> {
+    fn of(
+        response: &'a SendResponse,
+        status: OperationStatus,
+        resolved_at: Option<DateTime<Utc>>,
+    ) -> Self {
+        Self {
+            operation_id: response.operation_id,
+            status,
+            notifications: &response.notifications,
+            resolved_at,
+        }
+    }
+}
+
+/// Prints the answer: the operation id, the answer as JSON, or nothing.
 pub fn render(response: &SendResponse, mode: Mode, out: &mut dyn Write) -> Result<(), Error> {
     match mode {
         Mode::Human => write_line(out, response.operation_id),
-        Mode::Json => write_json(out, response),
+        Mode::Json => write_json(out, &SendJson::of(response, response.status, None)),
         Mode::Quiet => Ok(()),
     }
 }
@@ -283,7 +309,8 @@ mod tests {
         assert_eq!(
             rendered(Mode::Json),
             "{\"operation_id\":\"00000000-0000-0000-0000-000000000000\",\"status\":\"accepted\",\
-             \"notifications\":[{\"id\":\"ffffffff-ffff-ffff-ffff-ffffffffffff\",\"recipient\":\"alice\"}]}\n"
+             \"notifications\":[{\"id\":\"ffffffff-ffff-ffff-ffff-ffffffffffff\",\"recipient\":\"alice\"}],\
+             \"resolved_at\":null}\n"
         );
         assert_eq!(rendered(Mode::Quiet), "");
     }

@@ -101,6 +101,33 @@ async fn prefs_then_send_wait_follows_the_email_to_delivered() {
     )
     .await;
     assert!(stdout(&other).is_empty(), "{}", stdout(&other));
+
+    // `--json` prints one document with `--wait` or without: the send, where it stands.
+    let keys = |output: &std::process::Output| -> (Vec<String>, Value) {
+        let document: Value = serde_json::from_str(&stdout(output)).expect("--json send");
+        let keys = document
+            .as_object()
+            .expect("an object")
+            .keys()
+            .cloned()
+            .collect();
+        (keys, document)
+    };
+    let (unwaited, answer) =
+        keys(&run(notify(server.url(), &token), &["--json", "send", "hi"]).await);
+    let waited = run(
+        notify(server.url(), &token),
+        &["--json", "send", "--wait", "hi again"],
+    )
+    .await;
+    assert_eq!(waited.status.code(), Some(0), "{}", stderr(&waited));
+    let (waited_keys, resolved) = keys(&waited);
+    assert_eq!(unwaited, waited_keys, "{answer} against {resolved}");
+    assert_eq!(answer["status"], "accepted");
+    assert_eq!(answer["resolved_at"], Value::Null);
+    assert_eq!(resolved["status"], "delivered");
+    assert!(resolved["resolved_at"].is_string(), "{resolved}");
+    assert_eq!(resolved["notifications"][0]["recipient"], "alice");
 }
 
 #[tokio::test]
