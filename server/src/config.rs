@@ -91,6 +91,11 @@ pub struct Config {
     /// `[rate_limit]`: how many requests each user may make.
     #[serde(default)]
     pub rate_limit: RateLimitConfig,
+    /// Where this process serves its Prometheus metrics (`GET /metrics`, no token: keep it
+    /// on loopback or a private network); unset, only the api serves them, to admin tokens.
+    /// Each process needs its own port.
+    #[serde(default)]
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 /// How the api creates broker accounts and device queues for daemons.

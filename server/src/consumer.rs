@@ -28,7 +28,7 @@ use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 use crate::pipeline::{self, Item, Unpacked};
-use crate::{broker, db};
+use crate::{broker, db, prometheus};
 
 /// Why a handler did not finish.
 #[derive(Debug, thiserror::Error)]
@@ -191,14 +191,25 @@ where
     /// that fails; those that failed are put back alone (see [`pipeline`]), then the batch is
     /// acked.
     async fn settle(&self, delivery: Delivery) -> anyhow::Result<()> {
+        let started = std::time::Instant::now();
+        let queue = self.queue.name;
         let items = match pipeline::unpack(&delivery) {
-            Ok(Unpacked::One(item)) => return Ok(self.settle_one(delivery, item).await?),
+            Ok(Unpacked::One(item)) => {
+                self.settle_one(delivery, item).await?;
+                metrics::histogram!(prometheus::CONSUMER_SECONDS, "queue" => queue)
+                    .record(started.elapsed().as_secs_f64());
+                return Ok(());
+            }
             Ok(Unpacked::Batch(items)) => items,
             Err(error) => {
                 tracing::error!(role = self.queue.role, %error, "not a batch of events; dead-lettering it");
+                metrics::counter!(prometheus::CONSUMER_DEAD_LETTERED, "queue" => queue)
+                    .increment(1);
                 return Ok(delivery.nack(DEAD_LETTER).await?);
             }
         };
+        metrics::histogram!(prometheus::CONSUMER_BATCH_SIZE, "queue" => queue)
+            .record(items.len() as f64);
         let handled = match self.handle_together(&items).await {
             Together::Done(failed) => items
                 .into_iter()
@@ -217,10 +228,18 @@ where
             // Unacked, it goes back to the queue when the channel closes.
             return Ok(());
         }
+        let mut failed = 0_u64;
         for (item, _) in handled.iter().filter(|(_, h)| *h == Handled::Failed) {
             pipeline::republish(self.republish, self.queue.name, item).await?;
+            failed += 1;
         }
-        Ok(delivery.ack(BasicAckOptions::default()).await?)
+        delivery.ack(BasicAckOptions::default()).await?;
+        metrics::counter!(prometheus::CONSUMER_EVENTS, "queue" => queue)
+            .increment(handled.len() as u64 - failed);
+        metrics::counter!(prometheus::CONSUMER_FAILED, "queue" => queue).increment(failed);
+        metrics::histogram!(prometheus::CONSUMER_SECONDS, "queue" => queue)
+            .record(started.elapsed().as_secs_f64());
+        Ok(())
     }
 
     /// Handles the events of a batch together, after any copies of them under way, and again
@@ -283,13 +302,20 @@ where
 
     /// Settles a message of one event.
     async fn settle_one(&self, delivery: Delivery, item: Box<Item>) -> Result<(), lapin::Error> {
+        let queue = self.queue.name;
         if item.event.is_err() {
             tracing::error!(role = self.queue.role, routing_key = %delivery.routing_key, "not an event; dead-lettering it");
+            metrics::counter!(prometheus::CONSUMER_DEAD_LETTERED, "queue" => queue).increment(1);
             return delivery.nack(DEAD_LETTER).await;
         }
+        metrics::histogram!(prometheus::CONSUMER_BATCH_SIZE, "queue" => queue).record(1.0);
         match self.handle_item(&item).await {
-            Handled::Done => delivery.ack(BasicAckOptions::default()).await,
+            Handled::Done => {
+                metrics::counter!(prometheus::CONSUMER_EVENTS, "queue" => queue).increment(1);
+                delivery.ack(BasicAckOptions::default()).await
+            }
             Handled::Failed => {
+                metrics::counter!(prometheus::CONSUMER_FAILED, "queue" => queue).increment(1);
                 delivery
                     .nack(BasicNackOptions {
                         requeue: true,

@@ -14,6 +14,7 @@ pub mod dispatcher;
 pub mod failpoint;
 pub mod pipeline;
 pub mod projector;
+pub mod prometheus;
 pub mod redact;
 pub mod relay;
 pub mod scheduler;

@@ -32,7 +32,7 @@ use sqlx::postgres::PgListener;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
-use crate::{broker, failpoint, pipeline, wake};
+use crate::{broker, failpoint, pipeline, prometheus, wake};
 
 /// The shortest time between the starts of two batches that were not full. A wake that comes
 /// later than this after the last batch began is served at once; one that comes sooner waits
@@ -64,6 +64,10 @@ struct OutboxRow {
     document: String,
     /// A delivery request's channel (its [`CHANNEL_HEADER`]).
     channel: Option<String>,
+    /// Any delivery event's channel, for the metrics.
+    delivery_channel: Option<String>,
+    /// Whether a delivery request is a retry, for the metrics.
+    retry: Option<bool>,
     /// The request of a send scheduled for later (see [`routing_key_for_stored`]).
     scheduled: bool,
 }
@@ -137,6 +141,10 @@ impl Relay {
              SELECT c.position, e.id, e.kind, e.user_id, e.document::text,
                     CASE WHEN e.kind = 'delivery.requested'
                          THEN e.document -> 'data' ->> 'channel' END AS channel,
+                    CASE WHEN e.kind LIKE 'delivery.%'
+                         THEN e.document -> 'data' ->> 'channel' END AS delivery_channel,
+                    CASE WHEN e.kind = 'delivery.requested'
+                         THEN (e.document -> 'data' ->> 'attempt')::int > 1 END AS retry,
                     e.kind = 'notification.requested'
                         AND e.document -> 'data' ->> 'deliver_at' IS NOT NULL AS scheduled
              FROM claimed c
@@ -154,6 +162,7 @@ impl Relay {
 
         // Every event alone on `notify.events`, for devices and other subscribers (none may be
         // bound: that is no error), and each server queue's share of the batch as one message.
+        let publishing = std::time::Instant::now();
         let mut confirms = Vec::with_capacity(rows.len() + SERVER_QUEUES.len());
         let mut shares: [Vec<&str>; SERVER_QUEUES.len()] = Default::default();
         for row in &rows {
@@ -210,6 +219,9 @@ impl Relay {
             }
         }
         failpoint::hit("relay.after_confirm");
+        metrics::histogram!(prometheus::RELAY_CONFIRM_SECONDS)
+            .record(publishing.elapsed().as_secs_f64());
+        count(&rows);
 
         let positions: Vec<i64> = rows.iter().map(|row| row.position).collect();
         // The commit need not wait for its WAL flush: a delete lost in a crash of the write DB
@@ -225,5 +237,54 @@ impl Relay {
         tx.commit().await?;
         tracing::debug!(count = rows.len(), "relayed");
         Ok(rows.len())
+    }
+}
+
+/// Counts published events by kind, and deliveries by channel and step.
+fn count(rows: &[OutboxRow]) {
+    for row in rows {
+        metrics::counter!(prometheus::EVENTS, "kind" => row.kind.clone()).increment(1);
+        let Some(channel) = &row.delivery_channel else {
+            continue;
+        };
+        let step = match (row.kind.as_str(), row.retry) {
+            ("delivery.requested", Some(true)) => "retry",
+            ("delivery.requested", _) => "requested",
+            ("delivery.succeeded", _) => "succeeded",
+            ("delivery.failed", _) => "failed",
+            _ => continue,
+        };
+        metrics::counter!(prometheus::DELIVERIES, "channel" => channel.clone(), "step" => step)
+            .increment(1);
+    }
+}
+
+/// How often the outbox gauges are measured.
+const OUTBOX_GAUGES_EVERY: Duration = Duration::from_secs(5);
+
+/// Keeps the outbox's depth and the age of its oldest row in the metrics until `shutdown`:
+/// a growing depth or age means the relay does not keep up (or the broker refuses it).
+pub async fn watch_outbox(pool: PgPool, shutdown: CancellationToken) {
+    loop {
+        let measured: Result<(i64, f64), sqlx::Error> = sqlx::query_as(
+            "SELECT count(*),
+                    coalesce(extract(epoch FROM now() - (
+                        SELECT e.recorded_at FROM events e
+                        WHERE e.position = (SELECT min(position) FROM outbox))), 0)::float8
+             FROM outbox",
+        )
+        .fetch_one(&pool)
+        .await;
+        match measured {
+            Ok((depth, oldest)) => {
+                metrics::gauge!(prometheus::OUTBOX_DEPTH).set(depth as f64);
+                metrics::gauge!(prometheus::OUTBOX_OLDEST_SECONDS).set(oldest.max(0.0));
+            }
+            Err(error) => tracing::warn!(%error, "could not measure the outbox"),
+        }
+        tokio::select! {
+            () = tokio::time::sleep(OUTBOX_GAUGES_EVERY) => {}
+            () = shutdown.cancelled() => return,
+        }
     }
 }

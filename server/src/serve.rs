@@ -24,7 +24,7 @@ use crate::workers::attempt::Attempt;
 use crate::workers::email::{Mail, Mailer};
 use crate::workers::runner::Worker;
 use crate::workers::webhook::{Hook, Webhooks};
-use crate::{api, broker, db};
+use crate::{api, broker, db, prometheus};
 
 /// Runs `roles` until a termination signal.
 pub async fn serve(config: Config, roles: &[Role]) -> anyhow::Result<()> {
@@ -73,6 +73,21 @@ pub async fn serve(config: Config, roles: &[Role]) -> anyhow::Result<()> {
 
     let shutdown = CancellationToken::new();
     let mut tasks = JoinSet::new();
+    let metrics = prometheus::install().context("cannot install the metrics recorder")?;
+    tasks.spawn(prometheus::upkeep(metrics.clone(), shutdown.clone()));
+    if let Some(address) = config.metrics_listen {
+        let listener = TcpListener::bind(address)
+            .await
+            .with_context(|| format!("cannot listen for metrics on {address}"))?;
+        let address = listener.local_addr()?;
+        let (metrics, stop) = (metrics.clone(), shutdown.clone());
+        tasks.spawn(async move {
+            if let Err(error) = prometheus::serve(listener, metrics, stop).await {
+                tracing::error!(%error, "metrics stopped");
+            }
+        });
+        tracing::info!(%address, "metrics listening");
+    }
     if let (true, Some(write)) = (runs(Role::Relay), &write) {
         let relay = Relay {
             pool: write.clone(),
@@ -81,6 +96,7 @@ pub async fn serve(config: Config, roles: &[Role]) -> anyhow::Result<()> {
             poll: config.relay_poll(),
         };
         tasks.spawn(relay.run(shutdown.clone()));
+        tasks.spawn(crate::relay::watch_outbox(write.clone(), shutdown.clone()));
     }
     if runs(Role::Projector) {
         let projector = Projector {
@@ -120,6 +136,7 @@ pub async fn serve(config: Config, roles: &[Role]) -> anyhow::Result<()> {
             group_commit: api::group_commit::GroupCommit::start(write.clone(), relay.clone()),
             relay: relay.clone(),
             webhook_allow_private: config.webhook.allow_private,
+            metrics: metrics.clone(),
         };
         let known_tokens = state.known_tokens.clone();
         let (listen_pool, listen_shutdown) = (write.clone(), shutdown.clone());

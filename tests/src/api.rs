@@ -24,6 +24,11 @@ impl Api {
         }
     }
 
+    /// The token this client sends.
+    pub fn token(&self) -> &str {
+        &self.token
+    }
+
     /// GET `path` (with its query); the status and the JSON body (`Null` when there is none).
     pub async fn get(&self, path: &str) -> (StatusCode, Value) {
         answer(

@@ -1,10 +1,15 @@
-//! `/healthz` (the process answers) and `/readyz` (it can take commands: the write DB answers).
+//! `/healthz` (the process answers), `/readyz` (it can take commands: the write DB answers)
+//! and `/metrics` (what this process did, for Prometheus; admin tokens only).
 
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use notify_shared::api::Scope;
 
 use super::AppState;
+use super::auth::Principal;
 use super::error::ApiError;
+use crate::prometheus;
 
 /// Liveness: 200 while the process serves HTTP.
 #[utoipa::path(get, operation_id = "healthz", path = "/healthz", tag = "health", responses((status = 200, description = "Alive")))]
@@ -26,4 +31,27 @@ pub async fn healthz() -> &'static str {
 pub async fn readyz(State(state): State<AppState>) -> Result<(StatusCode, &'static str), ApiError> {
     sqlx::query("SELECT 1").execute(&state.write).await?;
     Ok((StatusCode::OK, "ready\n"))
+}
+
+/// This process's metrics in Prometheus' text format (see the README's "Metrics"). Admin
+/// tokens only: the page tells how busy the service is. A process can also serve it without
+/// a token on `metrics_listen`.
+#[utoipa::path(
+    get,
+    operation_id = "metrics",
+    path = "/metrics",
+    tag = "health",
+    responses(
+        (status = 200, description = "The metrics", content_type = "text/plain", body = String),
+        (status = 401, description = "Missing or invalid token", body = notify_shared::problem::Problem),
+        (status = 403, description = "Not an admin token", body = notify_shared::problem::Problem),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn metrics(
+    principal: Principal,
+    State(state): State<AppState>,
+) -> Result<impl IntoResponse, ApiError> {
+    principal.require(Scope::Admin)?;
+    Ok(prometheus::page(&state.metrics))
 }

@@ -61,6 +61,8 @@ pub struct AppState {
     pub relay: crate::wake::RelayWaker,
     /// Whether webhooks may go to non-public addresses (`webhook.allow_private`).
     pub webhook_allow_private: bool,
+    /// This process's metrics, served at `/metrics` to admin tokens.
+    pub metrics: metrics_exporter_prometheus::PrometheusHandle,
 }
 
 /// The api's routes.
@@ -92,6 +94,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/devices/{name}", axum::routing::delete(devices::remove))
         .route("/v1/me", get(me::me))
         .route("/v1/openapi.json", get(openapi::document))
+        .route("/metrics", get(health::metrics))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .fallback(|| async { ApiError::NotFound })

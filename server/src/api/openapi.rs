@@ -28,6 +28,7 @@ use utoipa::{Modify, OpenApi};
         super::me::me,
         super::health::healthz,
         super::health::readyz,
+        super::health::metrics,
     ),
     modifiers(&BearerAuth)
 )]

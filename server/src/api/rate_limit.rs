@@ -35,6 +35,8 @@ impl RateLimit {
     /// Takes one request from `user`'s bucket, or says how long to wait.
     pub fn check(&self, user: &UserId) -> Result<(), ApiError> {
         self.0.check_key(user).map_err(|not_until| {
+            metrics::counter!(crate::prometheus::API_REFUSED, "reason" => "rate_limit")
+                .increment(1);
             ApiError::RateLimited(not_until.wait_time_from(DefaultClock::default().now()))
         })
     }

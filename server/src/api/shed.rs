@@ -34,6 +34,7 @@ pub async fn limit(State(commands): State<Commands>, request: Request, next: Nex
         return next.run(request).await;
     }
     let Ok(_running) = commands.0.try_acquire() else {
+        metrics::counter!(crate::prometheus::API_REFUSED, "reason" => "overloaded").increment(1);
         return ApiError::Overloaded.into_response();
     };
     next.run(request).await

@@ -31,7 +31,7 @@ use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 
 use crate::pipeline::{self, Item, Unpacked};
-use crate::{broker, db, failpoint};
+use crate::{broker, db, failpoint, prometheus};
 use apply::Resolved;
 use statistics::Statistics;
 
@@ -107,11 +107,16 @@ impl Projector {
             let Some(first) = first else {
                 return Err(ProjectorError::Cancelled);
             };
+            let started = std::time::Instant::now();
             let mut batch = Batch::default();
             batch.add(first?).await?;
             self.fill(&mut consumer, &mut batch).await?;
             let events = batch.events();
+            metrics::histogram!(prometheus::CONSUMER_BATCH_SIZE, "queue" => PROJECTOR_QUEUE)
+                .record(events as f64);
             let resolved = self.handle(batch, &republish, shutdown).await?;
+            metrics::histogram!(prometheus::CONSUMER_SECONDS, "queue" => PROJECTOR_QUEUE)
+                .record(started.elapsed().as_secs_f64());
             publish_resolved(&publish, &resolved).await;
             if let Err(error) = statistics.applied(&self.read, events).await {
                 tracing::warn!(%error, "could not analyze the read tables");
@@ -145,6 +150,7 @@ impl Projector {
             .collect();
         match self.apply_retrying(&events, shutdown).await {
             Some(Ok(resolved)) => {
+                applied(&events);
                 for message in batch.messages {
                     let unparsed = message.items.iter().filter(|item| item.event.is_err());
                     for item in unparsed {
@@ -184,10 +190,15 @@ impl Projector {
                     .apply_retrying(std::slice::from_ref(envelope), shutdown)
                     .await
                 {
-                    Some(Ok(done)) => resolved.extend(done),
+                    Some(Ok(done)) => {
+                        applied(std::slice::from_ref(envelope));
+                        resolved.extend(done);
+                    }
                     None => return Ok(resolved),
                     Some(Err(error)) => {
                         tracing::error!(%error, event = %envelope.id, "event failed to apply; returning it to the queue");
+                        metrics::counter!(prometheus::CONSUMER_FAILED, "queue" => PROJECTOR_QUEUE)
+                            .increment(1);
                         failed.push(item);
                     }
                 }
@@ -231,6 +242,17 @@ impl Projector {
                 result => return Some(result),
             }
         }
+    }
+}
+
+/// Counts `events` as projected, with how long after their time.
+fn applied(events: &[Envelope]) {
+    metrics::counter!(prometheus::CONSUMER_EVENTS, "queue" => PROJECTOR_QUEUE)
+        .increment(events.len() as u64);
+    let now = chrono::Utc::now();
+    let lag = metrics::histogram!(prometheus::PROJECTOR_LAG_SECONDS);
+    for event in events {
+        lag.record((now - event.time).as_seconds_f64().max(0.0));
     }
 }
 

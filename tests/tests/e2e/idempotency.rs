@@ -161,32 +161,39 @@ async fn a_group_commit_answers_every_send_in_it_as_if_each_were_alone() {
         let (url, erin) = (url.clone(), erin.clone());
         tokio::spawn(async move { post(&url, &erin, key, &body).await })
     };
-    // Two groups under way (the most at once), each blocked on the outbox.
-    let blocked = [
-        send(Uuid::now_v7(), body.clone()),
-        send(Uuid::now_v7(), body.clone()),
-    ];
-    // Both groups' statements are waiting for the outbox (a fixed sleep was not always enough
-    // when the machine was busy, and a send below then took a group's place).
-    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
-    loop {
-        let waiting: i64 = sqlx::query_scalar(
-            "SELECT count(*) FROM pg_stat_activity
-             WHERE datname = current_database() AND wait_event_type = 'Lock'
-               AND query LIKE 'WITH input AS%'",
-        )
-        .fetch_one(&env.write)
-        .await
-        .expect("count the waiting groups");
-        if waiting == 2 {
-            break;
+    // Until `groups` groups' statements wait for the outbox (a fixed sleep was not always
+    // enough when the machine was busy, and a send below then took a group's place).
+    let wait_for_groups = |groups: i64| {
+        let write = env.write.clone();
+        async move {
+            let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
+            loop {
+                let waiting: i64 = sqlx::query_scalar(
+                    "SELECT count(*) FROM pg_stat_activity
+                     WHERE datname = current_database() AND wait_event_type = 'Lock'
+                       AND query LIKE 'WITH input AS%'",
+                )
+                .fetch_one(&write)
+                .await
+                .expect("count the waiting groups");
+                if waiting == groups {
+                    return;
+                }
+                assert!(
+                    tokio::time::Instant::now() < deadline,
+                    "{waiting} of {groups} groups wait for the outbox"
+                );
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
         }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "{waiting} of 2 groups wait for the outbox"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
+    };
+    // Two groups under way (the most at once), each blocked on the outbox: one send each, the
+    // second sent once the first waits (sent together, they could share one group).
+    let first = send(Uuid::now_v7(), body.clone());
+    wait_for_groups(1).await;
+    let second = send(Uuid::now_v7(), body.clone());
+    wait_for_groups(2).await;
+    let blocked = [first, second];
     let (fresh, twin) = (Uuid::now_v7(), Uuid::now_v7());
     let grouped = [
         ("fresh", send(fresh, body.clone())),

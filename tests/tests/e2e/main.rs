@@ -14,6 +14,7 @@ mod devices;
 mod idempotency;
 mod inbox;
 mod install;
+mod metrics;
 mod privacy;
 mod projector;
 mod relay;
