@@ -20,6 +20,15 @@ use tokio_util::sync::CancellationToken;
 /// How often a server queue delivers a message before dead-lettering it.
 pub const DELIVERY_LIMIT: i64 = 5;
 
+/// Closes `connection` when a role stops, so that its I/O loop ends before the runtime does
+/// (left open, it logs errors as the runtime goes away). Failing to close changes nothing at
+/// that point: the broker drops the connection with the process.
+pub async fn close(connection: &Connection) {
+    if let Err(error) = connection.close(200, "shutting down").await {
+        tracing::debug!(%error, "closing the broker connection");
+    }
+}
+
 /// Connects to the broker on the current tokio runtime, named `notify-server/<role>`.
 pub async fn connect(url: &SecretString, role: &str) -> lapin::Result<Connection> {
     let properties = ConnectionProperties::default()
@@ -150,6 +159,9 @@ async fn declare_server_queue(channel: &Channel, name: &str) -> lapin::Result<()
         .await
 }
 
+/// How long a session may take, once told to stop, to finish what it has under way.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
 /// Runs `session` again and again until `shutdown`, waiting longer after each failure (100 ms
 /// doubling to 5 s, with jitter) and logging why it ended. A session returns `Ok` only when it
 /// saw `shutdown`.
@@ -161,9 +173,16 @@ where
 {
     let mut backoff = Duration::from_millis(100);
     loop {
+        let session = session();
+        tokio::pin!(session);
         let result = tokio::select! {
-            result = session() => result,
-            () = shutdown.cancelled() => return,
+            result = &mut session => result,
+            // The session sees the shutdown too: it finishes what it has under way and closes
+            // its connection. One that does not within the grace time is dropped.
+            () = shutdown.cancelled() => match tokio::time::timeout(SHUTDOWN_GRACE, &mut session).await {
+                Ok(result) => result,
+                Err(_) => return,
+            },
         };
         let Err(error) = result else { return };
         let wait = backoff.mul_f64(1.0 + rand::random::<f64>() * 0.25);

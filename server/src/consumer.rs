@@ -141,6 +141,7 @@ where
     while let Some(settled) = under_way.next().await {
         settled?;
     }
+    broker::close(&connection).await;
     Ok(())
 }
 

@@ -122,7 +122,10 @@ impl Relay {
                     while listener.next_buffered().is_some() {}
                 }
                 () = tokio::time::sleep(self.poll) => {}
-                () = shutdown.cancelled() => return Ok(()),
+                () = shutdown.cancelled() => {
+                    broker::close(&connection).await;
+                    return Ok(());
+                }
             }
         }
     }

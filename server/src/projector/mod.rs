@@ -102,7 +102,10 @@ impl Projector {
         loop {
             let first = tokio::select! {
                 next = consumer.next() => next,
-                () = shutdown.cancelled() => return Ok(()),
+                () = shutdown.cancelled() => {
+                    broker::close(&connection).await;
+                    return Ok(());
+                }
             };
             let Some(first) = first else {
                 return Err(ProjectorError::Cancelled);

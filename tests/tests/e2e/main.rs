@@ -21,5 +21,6 @@ mod relay;
 mod schedule;
 mod security;
 mod send;
+mod shutdown;
 mod store;
 mod topology;
