@@ -1,8 +1,13 @@
 //! `ApiJson<T>`: axum's JSON extractor with its rejections turned into problem documents
-//! (400 malformed, 413 too large, 415 wrong media type, 422 wrong shape).
+//! (400 malformed, 413 too large, 415 wrong media type, 422 wrong shape); and [`json_only`],
+//! the same media-type rule for the commands that take no body.
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Request};
+use axum::http::header::CONTENT_TYPE;
+use axum::http::{Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 
 use super::error::ApiError;
@@ -39,4 +44,35 @@ fn reject(rejection: JsonRejection) -> ApiError {
             detail,
         },
     }
+}
+
+/// Refuses a command whose body is declared as anything but JSON (`415`), whatever its route:
+/// `POST …/read` with `text/plain` is a client's mistake, not a read. A command without a
+/// `Content-Type` (those without a body) passes, and so do queries.
+pub async fn json_only(request: Request, next: Next) -> Response {
+    if matches!(*request.method(), Method::GET | Method::HEAD) {
+        return next.run(request).await;
+    }
+    let Some(declared) = request.headers().get(CONTENT_TYPE) else {
+        return next.run(request).await;
+    };
+    let essence = declared
+        .to_str()
+        .unwrap_or_default()
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    if essence == "application/json" || essence.ends_with("+json") {
+        return next.run(request).await;
+    }
+    ApiError::Rejected {
+        status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        detail: format!(
+            "bodies are application/json; this request declares {}",
+            declared.to_str().unwrap_or("something unreadable")
+        ),
+    }
+    .into_response()
 }

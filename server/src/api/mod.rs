@@ -105,6 +105,7 @@ pub fn router(state: AppState) -> Router {
             }
         })
         .layer(DefaultBodyLimit::max(MAX_REQUEST_BYTES))
+        .layer(axum::middleware::from_fn(json::json_only))
         .layer(axum::middleware::from_fn_with_state(commands, shed::limit))
         .layer(axum::middleware::from_fn(listen::cap_head))
         .layer(axum::middleware::from_fn(timing::server_timing))

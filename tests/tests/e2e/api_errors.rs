@@ -182,6 +182,27 @@ async fn each_bad_request_gets_its_status_and_changes_nothing() {
         );
         assert_eq!(problem["status"], case.status.as_u16(), "{}", case.name);
     }
+    // A command without a body still refuses a body declared as something else than JSON.
+    for path in ["/v1/inbox/read-all", "/v1/notifications"] {
+        let response = http
+            .post(format!("{}{path}", server.url()))
+            .bearer_auth(&gina)
+            .header("Content-Type", "text/plain")
+            .body("read them all")
+            .send()
+            .await
+            .expect("api answers");
+        assert_eq!(
+            response.status(),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "{path}"
+        );
+        let problem: serde_json::Value = response.json().await.expect("problem JSON");
+        assert_eq!(
+            problem["type"], "urn:notify:problem:unsupported-media-type",
+            "{path}: {problem}"
+        );
+    }
     for table in ["events", "outbox", "idempotency_keys"] {
         assert_eq!(env.count(table).await, 0, "{table} is untouched");
     }
