@@ -25,7 +25,7 @@ pub use connection::Connection;
 pub use error::DaemonError;
 
 use crate::error::Error;
-use crate::output::note;
+use crate::output::{note, tell};
 
 /// How long connecting and the hello may take together.
 pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_millis(200);
@@ -194,6 +194,14 @@ impl Events {
 pub fn or_fallback<T>(answer: Result<T, DaemonError>, verbose: bool) -> Result<Option<T>, Error> {
     match answer {
         Ok(value) => Ok(Some(value)),
+        // A misconfigured socket is worth saying even without -v: the user set it up so.
+        Err(error @ DaemonError::Unsafe(_)) => {
+            tell(format_args!(
+                "notify: warning: {error}; asking the server instead\nhint: {}",
+                error.hint()
+            ));
+            Ok(None)
+        }
         Err(error) if error.falls_back() => {
             note(verbose, format_args!("{error}; asking the server"));
             Ok(None)

@@ -318,8 +318,9 @@ fn without_a_daemon_count_asks_the_server_silently() {
 }
 
 #[test]
-fn an_unsafe_socket_directory_is_an_error_not_a_fallback() {
-    // The scratch directory is 0755: anyone may enter it. Port 1: nothing may be asked.
+fn an_unsafe_socket_directory_is_not_used_and_the_server_is_asked_instead() {
+    // The scratch directory is 0755: anyone may enter it. Port 1: the server is not there
+    // either, so the fallback shows as "unreachable".
     let dir = scratch();
     let socket = dir.join("notifyd.sock");
     let output = notify_at(
@@ -329,13 +330,15 @@ fn an_unsafe_socket_directory_is_an_error_not_a_fallback() {
         Some(&socket),
     );
     let _ = std::fs::remove_dir_all(&dir);
-    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(output.status.code(), Some(3));
     let stderr = text(&output.stderr);
     assert!(
-        stderr.starts_with("notify: refusing to use the notifyd socket: "),
+        stderr.starts_with("notify: warning: refusing to use the notifyd socket: "),
         "{stderr}"
     );
-    assert!(stderr.contains("chmod 700"), "{stderr}");
+    // The user chose that directory: the advice is to choose another, not to change it.
+    assert!(stderr.contains("set NOTIFYD_SOCKET"), "{stderr}");
+    assert!(!stderr.contains("chmod"), "{stderr}");
 }
 
 #[test]

@@ -153,21 +153,55 @@ pub fn current_uid() -> u32 {
         .unwrap_or(u32::MAX)
 }
 
-/// Why a socket directory is not safe to use.
+/// Why a socket directory is not safe to use. The message says what is wrong;
+/// [`UnsafeDir::advice`] what to do.
 #[derive(Debug, thiserror::Error)]
 pub enum UnsafeDir {
     /// It is a symbolic link (someone could point it elsewhere).
-    #[error("{0} is a symbolic link; remove it")]
+    #[error("{0} is a symbolic link")]
     Symlink(PathBuf),
     /// Someone else owns it.
-    #[error("{0} belongs to uid {1}, not to you; remove it or set {ENV_SOCKET}")]
+    #[error("{0} belongs to uid {1}, not to you")]
     Owner(PathBuf, u32),
     /// Group or others may enter it.
-    #[error("{0} is accessible by group or others (mode {1:03o}); run: chmod 700 {0}")]
+    #[error("{0} is accessible by group or others (mode {1:03o})")]
     Mode(PathBuf, u32),
     /// It could not be inspected.
     #[error("cannot inspect {0}: {1}")]
     Io(PathBuf, std::io::Error),
+}
+
+impl UnsafeDir {
+    /// What to do about it. A directory the user chose (through [`ENV_SOCKET`]) may be shared
+    /// (`/tmp`) or someone else's (`/`), so the advice is to choose another, never to change
+    /// it; only notifyd's own default directory is the user's to repair.
+    pub fn advice(&self, chosen: bool) -> String {
+        if chosen {
+            return format!(
+                "set {ENV_SOCKET} to a socket path in a directory only you can enter \
+                 (mode 700, owned by you), or unset it to use the default"
+            );
+        }
+        match self {
+            Self::Mode(dir, _) => format!(
+                "notifyd made {} with mode 700 and something widened it; run: chmod 700 {}",
+                dir.display(),
+                dir.display()
+            ),
+            Self::Symlink(dir) | Self::Owner(dir, _) => format!(
+                "remove {}; notifyd makes it again, with mode 700, when it starts",
+                dir.display()
+            ),
+            Self::Io(..) => {
+                format!("set {ENV_SOCKET} to a socket path in a directory only you can enter")
+            }
+        }
+    }
+}
+
+/// Whether the user chose the socket path (through [`ENV_SOCKET`]) rather than the default.
+pub fn socket_chosen() -> bool {
+    std::env::var_os(ENV_SOCKET).is_some_and(|path| !path.is_empty())
 }
 
 /// Checks that `dir` is a real directory owned by this user with no group or other access.
@@ -213,6 +247,27 @@ pub fn check_hello(line: &[u8]) -> Result<(), (ErrorCode, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn advice_never_touches_a_directory_the_user_chose() {
+        for unsafe_dir in [
+            UnsafeDir::Mode("/tmp".into(), 0o777),
+            UnsafeDir::Owner("/".into(), 0),
+            UnsafeDir::Symlink("/tmp/link".into()),
+        ] {
+            let chosen = unsafe_dir.advice(true);
+            assert!(chosen.contains(ENV_SOCKET), "{chosen}");
+            assert!(
+                !chosen.contains("chmod") && !chosen.contains("remove"),
+                "{chosen}"
+            );
+        }
+        let default = UnsafeDir::Mode("/run/user/1000/notify".into(), 0o755).advice(false);
+        assert!(
+            default.contains("chmod 700 /run/user/1000/notify"),
+            "{default}"
+        );
+    }
 
     #[test]
     fn messages_are_tagged_ndjson_objects() {

@@ -7,7 +7,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use notify_shared::local::{ENV_SOCKET, ErrorCode, UnsafeDir};
+use notify_shared::local::{ErrorCode, UnsafeDir, socket_chosen};
 
 use crate::duration::format_duration;
 use crate::error::Exit;
@@ -88,7 +88,9 @@ impl DaemonError {
             Self::NotRunning { .. } | Self::Connect { .. } | Self::Hung { .. } => true,
             Self::Stopped { .. } => true,
             Self::Refused { code, .. } => *code == ErrorCode::Unavailable,
-            Self::Unsafe(_) | Self::Mismatch { .. } | Self::Malformed { .. } => false,
+            // The socket is not used, but the server knows the same (or_fallback says why).
+            Self::Unsafe(_) => true,
+            Self::Mismatch { .. } | Self::Malformed { .. } => false,
         }
     }
 
@@ -110,10 +112,7 @@ impl DaemonError {
                 "restart it: systemctl --user restart notifyd (or stop and rerun notify daemon run)"
                     .into()
             }
-            Self::Unsafe(_) => format!(
-                "notifyd creates the directory itself with mode 700; or set {ENV_SOCKET} to a \
-                 socket path in a directory only you can enter"
-            ),
+            Self::Unsafe(unsafe_dir) => unsafe_dir.advice(socket_chosen()),
             Self::Mismatch { .. } => "notify and notifyd must be the same version: upgrade both, \
                  then restart the daemon: systemctl --user restart notifyd"
                 .into(),
@@ -144,7 +143,7 @@ mod tests {
     }
 
     #[test]
-    fn only_a_daemon_that_is_not_there_falls_back() {
+    fn only_a_daemon_that_is_not_there_or_not_safe_falls_back() {
         let fallback = [
             DaemonError::NotRunning {
                 socket: socket(),
@@ -164,15 +163,16 @@ mod tests {
             assert!(error.falls_back(), "{error}");
             assert_eq!(error.exit_code(), Exit::Unreachable, "{error}");
         }
+        // An unsafe socket is not used; the server stands in, and where nothing can (`watch`)
+        // it is a usage error.
+        let unsafe_dir = DaemonError::Unsafe(UnsafeDir::Mode("/tmp/notify-1000".into(), 0o755));
+        assert!(unsafe_dir.falls_back());
+        assert_eq!(unsafe_dir.exit_code(), Exit::Usage);
         let errors = [
             (
                 DaemonError::Mismatch {
                     message: "protocol 2".into(),
                 },
-                Exit::Usage,
-            ),
-            (
-                DaemonError::Unsafe(UnsafeDir::Mode("/tmp/notify-1000".into(), 0o755)),
                 Exit::Usage,
             ),
             (
@@ -211,7 +211,7 @@ mod tests {
         assert_eq!(
             error.to_string(),
             "refusing to use the notifyd socket: /tmp/notify-1000 is accessible by group or \
-             others (mode 755); run: chmod 700 /tmp/notify-1000"
+             others (mode 755)"
         );
         assert_eq!(
             DaemonError::Stopped { reason: None }.to_string(),

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context as _, bail};
-use notify_shared::local::check_dir;
+use notify_shared::local::{check_dir, socket_chosen};
 use tokio::net::UnixListener;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -52,7 +52,12 @@ pub fn bind(path: &Path) -> anyhow::Result<Listener> {
             .create(dir)
             .with_context(|| format!("cannot create the socket directory {}", dir.display()))?;
     }
-    check_dir(dir).map_err(|e| anyhow::anyhow!("refusing an unsafe socket directory: {e}"))?;
+    check_dir(dir).map_err(|e| {
+        anyhow::anyhow!(
+            "refusing an unsafe socket directory: {e}; {}",
+            e.advice(socket_chosen())
+        )
+    })?;
     match std::fs::symlink_metadata(path) {
         Ok(meta) if meta.file_type().is_socket() => {
             if std::os::unix::net::UnixStream::connect(path).is_ok() {

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use notify_tests::TestEnv;
 use notify_tests::api::Api;
-use notify_tests::cli::{run, stderr, stdout};
+use notify_tests::cli::{notify, run, stderr, stdout};
 use notify_tests::daemon::DaemonHome;
 use notify_tests::desktop::Desktop;
 use serde_json::{Value, json};
@@ -162,4 +162,27 @@ async fn a_wait_through_a_daemon_of_another_account_still_ends_when_the_operatio
         "the server settled it, not the timeout: {:?}",
         started.elapsed()
     );
+}
+
+#[tokio::test]
+async fn a_socket_in_a_shared_directory_is_refused_and_the_server_answers_instead() {
+    let env = TestEnv::new().await;
+    let server = env.start_server("api,relay,projector").await;
+    let token = env.add_user("uma", "send,inbox").await;
+    // `/tmp` is shared (mode 1777), `/` is the system's: neither is to be changed for notify.
+    let shared = std::env::temp_dir().join(format!("notifyd-{}.sock", uuid::Uuid::now_v7()));
+    let root = format!("/notifyd-{}.sock", uuid::Uuid::now_v7());
+    for socket in [shared.to_string_lossy().into_owned(), root] {
+        let mut command = notify(server.url(), &token);
+        command.env("NOTIFYD_SOCKET", &socket);
+        let counted = run(command, &["count"]).await;
+        assert_eq!(counted.status.code(), Some(0), "{}", stderr(&counted));
+        assert_eq!(stdout(&counted).trim(), "0", "the server's count");
+        let said = stderr(&counted);
+        assert!(
+            said.contains("warning") && said.contains("NOTIFYD_SOCKET"),
+            "{said}"
+        );
+        assert!(!said.contains("chmod"), "never advises changing it: {said}");
+    }
 }
