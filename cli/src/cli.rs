@@ -184,8 +184,9 @@ its final state (so always without --wait).
 --at or --in schedules the send: the server keeps it until then, and `notify cancel ID` can \
 still stop it. --at reads a time in your time zone: 2026-12-01 09:00 (or 2026-12-01T09:00), \
 RFC 3339 with an offset (2026-12-01T09:00:00Z), a time of day (09:00, 9am, 5:30pm, noon) \
-meaning the next one to come, today or tomorrow followed by a time, or a weekday followed by a \
-time (friday 9am, next friday 17:30) meaning that day next week or sooner, never today. --in \
+meaning the next one to come, today or tomorrow followed by a time, a weekday followed by a \
+time (friday 9am) meaning the next such day, never today, or next and a weekday (next friday \
+17:30) meaning that day of next week, weeks starting on Monday. --in \
 takes a duration: 90s, 10m, 1h30m, 1h 30m, 2d. The time must be ahead, and at most 365 days \
 ahead. A scheduled send prints its operation id on stdout and, on stderr, when it goes out and \
 how to cancel it; with --wait it returns at once, saying when it goes out.";

@@ -90,6 +90,17 @@ pub fn format_span(duration: Duration) -> String {
     parts.join(" ")
 }
 
+/// How long until `at`, as every "goes out" line says it: `in 1h 30m` (to the second, rounded,
+/// so `--in 2h` reads `in 2h`, not `in 1h 59m`), or `now` once it passed.
+pub fn time_left(at: chrono::DateTime<chrono::Utc>, now: chrono::DateTime<chrono::Utc>) -> String {
+    match (at - now).to_std() {
+        Ok(left) if left >= Duration::from_millis(500) => {
+            format!("in {}", format_span(left + Duration::from_millis(500)))
+        }
+        _ => "now".into(),
+    }
+}
+
 /// The shortest text [`parse_duration`] reads back as `duration` (to the millisecond):
 /// `500ms`, `30s`, `1m30s`, `2h`.
 pub fn format_duration(duration: Duration) -> String {

@@ -10,7 +10,8 @@
 //! | `2026-12-01T09:00`, `2026-12-01 09:00[:00]` | that wall-clock time, local |
 //! | `09:00`, `9am`, `5:30pm`, `noon`, `midnight` | today, or tomorrow if already past |
 //! | `today 18:00`, `tomorrow 9am` | that day |
-//! | `friday 9am`, `next friday 17:30`, `fri 9am` | the next such day after today |
+//! | `friday 9am`, `fri 9am` | the next such day after today |
+//! | `next friday 17:30` | that day of next week (weeks start on Monday) |
 
 use std::time::Duration as StdDuration;
 
@@ -128,13 +129,24 @@ fn read<Tz: TimeZone>(text: &str, now: &DateTime<Tz>) -> Result<DateTime<Utc>, S
             next_day(today, 1),
             clock(time).ok_or_else(|| not_a_time(text))?,
         ),
-        [day, time] | ["next", day, time] => {
+        [day, time] => {
             let weekday = weekday(day).ok_or_else(|| not_a_time(text))?;
             let time = clock(time).ok_or_else(|| not_a_time(text))?;
             let ahead =
                 (7 + weekday.num_days_from_monday() - today.weekday().num_days_from_monday()) % 7;
             // The next such day after today: `friday` on a Friday is a week away.
             (next_day(today, if ahead == 0 { 7 } else { ahead }), time)
+        }
+        ["next", day, time] => {
+            let weekday = weekday(day).ok_or_else(|| not_a_time(text))?;
+            let time = clock(time).ok_or_else(|| not_a_time(text))?;
+            // That day of next week: `next friday` on a Thursday is eight days away, not
+            // tomorrow (that is `friday`).
+            let next_monday = 7 - today.weekday().num_days_from_monday();
+            (
+                next_day(today, next_monday + weekday.num_days_from_monday()),
+                time,
+            )
         }
         _ => return Err(not_a_time(text)),
     };
@@ -260,7 +272,9 @@ mod tests {
             ("tomorrow 9am", at("2026-11-26T09:00:00")),
             ("Tomorrow 17:30", at("2026-11-26T17:30:00")),
             ("friday 9am", at("2026-11-27T09:00:00")),
-            ("next friday 17:30", at("2026-11-27T17:30:00")),
+            ("next friday 17:30", at("2026-12-04T17:30:00")),
+            ("next wednesday 15:00", at("2026-12-02T15:00:00")),
+            ("next monday 8am", at("2026-11-30T08:00:00")),
             ("fri 9am", at("2026-11-27T09:00:00")),
             ("monday 8am", at("2026-11-30T08:00:00")),
             ("wednesday 15:00", at("2026-12-02T15:00:00")),
@@ -269,6 +283,24 @@ mod tests {
         for (text, expected) in cases {
             assert_eq!(parse_at(text, &now()), Ok(expected), "{text}");
         }
+    }
+
+    #[test]
+    fn next_friday_on_a_thursday_is_next_week_and_friday_is_tomorrow() {
+        let thursday = DateTime::parse_from_rfc3339("2026-11-26T14:00:00+01:00").expect("valid");
+        assert_eq!(
+            parse_at("friday 17:30", &thursday),
+            Ok(at("2026-11-27T17:30:00"))
+        );
+        assert_eq!(
+            parse_at("next friday 17:30", &thursday),
+            Ok(at("2026-12-04T17:30:00"))
+        );
+        let sunday = DateTime::parse_from_rfc3339("2026-11-29T14:00:00+01:00").expect("valid");
+        assert_eq!(
+            parse_at("next sunday 9am", &sunday),
+            Ok(at("2026-12-06T09:00:00"))
+        );
     }
 
     #[test]

@@ -22,7 +22,7 @@ use crate::cli::{Globals, SendArgs, WaitArgs, channels};
 use crate::client::Client;
 use crate::commands::status::{deliver_at, scheduled_note};
 use crate::daemon::{Daemon, Waiter, or_fallback};
-use crate::duration::format_span;
+use crate::duration::time_left;
 use crate::error::Error;
 use crate::follow::follow;
 use crate::output::{Mode, note, tell, write_json, write_line};
@@ -147,9 +147,7 @@ pub fn scheduled_lines<Tz: TimeZone>(
 where
     Tz::Offset: std::fmt::Display,
 {
-    // Rounded to the second: `--in 2h` reads `in 2h`, not `in 1h 59m`.
-    let left = (at - now).to_std().unwrap_or_default() + std::time::Duration::from_millis(500);
-    let when = format!("{} (in {})", local(at, tz), format_span(left));
+    let when = format!("{} ({})", local(at, tz), time_left(at, now));
     let several = response.notifications.len() > 1;
     response
         .notifications

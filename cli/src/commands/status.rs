@@ -14,9 +14,10 @@ use uuid::Uuid;
 
 use crate::cli::{Globals, StatusArgs};
 use crate::client::Client;
+use crate::duration::time_left;
 use crate::error::Error;
 use crate::output::{Mode, tell, write_json};
-use crate::render::{name, timestamp_and_relative};
+use crate::render::{name, timestamp, timestamp_and_relative};
 use crate::wait::{Until, outcome};
 use crate::waits::Waits;
 
@@ -84,7 +85,7 @@ pub(crate) fn scheduled_note(
 ) -> String {
     let when = deliver_at.map_or_else(
         || "later".to_owned(),
-        |t| format!("at {}", timestamp_and_relative(t, now)),
+        |t| format!("at {} ({})", timestamp(t), time_left(t, now)),
     );
     format!("notify: operation {id} is scheduled to go out {when}; not waiting for it")
 }
@@ -113,7 +114,10 @@ pub fn text(view: &OperationView, deliver_at: Option<DateTime<Utc>>, now: DateTi
         }
     }
     if let Some(time) = deliver_at {
-        rows.push(("deliver at", timestamp_and_relative(time, now)));
+        rows.push((
+            "deliver at",
+            format!("{} ({})", timestamp(time), time_left(time, now)),
+        ));
     }
     if let Some(time) = view.resolved_at {
         rows.push(("resolved", timestamp_and_relative(time, now)));
@@ -172,9 +176,12 @@ resolved       {resolved} (just now)
             status: OperationStatus::Scheduled,
             ..accepted
         };
-        let text = text(&scheduled, Some(now + Duration::hours(3)), now);
+        let text = text(&scheduled, Some(now + Duration::minutes(90)), now);
         assert!(text.contains("\ndeliver at     "), "{text}");
-        assert!(text.ends_with("(in 3h)\n"), "{text}");
+        assert!(text.ends_with("(in 1h 30m)\n"), "{text}");
+        // The note --wait prints says the same span as the send's own line.
+        let note = scheduled_note(Uuid::nil(), Some(now + Duration::minutes(90)), now);
+        assert!(note.contains("(in 1h 30m); not waiting"), "{note}");
         assert!(
             scheduled_note(Uuid::nil(), None, now).ends_with("go out later; not waiting for it")
         );
