@@ -40,12 +40,18 @@ const WAIT_GRACE: Duration = Duration::from_secs(2);
 pub struct Daemon {
     socket: PathBuf,
     verbose: bool,
+    /// The server the caller talks to: a daemon of another one is not asked.
+    server: Option<String>,
 }
 
 impl Daemon {
-    /// The daemon at the usual socket (`$NOTIFYD_SOCKET`, else under `$XDG_RUNTIME_DIR`).
-    pub fn local(verbose: bool) -> Self {
-        Self::at(socket_path(), verbose)
+    /// The daemon at the usual socket (`$NOTIFYD_SOCKET`, else under `$XDG_RUNTIME_DIR`), if
+    /// it serves `server`.
+    pub fn local(server: &str, verbose: bool) -> Self {
+        Self {
+            server: Some(server.to_owned()),
+            ..Self::at(socket_path(), verbose)
+        }
     }
 
     /// The daemon at `socket`.
@@ -53,6 +59,7 @@ impl Daemon {
         Self {
             socket: socket.into(),
             verbose,
+            server: None,
         }
     }
 
@@ -75,7 +82,7 @@ impl Daemon {
 
     /// A connection past the hello, with `request` sent.
     async fn open(&self, request: &Request) -> Result<Connection, DaemonError> {
-        let mut connection = Connection::open(&self.socket).await?;
+        let mut connection = Connection::open(&self.socket, self.server.as_deref()).await?;
         note(
             self.verbose,
             format_args!(

@@ -46,9 +46,9 @@ pub struct Waits {
 
 impl Waits {
     /// No waits yet, for `timeout` in all.
-    pub fn new(timeout: Duration, globals: &Globals) -> Self {
+    pub fn new(timeout: Duration, server: &str, globals: &Globals) -> Self {
         Self {
-            daemon: Some(Daemon::local(globals.verbose)),
+            daemon: Some(Daemon::local(server, globals.verbose)),
             operations: Vec::new(),
             waiters: Vec::new(),
             timeout,

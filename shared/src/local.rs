@@ -60,6 +60,10 @@ pub enum Reply {
         protocol: u32,
         /// The daemon's version.
         version: String,
+        /// The server it talks to, so that a client asking about another one does not take
+        /// its answers (older daemons leave it out: then nobody can tell).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        server: Option<String>,
     },
     /// The answer to [`Request::Status`].
     Status(DaemonStatus),

@@ -1,24 +1,32 @@
 //! `notify count`: the number of unread notifications and nothing else, for prompts and status
 //! bars.
 //!
-//! notifyd keeps the count, so it is asked first: no network round trip. Without a daemon the
-//! server answers (`GET /v1/inbox/count`), silently; the output is the same either way.
+//! notifyd keeps the count, so it is asked first: no network round trip. Without a daemon (or
+//! with one serving another server) the server answers (`GET /v1/inbox/count`), silently; the
+//! output is the same either way.
 
 use std::io::Write;
 
+use notify_shared::config::ClientConfig;
 use notify_shared::views::UnreadCount;
 
 use crate::cli::Globals;
+use crate::client::Client;
 use crate::daemon::{Daemon, or_fallback};
 use crate::error::Error;
 use crate::output::{Mode, write_json, write_line};
 
 /// Runs `notify count`.
 pub async fn run(globals: &Globals, out: &mut dyn Write) -> Result<(), Error> {
-    let daemon = Daemon::local(globals.verbose).count().await;
+    let config = ClientConfig::load(globals.server.clone())?;
+    let daemon = Daemon::local(&config.server, globals.verbose).count().await;
     let count = match or_fallback(daemon, globals.verbose)? {
         Some(unread) => UnreadCount { unread },
-        None => super::connect(globals)?.unread_count().await?,
+        None => {
+            Client::new(&config, globals.verbose)?
+                .unread_count()
+                .await?
+        }
     };
     match Mode::of(globals) {
         Mode::Human => write_line(out, count.unread),

@@ -8,7 +8,7 @@ use std::io::Write;
 use std::path::Path;
 use std::time::Duration;
 
-use notify_shared::local::DaemonStatus;
+use notify_shared::local::{DaemonStatus, socket_path};
 
 use crate::cli::{DaemonInstallArgs, DaemonRunArgs, Globals};
 use crate::daemon::unit::{self, Installed, NEXT_STEPS};
@@ -35,7 +35,8 @@ pub fn run(args: DaemonRunArgs, globals: &Globals) -> Result<(), Error> {
 
 /// Runs `notify daemon status`.
 pub async fn status(globals: &Globals, out: &mut dyn Write) -> Result<(), Error> {
-    let daemon = Daemon::local(globals.verbose);
+    // Whichever server it serves: the status says which.
+    let daemon = Daemon::at(socket_path(), globals.verbose);
     let status = daemon.status().await?;
     match Mode::of(globals) {
         Mode::Human => out

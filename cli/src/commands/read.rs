@@ -73,7 +73,7 @@ async fn run(
     let cancelling = matches!(&target, Target::Each(_, Mark::Cancel));
     let mut waits = wait_args
         .wait
-        .then(|| Waits::new(wait_args.timeout, globals));
+        .then(|| Waits::new(wait_args.timeout, client.server(), globals));
     let (accepted, refused) =
         submit(&client, target, &mut waits, globals.verbose, mode, out).await?;
     if mode == Mode::Json {

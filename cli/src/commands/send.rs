@@ -49,7 +49,7 @@ pub async fn run(args: SendArgs, globals: &Globals, out: &mut dyn Write) -> Resu
     // The wait goes to notifyd before the send, so that no resolution can slip past it.
     // A scheduled send is not waited for: it may be days away.
     let waiter = if wait.wait && request.deliver_at.is_none() {
-        let daemon = Daemon::local(globals.verbose);
+        let daemon = Daemon::local(client.server(), globals.verbose);
         or_fallback(daemon.wait(operation, wait.timeout).await, globals.verbose)?
     } else {
         None

@@ -58,7 +58,7 @@ async fn wait_for(
     timeout: Duration,
     globals: &Globals,
 ) -> Result<OperationView, Error> {
-    let mut waits = Waits::new(timeout, globals);
+    let mut waits = Waits::new(timeout, client.server(), globals);
     waits.register(id).await?;
     if waits.through_daemon() {
         match client.operation(id).await {

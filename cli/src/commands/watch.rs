@@ -8,6 +8,7 @@
 use std::io::Write;
 
 use chrono::{Local, TimeZone};
+use notify_shared::config::ClientConfig;
 use notify_shared::event::{DeliveryOutcome, Envelope, Event};
 
 use crate::cli::{Globals, WatchArgs};
@@ -22,7 +23,10 @@ const MAX_HEADLINE: usize = 80;
 
 /// Runs `notify watch`.
 pub async fn run(args: WatchArgs, globals: &Globals, out: &mut dyn Write) -> Result<(), Error> {
-    let mut events = Daemon::local(globals.verbose).watch(args.kinds).await?;
+    let server = ClientConfig::load(globals.server.clone())?.server;
+    let mut events = Daemon::local(&server, globals.verbose)
+        .watch(args.kinds)
+        .await?;
     let mode = Mode::of(globals);
     let interrupted = tokio::signal::ctrl_c();
     tokio::pin!(interrupted);

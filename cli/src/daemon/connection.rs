@@ -24,10 +24,11 @@ pub struct Connection {
 
 impl Connection {
     /// Checks the socket's directory, connects and says hello, all within
-    /// [`HANDSHAKE_TIMEOUT`].
-    pub async fn open(socket: &Path) -> Result<Self, DaemonError> {
+    /// [`HANDSHAKE_TIMEOUT`]; a daemon that says it serves another server than `server` is
+    /// refused.
+    pub async fn open(socket: &Path, server: Option<&str>) -> Result<Self, DaemonError> {
         check_parent(socket)?;
-        tokio::time::timeout(HANDSHAKE_TIMEOUT, Self::handshake(socket))
+        tokio::time::timeout(HANDSHAKE_TIMEOUT, Self::handshake(socket, server))
             .await
             .unwrap_or_else(|_| {
                 Err(DaemonError::Hung {
@@ -37,7 +38,7 @@ impl Connection {
             })
     }
 
-    async fn handshake(socket: &Path) -> Result<Self, DaemonError> {
+    async fn handshake(socket: &Path, server: Option<&str>) -> Result<Self, DaemonError> {
         let stream = UnixStream::connect(socket)
             .await
             .map_err(|e| connect_error(socket, &e))?;
@@ -48,11 +49,25 @@ impl Connection {
         };
         connection.write(&Hello { protocol: PROTOCOL }).await?;
         match connection.next().await? {
-            Reply::Hello { protocol, version } if protocol == PROTOCOL => {
-                connection.version = version;
-                Ok(connection)
-            }
-            Reply::Hello { protocol, version } => Err(DaemonError::Mismatch {
+            Reply::Hello {
+                protocol,
+                version,
+                server: theirs,
+            } if protocol == PROTOCOL => match (theirs, server) {
+                (Some(daemon), Some(asked)) if !same_server(&daemon, asked) => {
+                    Err(DaemonError::OtherServer {
+                        daemon,
+                        asked: asked.to_owned(),
+                    })
+                }
+                _ => {
+                    connection.version = version;
+                    Ok(connection)
+                }
+            },
+            Reply::Hello {
+                protocol, version, ..
+            } => Err(DaemonError::Mismatch {
                 message: format!(
                     "notifyd {version} speaks protocol {protocol}, this notify speaks {PROTOCOL}"
                 ),
@@ -137,6 +152,12 @@ fn check_parent(socket: &Path) -> Result<(), DaemonError> {
         }
         Err(unsafe_dir) => Err(DaemonError::Unsafe(unsafe_dir)),
     }
+}
+
+/// Whether two server URLs name the same server (a trailing `/` aside).
+fn same_server(a: &str, b: &str) -> bool {
+    a.trim_end_matches('/')
+        .eq_ignore_ascii_case(b.trim_end_matches('/'))
 }
 
 /// No socket file or nobody listening: not running. Anything else is worth a word.

@@ -49,6 +49,14 @@ pub enum DaemonError {
     /// The socket's directory could be reached or changed by someone else.
     #[error("refusing to use the notifyd socket: {0}")]
     Unsafe(#[source] UnsafeDir),
+    /// The daemon serves another server than the one asked about.
+    #[error("notifyd serves {daemon}, not {asked}")]
+    OtherServer {
+        /// The daemon's server.
+        daemon: String,
+        /// The caller's.
+        asked: String,
+    },
     /// The daemon speaks another protocol version.
     #[error("notifyd speaks another protocol: {message}")]
     Mismatch {
@@ -89,7 +97,7 @@ impl DaemonError {
             Self::Stopped { .. } => true,
             Self::Refused { code, .. } => *code == ErrorCode::Unavailable,
             // The socket is not used, but the server knows the same (or_fallback says why).
-            Self::Unsafe(_) => true,
+            Self::Unsafe(_) | Self::OtherServer { .. } => true,
             Self::Mismatch { .. } | Self::Malformed { .. } => false,
         }
     }
@@ -97,7 +105,7 @@ impl DaemonError {
     /// The exit code when nothing can stand in for the daemon (`watch`, `daemon status`).
     pub fn exit_code(&self) -> Exit {
         match self {
-            Self::Unsafe(_) | Self::Mismatch { .. } => Exit::Usage,
+            Self::Unsafe(_) | Self::OtherServer { .. } | Self::Mismatch { .. } => Exit::Usage,
             Self::Malformed { .. } => Exit::Failed,
             Self::Refused { code, .. } if *code != ErrorCode::Unavailable => Exit::Failed,
             _ => Exit::Unreachable,
@@ -113,6 +121,10 @@ impl DaemonError {
                     .into()
             }
             Self::Unsafe(unsafe_dir) => unsafe_dir.advice(socket_chosen()),
+            Self::OtherServer { asked, .. } => format!(
+                "leave out --server (and NOTIFY_SERVER) to use the daemon's, or run a notifyd \
+                 for {asked} on its own socket (NOTIFYD_SOCKET)"
+            ),
             Self::Mismatch { .. } => "notify and notifyd must be the same version: upgrade both, \
                  then restart the daemon: systemctl --user restart notifyd"
                 .into(),

@@ -107,6 +107,7 @@ pub async fn run(stream: UnixStream, context: &Context, shutdown: &CancellationT
     let hello = Reply::Hello {
         protocol: PROTOCOL,
         version: env!("CARGO_PKG_VERSION").to_owned(),
+        server: Some(context.server.clone()),
     };
     if write_line(&mut writer, &hello).await.is_err() {
         return;

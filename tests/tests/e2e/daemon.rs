@@ -110,15 +110,15 @@ async fn a_send_pops_up_once_and_send_wait_returns_delivered() {
     assert_eq!(shown[0].urgency, "CRITICAL");
 
     let count = run(
-        scene.home.notify("http://127.0.0.1:9", &scene.token),
-        &["count"],
+        scene.home.notify(scene.server.url(), &scene.token),
+        &["-v", "count"],
     )
     .await;
-    assert_eq!(
-        stdout(&count),
-        "1\n",
-        "the count comes from the daemon, not the (unreachable) server: {}",
-        stderr(&count)
+    assert_eq!(stdout(&count), "1\n", "{}", stderr(&count));
+    let said = stderr(&count);
+    assert!(
+        said.contains("connected to notifyd") && !said.contains("/v1/inbox/count"),
+        "the count comes from the daemon, not the server: {said}"
     );
 }
 

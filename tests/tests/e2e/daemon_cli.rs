@@ -186,3 +186,39 @@ async fn a_socket_in_a_shared_directory_is_refused_and_the_server_answers_instea
         assert!(!said.contains("chmod"), "never advises changing it: {said}");
     }
 }
+
+#[tokio::test]
+async fn a_daemon_of_another_server_is_not_asked() {
+    let env = TestEnv::new().await;
+    let server = env
+        .start_server_with("api,relay,projector,dispatcher", &[])
+        .await;
+    let token = env.add_user("vera", "send,inbox").await;
+    let desktop = Desktop::start().await;
+    let home = DaemonHome::new();
+    let _daemon = home.start(server.url(), &token, &desktop).await;
+
+    let own = run(home.notify(server.url(), &token), &["-v", "count"]).await;
+    assert_eq!(own.status.code(), Some(0), "{}", stderr(&own));
+    assert!(
+        stderr(&own).contains("connected to notifyd"),
+        "{}",
+        stderr(&own)
+    );
+
+    // Nothing listens on port 9: had the daemon answered, the count would have come back.
+    let other = run(
+        home.notify(server.url(), &token),
+        &["-v", "--server", "http://127.0.0.1:9", "count"],
+    )
+    .await;
+    assert_eq!(other.status.code(), Some(3), "{}", stdout(&other));
+    let said = stderr(&other);
+    assert!(
+        said.contains(&format!(
+            "notifyd serves {}, not http://127.0.0.1:9",
+            server.url()
+        )),
+        "{said}"
+    );
+}
