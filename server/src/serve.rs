@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use anyhow::Context;
+use notify_shared::UserId;
 use notify_shared::api::Channel;
 use notify_shared::routing::{EMAIL_QUEUE, WEBHOOK_QUEUE};
 use sqlx::PgPool;
@@ -67,6 +68,13 @@ pub async fn serve(config: Config, roles: &[Role]) -> anyhow::Result<()> {
             .close(200, "setup done")
             .await
             .context("closing the setup connection")?;
+    }
+    if let (true, Some(write), Some(ops)) = (
+        runs(Role::Dispatcher),
+        &write,
+        &config.delivery.escalation_recipient,
+    ) {
+        check_escalation_recipient(write, ops).await?;
     }
     // One per process, so that the wakes of all its roles coalesce.
     let relay = write.clone().map(RelayWaker::start);
@@ -172,6 +180,22 @@ pub async fn serve(config: Config, roles: &[Role]) -> anyhow::Result<()> {
         write.close().await;
     }
     read.close().await;
+    Ok(())
+}
+
+/// Refuses to start a dispatcher whose escalations would go nowhere: failures would then
+/// vanish with only a warning in the log.
+async fn check_escalation_recipient(write: &PgPool, ops: &UserId) -> anyhow::Result<()> {
+    let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT FROM users WHERE id = $1)")
+        .bind(ops.as_str())
+        .fetch_one(write)
+        .await
+        .context("cannot read the users")?;
+    anyhow::ensure!(
+        exists,
+        "delivery.escalation_recipient is {ops}, who is not a user: add them first \
+         (notify-server users add {ops} --scope inbox), or leave the setting out"
+    );
     Ok(())
 }
 

@@ -71,15 +71,26 @@ impl TestEnv {
 
     /// Creates a user with `notify-server users add` and returns its token.
     pub async fn add_user(&self, name: &str, scopes: &str) -> String {
+        self.users(&["add", name, "--scope", scopes]).await
+    }
+
+    /// Makes another token for an existing user with `notify-server users token`.
+    pub async fn new_token(&self, name: &str, scopes: &str) -> String {
+        self.users(&["token", name, "--scope", scopes]).await
+    }
+
+    /// Runs `notify-server users ARGS` and returns what it printed (a token).
+    async fn users(&self, args: &[&str]) -> String {
         let output = self
             .server_command()
-            .args(["users", "add", name, "--scope", scopes])
+            .arg("users")
+            .args(args)
             .output()
             .await
-            .expect("run notify-server users add");
+            .expect("run notify-server users");
         assert!(
             output.status.success(),
-            "users add failed: {}",
+            "users {args:?} failed: {}",
             String::from_utf8_lossy(&output.stderr)
         );
         String::from_utf8(output.stdout)

@@ -156,8 +156,9 @@ fn body(
         ));
     }
     body.push_str(&format!(
-        "\nSee: notify show {id} --events\n\nThe message was:\n{}",
-        original.body
+        "\nIts history: notify show {id} --events (for {} or {}, or with an admin token)\n\n\
+         The message was:\n{}",
+        original.sender, original.recipient, original.body
     ));
     if body.len() > MAX_BODY_BYTES {
         let mut end = MAX_BODY_BYTES;

@@ -23,8 +23,9 @@ use uuid::Uuid;
 const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
 /// A server with every role: e-mail to `smtp_port`, webhooks to loopback allowed unless
-/// `strict`, fast retries, and escalation to `ops`.
+/// `strict`, fast retries, and escalation to `ops` (who must exist before it starts).
 async fn server(env: &TestEnv, smtp_port: u16, strict: bool) -> Server {
+    env.add_user("ops", "send,inbox").await;
     let port = smtp_port.to_string();
     let allow = (!strict).to_string();
     env.start_server_with(
@@ -44,7 +45,17 @@ async fn server(env: &TestEnv, smtp_port: u16, strict: bool) -> Server {
 async fn users(env: &TestEnv, server: &Server) -> (Api, Api, Api) {
     let alice = Api::new(server.url(), &env.add_user("alice", "send,inbox").await);
     let bob = Api::new(server.url(), &env.add_user("bob", "send,inbox").await);
-    let ops = Api::new(server.url(), &env.add_user("ops", "send,inbox").await);
+    // [`server`] made ops already (an escalation recipient must exist before it starts).
+    let made: bool = sqlx::query_scalar("SELECT EXISTS (SELECT FROM users WHERE id = 'ops')")
+        .fetch_one(&env.write)
+        .await
+        .expect("look for ops");
+    let ops_token = if made {
+        env.new_token("ops", "send,inbox").await
+    } else {
+        env.add_user("ops", "send,inbox").await
+    };
+    let ops = Api::new(server.url(), &ops_token);
     (alice, bob, ops)
 }
 
@@ -263,6 +274,33 @@ async fn failing_channels_are_retried_then_fail_and_the_failure_is_escalated() {
             .as_str()
             .is_some_and(|b| b.contains("HTTP 500") && b.contains(&sent[0].to_string())),
         "{escalation}"
+    );
+    // What it says to do can be done by whom it names (not by ops, to whom it is 404).
+    assert!(
+        escalation["body"]
+            .as_str()
+            .is_some_and(|b| b.contains("(for bob or alice, or with an admin token)")),
+        "{escalation}"
+    );
+}
+
+#[tokio::test]
+async fn a_dispatcher_whose_escalation_recipient_is_no_user_refuses_to_start() {
+    let env = TestEnv::new().await;
+    let started = env
+        .server_command()
+        .args(["serve", "--roles", "dispatcher"])
+        .env("NOTIFY_SERVER_DELIVERY__ESCALATION_RECIPIENT", "nobody")
+        .output();
+    let output = tokio::time::timeout(std::time::Duration::from_secs(30), started)
+        .await
+        .expect("it stops at once instead of serving")
+        .expect("run notify-server");
+    assert!(!output.status.success());
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        said.contains("delivery.escalation_recipient is nobody, who is not a user"),
+        "{said}"
     );
 }
 

@@ -133,6 +133,7 @@ async fn a_sender_sees_channels_and_statuses_but_never_the_recipients_addresses(
 async fn no_webhook_credential_is_written_into_an_event_and_the_hook_still_gets_it_whole() {
     let env = TestEnv::new().await;
     let receiver = Receiver::start(500).await;
+    let ops_token = env.add_user("ops", "send,inbox").await;
     let server = env
         .start_server_with(
             "api,relay,projector,dispatcher,webhook",
@@ -148,7 +149,7 @@ async fn no_webhook_credential_is_written_into_an_event_and_the_hook_still_gets_
     let url = server.url();
     let alice_token = env.add_user("alice", "send,inbox").await;
     let alice = Api::new(url, &alice_token);
-    let ops = Api::new(url, &env.add_user("ops", "send,inbox").await);
+    let ops = Api::new(url, &ops_token);
     let hook = format!(
         "{}{HOOK_SECRET_PATH}",
         receiver.url.replace("://", "://user:pw@")
