@@ -115,16 +115,31 @@ impl Command {
         key: Key,
     ) -> Result<Begun, ApiError> {
         let mut tx = state.write.begin().await?;
-        match idempotency::claim(&mut tx, principal, key.operation_id, &key.fingerprint).await? {
-            Claim::Replay(stored) => Ok(Begun::Replay(accepted(key.operation_id, stored))),
-            Claim::Fresh => Ok(Begun::Fresh(Self {
-                tx,
-                relay: state.relay.clone(),
-                principal: principal.clone(),
-                key,
-                events: Vec::new(),
-            })),
-        }
+        let replay = match idempotency::claim(
+            &mut tx,
+            principal,
+            key.operation_id,
+            &key.fingerprint,
+        )
+        .await
+        {
+            Ok(Claim::Fresh) => {
+                return Ok(Begun::Fresh(Self {
+                    tx,
+                    relay: state.relay.clone(),
+                    principal: principal.clone(),
+                    key,
+                    events: Vec::new(),
+                }));
+            }
+            Ok(Claim::Replay(stored)) => Ok(stored),
+            Err(refused) => Err(refused),
+        };
+        // A replay or a refusal ends the transaction (and frees the key's lock) before it is
+        // answered: dropped, its rollback would wait for the pool to flush it after the answer
+        // left, and a retry sent at once would find the key locked (409) instead of answered.
+        tx.rollback().await?;
+        Ok(Begun::Replay(accepted(key.operation_id, replay?)))
     }
 
     /// The operation id.
