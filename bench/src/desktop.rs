@@ -10,6 +10,7 @@ use serde_json::json;
 
 use crate::load;
 use crate::machine::rss_mib;
+use crate::report::{ms, percentile};
 use crate::system::{ONE_EACH, Sender, System};
 
 /// What this module measured.
@@ -86,6 +87,7 @@ pub async fn measure(per_second: u32, seconds: u64, total: usize) -> anyhow::Res
         .iter()
         .filter_map(|(id, at)| Some((*at - *by_id.get(id)?).to_std().unwrap_or_default()))
         .collect();
+    print_stages(&system, &by_id).await?;
 
     let more = total.saturating_sub(sent.len());
     load::closed(sender, more, 16).await?;
@@ -127,6 +129,60 @@ async fn wait_receipts(
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+}
+
+/// Prints on stderr where the time between send and receipt went, p50 / p99 of each stage,
+/// from the write-DB times of the events (each the start of the transaction that appended
+/// it): the api's append, the dispatcher's `delivery.requested`, the receipt's
+/// `delivery.succeeded` (notifyd's popup and its receipt's HTTP round trip).
+async fn print_stages(
+    system: &System,
+    sent: &HashMap<uuid::Uuid, chrono::DateTime<chrono::Utc>>,
+) -> anyhow::Result<()> {
+    type At = Option<chrono::DateTime<chrono::Utc>>;
+    type Times = (uuid::Uuid, At, At, At);
+    let times: Vec<Times> = sqlx::query_as(
+        "SELECT aggregate_id, \
+                min(recorded_at) FILTER (WHERE kind = 'notification.requested'), \
+                min(recorded_at) FILTER (WHERE kind = 'delivery.requested'), \
+                min(recorded_at) FILTER (WHERE kind = 'delivery.succeeded') \
+         FROM events \
+         WHERE kind IN ('notification.requested', 'delivery.requested', 'delivery.succeeded') \
+         GROUP BY aggregate_id \
+         HAVING count(*) FILTER (WHERE kind = 'delivery.succeeded') > 0",
+    )
+    .fetch_all(&system.env.write)
+    .await?;
+    let span = |from: chrono::DateTime<chrono::Utc>, to: chrono::DateTime<chrono::Utc>| {
+        (to - from).to_std().unwrap_or_default()
+    };
+    let mut stages: [(&str, Vec<Duration>); 3] = [
+        ("send → appended", Vec::new()),
+        ("→ delivery requested", Vec::new()),
+        ("→ receipt recorded", Vec::new()),
+    ];
+    for (id, requested, delivery, succeeded) in times {
+        let (Some(at), Some(requested), Some(delivery), Some(succeeded)) =
+            (sent.get(&id), requested, delivery, succeeded)
+        else {
+            continue;
+        };
+        stages[0].1.push(span(*at, requested));
+        stages[1].1.push(span(requested, delivery));
+        stages[2].1.push(span(delivery, succeeded));
+    }
+    let line: Vec<String> = stages
+        .iter_mut()
+        .map(|(name, samples)| {
+            format!(
+                "{name} {} / {}",
+                ms(percentile(samples, 50.0)),
+                ms(percentile(samples, 99.0))
+            )
+        })
+        .collect();
+    eprintln!("  stages p50 / p99: {}", line.join(", "));
+    Ok(())
 }
 
 /// Runs the command `runs` times; each run's wall time.
