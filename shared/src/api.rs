@@ -43,27 +43,39 @@ pub enum Channel {
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SendRequest {
-    /// Recipients; empty means the sender.
+    /// Recipients, at most 100 and each once; empty means the sender. Each must be a user
+    /// (422 names the unknown ones).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_items = 100))]
     pub to: Vec<UserId>,
-    /// Optional title, one line.
+    /// Optional title, one line of 1 to 250 characters.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 250))]
     pub title: Option<String>,
-    /// The message.
+    /// The message: not empty, at most 16 KiB of UTF-8.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 16384))]
     pub body: String,
     /// How urgent it is.
     #[serde(default)]
     pub priority: Priority,
-    /// Free-form tags, for filtering.
+    /// Free-form tags, for filtering: at most 10, each of 1 to 64 characters without white
+    /// space, commas or control characters.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_items = 10))]
     pub tags: Vec<String>,
-    /// Channels to use; empty means the recipient's preferences.
+    /// Channels to use, each once; empty means the recipient's preferences.
     #[serde(default)]
     pub channels: Vec<Channel>,
-    /// Groups related notifications.
+    /// Groups related notifications: 1 to 64 characters, no white space, commas or control
+    /// characters.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = r"^[^\s,\u0000-\u001f\u007f-\u009f]{1,64}$")
+    )]
     pub thread: Option<String>,
-    /// When to deliver; absent means now.
+    /// When to deliver: in the future, and no further ahead than the server allows (365 days
+    /// unless configured; 422 otherwise); absent means now.
     #[serde(default)]
     pub deliver_at: Option<DateTime<Utc>>,
 }

@@ -151,6 +151,7 @@ pub struct InboxQuery {
     pub before: Option<String>,
     /// Page size, 1 to 200 (default 50).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 200))]
     pub limit: Option<u32>,
 }
 
@@ -185,6 +186,7 @@ pub struct SentQuery {
     pub before: Option<String>,
     /// Page size, 1 to 200 (default 50).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 200))]
     pub limit: Option<u32>,
 }
 
@@ -341,8 +343,9 @@ pub struct PreferencesAccepted {
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Receipt {
-    /// The machine that showed the popup.
+    /// The machine that showed the popup: at most 64 characters, no control characters.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 64, pattern = r"^\P{Cc}*$"))]
     pub device: Option<String>,
 }
 
@@ -352,6 +355,7 @@ pub struct Receipt {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DeviceRegistration {
     /// The machine's name: 1 to 32 of a-z, 0-9, '_' and '-' (for example the host name).
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[a-z0-9_-]{1,32}$"))]
     pub name: String,
 }
 

@@ -93,7 +93,11 @@ impl FromRequestParts<AppState> for Principal {
         }
         let StoredToken { user, scopes, .. } = stored;
         let user = UserId::parse(user).map_err(|e| ApiError::Internal(e.into()))?;
-        if let Some(limit) = state.rate_limit.as_ref().filter(|_| !is_upkeep(parts)) {
+        if let Some(limit) = state
+            .rate_limit
+            .as_ref()
+            .filter(|_| counts_against_rate_limit(&parts.method, parts.uri.path()))
+        {
             limit.check(&user)?;
         }
         let scopes = scopes.iter().filter_map(|s| s.parse().ok()).collect();
@@ -101,14 +105,16 @@ impl FromRequestParts<AppState> for Principal {
     }
 }
 
-/// Whether a request is notifyd's upkeep (a delivery receipt, the unread count), which does not
-/// count against the user's rate limit: a flood of popups makes a burst of them, and they must
+/// Whether a request counts against the user's rate limit: all do but notifyd's upkeep (a
+/// delivery receipt, the unread count). A flood of popups makes a burst of those, and they must
 /// neither be refused (the desktop tick would come late) nor use up what the user may send.
-fn is_upkeep(parts: &Parts) -> bool {
-    let path = parts.uri.path();
-    match parts.method {
+/// `path` may be the route's template (`/v1/deliveries/{id}/receipt`), as the OpenAPI
+/// document names it.
+pub(super) fn counts_against_rate_limit(method: &Method, path: &str) -> bool {
+    let upkeep = match *method {
         Method::POST => path.starts_with("/v1/deliveries/") && path.ends_with("/receipt"),
         Method::GET => path == "/v1/inbox/count",
         _ => false,
-    }
+    };
+    !upkeep
 }

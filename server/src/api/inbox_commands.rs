@@ -29,7 +29,7 @@ use crate::store;
     tag = "inbox",
     params(
         ("id" = Uuid, Path, description = "The notification id"),
-        ("Idempotency-Key" = Option<String>, Header, description = "The operation id, a UUID"),
+        ("Idempotency-Key" = Option<Uuid>, Header, nullable = false, description = "The operation id, a UUID"),
     ),
     responses(
         (status = 202, description = "Accepted", body = CommandAccepted),
@@ -55,7 +55,7 @@ pub(super) async fn read(
     tag = "inbox",
     params(
         ("id" = Uuid, Path, description = "The notification id"),
-        ("Idempotency-Key" = Option<String>, Header, description = "The operation id, a UUID"),
+        ("Idempotency-Key" = Option<Uuid>, Header, nullable = false, description = "The operation id, a UUID"),
     ),
     responses(
         (status = 202, description = "Accepted", body = CommandAccepted),
@@ -120,7 +120,7 @@ async fn mark(
     operation_id = "markAllRead",
     path = "/v1/inbox/read-all",
     tag = "inbox",
-    params(("Idempotency-Key" = Option<String>, Header, description = "The operation id, a UUID")),
+    params(("Idempotency-Key" = Option<Uuid>, Header, nullable = false, description = "The operation id, a UUID")),
     responses(
         (status = 202, description = "Accepted", body = CommandAccepted),
         (status = 409, description = "In flight or concurrent change: retry with the same key", body = Problem),

@@ -41,7 +41,7 @@ const SKEW: chrono::TimeDelta = chrono::TimeDelta::seconds(1);
     path = "/v1/notifications",
     tag = "notifications",
     request_body = SendRequest,
-    params(("Idempotency-Key" = Option<String>, Header, description = "The operation id, a UUID; repeats with the same body get the first answer")),
+    params(("Idempotency-Key" = Option<Uuid>, Header, nullable = false, description = "The operation id, a UUID; repeats with the same body get the first answer")),
     responses(
         (status = 202, description = "Accepted", body = SendResponse),
         (status = 400, description = "Malformed JSON or header", body = Problem),
@@ -265,7 +265,7 @@ async fn schedule(
     tag = "notifications",
     params(
         ("id" = Uuid, Path, description = "The notification id"),
-        ("Idempotency-Key" = Option<String>, Header, description = "The operation id, a UUID"),
+        ("Idempotency-Key" = Option<Uuid>, Header, nullable = false, description = "The operation id, a UUID"),
     ),
     responses(
         (status = 202, description = "Cancelled (or already cancelled)", body = CommandAccepted),

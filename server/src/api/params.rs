@@ -41,6 +41,17 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        // A NUL can only come percent-encoded; no text the api keeps or searches holds one.
+        if parts
+            .uri
+            .query()
+            .is_some_and(|query| query.to_ascii_lowercase().contains("%00"))
+        {
+            return Err(ApiError::BadRequest {
+                slug: "bad-query",
+                detail: "a query parameter holds a NUL character".into(),
+            });
+        }
         match Query::<T>::from_request_parts(parts, state).await {
             Ok(Query(value)) => Ok(Self(value)),
             Err(rejection @ QueryRejection::FailedToDeserializeQueryString(_)) => {

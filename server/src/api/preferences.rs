@@ -95,7 +95,7 @@ struct PreferencesRow {
     path = "/v1/preferences",
     tag = "preferences",
     request_body = PreferencesUpdate,
-    params(("Idempotency-Key" = Option<String>, Header, description = "The operation id, a UUID")),
+    params(("Idempotency-Key" = Option<Uuid>, Header, nullable = false, description = "The operation id, a UUID")),
     responses(
         (status = 202, description = "Accepted", body = PreferencesAccepted),
         (status = 422, description = "Invalid preferences", body = Problem),

@@ -31,7 +31,7 @@ const MAX_DEVICE: usize = 64;
     request_body = Receipt,
     params(
         ("id" = Uuid, Path, description = "The delivery id"),
-        ("Idempotency-Key" = Option<String>, Header, description = "The operation id, a UUID"),
+        ("Idempotency-Key" = Option<Uuid>, Header, nullable = false, description = "The operation id, a UUID"),
     ),
     responses(
         (status = 202, description = "Accepted", body = CommandAccepted),

@@ -416,6 +416,17 @@ async fn bad_paths_queries_and_heads_are_problem_documents() {
             StatusCode::BAD_REQUEST,
             "urn:notify:problem:bad-query",
         ),
+        // PostgreSQL text cannot hold a NUL: it was a 500.
+        (
+            "/v1/sent?address=a%00b".to_owned(),
+            StatusCode::BAD_REQUEST,
+            "urn:notify:problem:bad-query",
+        ),
+        (
+            "/v1/notifications?q=%00".to_owned(),
+            StatusCode::BAD_REQUEST,
+            "urn:notify:problem:bad-query",
+        ),
         (
             format!("/v1/notifications?q={}", "x".repeat(20 * 1024)),
             StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,

@@ -7,6 +7,7 @@ mod cli_delivery;
 mod cli_inbox;
 mod cli_output;
 mod cli_schedule;
+mod contract;
 mod daemon;
 mod daemon_cli;
 mod delivery;
