@@ -35,7 +35,10 @@ pub struct Envelope {
     pub operationid: Uuid,
     /// Extension: the user the event is addressed to.
     pub userid: UserId,
-    /// Extension: the aggregate version, 1, 2, 3 …
+    /// Extension: the aggregate version, 1, 2, 3 … Written as a JSON number; read as a number
+    /// or as a string of decimal digits, the form the CloudEvents `sequence` extension asks for
+    /// (see [`sequence`] for the way there without breaking a reader).
+    #[serde(deserialize_with = "sequence::deserialize")]
     pub sequence: u64,
     /// The event type and its data.
     #[serde(flatten)]
@@ -64,6 +67,50 @@ impl Envelope {
             userid: user,
             sequence,
             event,
+        }
+    }
+}
+
+/// The `sequence` attribute's two forms.
+///
+/// The CloudEvents `sequence` extension makes it a string that sorts in event order; notify
+/// wrote it as a JSON number, which every reader until this version parses as nothing else.
+/// So the change goes in two releases: this one reads both (a number, or a string of decimal
+/// digits such as `"00000000000000000007"`, zero-padded to 20 so that it sorts), and keeps
+/// writing a number; the release after it, once the notifyd on users' machines read both,
+/// writes the padded string. A reader of this version or later never needs to know which.
+pub mod sequence {
+    use serde::Deserializer;
+    use serde::de::{self, Visitor};
+
+    /// Reads the aggregate version from a JSON number or a string of decimal digits.
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
+        deserializer.deserialize_any(Sequence)
+    }
+
+    struct Sequence;
+
+    impl Visitor<'_> for Sequence {
+        type Value = u64;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("an aggregate version: a non-negative integer, or a string of its digits")
+        }
+
+        fn visit_u64<E: de::Error>(self, value: u64) -> Result<u64, E> {
+            Ok(value)
+        }
+
+        fn visit_i64<E: de::Error>(self, value: i64) -> Result<u64, E> {
+            u64::try_from(value).map_err(|_| E::invalid_value(de::Unexpected::Signed(value), &self))
+        }
+
+        fn visit_str<E: de::Error>(self, value: &str) -> Result<u64, E> {
+            let digits = !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit());
+            digits
+                .then(|| value.parse().ok())
+                .flatten()
+                .ok_or_else(|| E::invalid_value(de::Unexpected::Str(value), &self))
         }
     }
 }
@@ -344,6 +391,34 @@ mod tests {
         assert_eq!(json["data"]["body"], "finished");
         let back: Envelope = serde_json::from_value(json).expect("deserializes");
         assert_eq!(back, envelope);
+    }
+
+    #[test]
+    fn sequence_is_read_as_a_number_or_as_the_string_cloudevents_asks_for() {
+        let mut json = serde_json::to_value(Envelope::new(
+            "/notify-server/api",
+            Uuid::now_v7(),
+            Uuid::now_v7(),
+            UserId::parse("alice").expect("valid"),
+            7,
+            Event::NotificationRead(NotificationRead {}),
+        ))
+        .expect("serializes");
+        assert_eq!(json["sequence"], 7, "written as a number in this release");
+        for (form, read) in [
+            (serde_json::json!(7), Some(7)),
+            (serde_json::json!("00000000000000000007"), Some(7)),
+            (serde_json::json!("7"), Some(7)),
+            (serde_json::json!(""), None),
+            (serde_json::json!("-7"), None),
+            (serde_json::json!("7a"), None),
+            (serde_json::json!(-7), None),
+            (serde_json::json!(7.5), None),
+        ] {
+            json["sequence"] = form.clone();
+            let envelope = serde_json::from_value::<Envelope>(json.clone());
+            assert_eq!(envelope.ok().map(|e| e.sequence), read, "{form}");
+        }
     }
 
     #[test]
