@@ -144,6 +144,7 @@ pub async fn serve(config: Config, roles: &[Role]) -> anyhow::Result<()> {
             group_commit: api::group_commit::GroupCommit::start(write.clone(), relay.clone()),
             relay: relay.clone(),
             webhook_allow_private: config.webhook.allow_private,
+            smtp_relay: api::smtp_relay::SmtpRelay::new(&config.smtp.host, config.smtp.port),
             metrics: metrics.clone(),
         };
         let known_tokens = state.known_tokens.clone();

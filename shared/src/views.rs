@@ -336,6 +336,10 @@ pub struct PreferencesAccepted {
     /// The webhook signing secret the server made, shown only this once.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub webhook_secret: Option<String>,
+    /// What the user should know about the new preferences, for people (for example that
+    /// e-mail was chosen but this server's SMTP relay does not answer). Accepted all the same.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 /// Body of `POST /v1/deliveries/{id}/receipt` (optional).

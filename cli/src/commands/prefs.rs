@@ -66,6 +66,9 @@ async fn set(args: PrefsSetArgs, globals: &Globals, out: &mut dyn Write) -> Resu
     if accepted.webhook_secret.is_some() {
         tell(secret_note(mode));
     }
+    for warning in &accepted.warnings {
+        tell(format_args!("notify: warning: {warning}"));
+    }
     if mode == Mode::Human {
         for line in channel_notes(&args, &update) {
             tell(line);
@@ -404,6 +407,7 @@ secret    set
             operation_id: Uuid::nil(),
             status: notify_shared::api::OperationStatus::Accepted,
             webhook_secret: Some("whsec_made".into()),
+            warnings: Vec::new(),
         };
         let rendered = |mode| {
             let mut out = Vec::new();

@@ -24,6 +24,7 @@ mod receipts;
 mod rows;
 mod sent;
 pub mod shed;
+pub mod smtp_relay;
 mod timing;
 
 use axum::Router;
@@ -61,6 +62,8 @@ pub struct AppState {
     pub relay: crate::wake::RelayWaker,
     /// Whether webhooks may go to non-public addresses (`webhook.allow_private`).
     pub webhook_allow_private: bool,
+    /// The e-mail role's SMTP relay, asked when a user turns e-mail on.
+    pub smtp_relay: smtp_relay::SmtpRelay,
     /// This process's metrics, served at `/metrics` to admin tokens.
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
 }

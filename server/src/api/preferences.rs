@@ -113,6 +113,12 @@ pub(super) async fn put(
     if !violations.is_empty() {
         return Err(ApiError::Validation(violations));
     }
+    let wants_email = update.email.is_some() || update.channels.contains(&Channel::Email);
+    let warnings = if wants_email {
+        state.smtp_relay.unreachable().await.into_iter().collect()
+    } else {
+        Vec::new()
+    };
     let mut command = match Command::begin(&state, &principal.user, &headers, &update).await? {
         Begun::Fresh(command) => command,
         Begun::Replay(response) => return Ok(response),
@@ -176,6 +182,7 @@ pub(super) async fn put(
         operation_id,
         status: OperationStatus::Accepted,
         webhook_secret: generated,
+        warnings,
     };
     command.finish(&answer).await
 }

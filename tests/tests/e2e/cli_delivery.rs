@@ -23,6 +23,63 @@ async fn server(env: &TestEnv, smtp: &SmtpServer) -> notify_tests::server::Serve
 }
 
 #[tokio::test]
+async fn choosing_email_on_a_server_whose_smtp_relay_does_not_answer_says_so() {
+    let env = TestEnv::new().await;
+    // A port nothing listens on: the server's relay is missing.
+    let port = notify_tests::smtp::free_port().to_string();
+    let server = env
+        .start_server_with("api,projector", &[("NOTIFY_SERVER_SMTP__PORT", &port)])
+        .await;
+    let token = env.add_user("sam", "send,inbox").await;
+
+    let set = run(
+        notify(server.url(), &token),
+        &[
+            "prefs",
+            "set",
+            "--channels",
+            "desktop,email",
+            "--email",
+            "sam@example.com",
+        ],
+    )
+    .await;
+    assert!(
+        set.status.success(),
+        "accepted all the same: {}",
+        stderr(&set)
+    );
+    let relay = format!("127.0.0.1:{port}");
+    assert!(
+        stderr(&set).contains(&format!(
+            "notify: warning: this server's SMTP relay ({relay}) does not answer"
+        )),
+        "{}",
+        stderr(&set)
+    );
+    let json = run(
+        notify(server.url(), &token),
+        &["--json", "prefs", "set", "--email", "sam@example.org"],
+    )
+    .await;
+    let answer: Value = serde_json::from_str(&stdout(&json)).expect("--json prefs set");
+    assert!(
+        answer["warnings"][0]
+            .as_str()
+            .is_some_and(|w| w.contains(&relay)),
+        "{answer}"
+    );
+    // Turning e-mail off asks nothing.
+    let off = run(
+        notify(server.url(), &token),
+        &["prefs", "set", "--channels", "desktop", "--no-email"],
+    )
+    .await;
+    assert!(off.status.success(), "{}", stderr(&off));
+    assert!(!stderr(&off).contains("warning"), "{}", stderr(&off));
+}
+
+#[tokio::test]
 async fn prefs_then_send_wait_follows_the_email_to_delivered() {
     let env = TestEnv::new().await;
     let smtp = SmtpServer::start().await;
@@ -43,6 +100,11 @@ async fn prefs_then_send_wait_follows_the_email_to_delivered() {
     )
     .await;
     assert!(set.status.success(), "{}", stderr(&set));
+    assert!(
+        !stderr(&set).contains("warning"),
+        "the relay answers: {}",
+        stderr(&set)
+    );
     let shown = run(notify(server.url(), &token), &["--json", "prefs"]).await;
     let prefs: Value = serde_json::from_str(&stdout(&shown)).expect("--json prefs");
     assert_eq!(prefs["channels"], serde_json::json!(["email"]));
