@@ -13,7 +13,7 @@ use clap_complete::Shell;
 /// One generated file: its path relative to the workspace root, and its contents.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Artifact {
-    /// For example `man/notify-send.1` or `completions/notify.bash`.
+    /// For example `man/notify-prefs-set.1` or `completions/notify.bash`.
     pub path: PathBuf,
     /// The bytes to write.
     pub contents: Vec<u8>,
@@ -41,19 +41,40 @@ pub fn artifacts() -> std::io::Result<Vec<Artifact>> {
     Ok(artifacts)
 }
 
-/// The man page of `command` and of each of its visible subcommands (`notify-send.1`, ...),
-/// each footed with the program and its version (`notify 0.1.0`).
+/// Names of other packages' man pages that a page of ours would otherwise take (with the
+/// package): installed beside them, ours would shadow theirs, and `man notify-send` is
+/// libnotify's page on most desktops.
+pub const TAKEN: [(&str, &str); 1] = [("notify-send", "libnotify-bin")];
+
+/// The name of the page of the command git-style named `name` (`notify-prefs-set`): that name,
+/// unless another package's page has it ([`TAKEN`]); then `-cli` follows the program's name
+/// (`notify-cli-send`).
+pub fn page_name(name: &str) -> String {
+    match TAKEN.iter().find(|(taken, _)| *taken == name) {
+        Some(_) => name.replacen('-', "-cli-", 1),
+        None => name.to_owned(),
+    }
+}
+
+/// The man page of `command` and of each of its visible subcommands (`notify-prefs-set.1`,
+/// ..., named by [`page_name`]), each footed with the program and its version
+/// (`notify 0.1.0`).
 fn man_pages(command: Command, artifacts: &mut Vec<Artifact>) -> std::io::Result<()> {
     fn walk(command: Command, source: &str, artifacts: &mut Vec<Artifact>) -> std::io::Result<()> {
         for sub in command.get_subcommands().filter(|s| !s.is_hide_set()) {
             walk(sub.clone(), source, artifacts)?;
         }
-        let man = clap_mangen::Man::new(command).source(source);
+        let name = command
+            .get_display_name()
+            .unwrap_or_else(|| command.get_name())
+            .to_owned();
+        let man =
+            clap_mangen::Man::new(command.clone().display_name(page_name(&name))).source(source);
         let mut contents = Vec::new();
         man.render(&mut contents)?;
         artifacts.push(Artifact {
             path: Path::new("man").join(man.get_filename()),
-            contents,
+            contents: refer_by_page_name(&command, &name, contents),
         });
         Ok(())
     }
@@ -65,6 +86,21 @@ fn man_pages(command: Command, artifacts: &mut Vec<Artifact>) -> std::io::Result
     let mut command = command.disable_help_subcommand(true);
     command.build();
     walk(command, &source, artifacts)
+}
+
+/// `page` (of `command`, named `name`) with its list of subcommands naming their pages by
+/// [`page_name`]: clap_mangen names them `name-sub(1)` whatever the page is called.
+fn refer_by_page_name(command: &Command, name: &str, page: Vec<u8>) -> Vec<u8> {
+    let mut page = String::from_utf8(page).expect("clap_mangen writes UTF-8");
+    for sub in command.get_subcommands() {
+        let git_style = format!("{name}-{}", sub.get_name());
+        let renamed = page_name(&git_style);
+        if renamed != git_style {
+            let roff = |name: &str| format!("{}(1)", name.replace('-', "\\-"));
+            page = page.replace(&roff(&git_style), &roff(&renamed));
+        }
+    }
+    page.into_bytes()
 }
 
 /// Completions of `command` for every shell.

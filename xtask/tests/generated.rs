@@ -32,7 +32,7 @@ fn man_pages_and_completions_are_fresh() {
         .collect();
     for expected in [
         "man/notify.1",
-        "man/notify-send.1",
+        "man/notify-cli-send.1",
         "man/notify-prefs-set.1",
         "man/notifyd.1",
         "man/notify-server-users-add.1",
@@ -195,4 +195,46 @@ fn every_notify_subcommand_explains_itself_with_examples() {
         missing.is_empty(),
         "a one-line summary, a longer description and examples are missing in: {missing:?}"
     );
+}
+
+#[test]
+fn no_man_page_takes_the_name_of_another_packages_page() {
+    let artifacts = artifacts().expect("rendered");
+    let pages: Vec<String> = artifacts
+        .iter()
+        .filter_map(|a| a.path.strip_prefix("man").ok()?.to_str().map(str::to_owned))
+        .filter(|name| name.ends_with(".1"))
+        .collect();
+    for (taken, package) in xtask::TAKEN {
+        assert!(
+            !pages.contains(&format!("{taken}.1")),
+            "{taken}(1) is {package}'s page"
+        );
+    }
+    // `notify`'s page names the renamed page, not the one it would have had.
+    let notify = artifacts
+        .iter()
+        .find(|a| a.path == std::path::Path::new("man/notify.1"))
+        .expect("notify.1");
+    let notify = String::from_utf8_lossy(&notify.contents);
+    assert!(notify.contains("notify\\-cli\\-send(1)"), "{notify}");
+    assert!(!notify.contains("notify\\-send(1)"), "{notify}");
+
+    // And none is the name of a page a package installed on this machine (scripts/services
+    // installs libnotify-bin, whose notify-send(1) the send page once shadowed). Packages put
+    // their pages in /usr/share/man; ours go to /usr/local or ~/.local (README).
+    let packaged = std::path::Path::new("/usr/share/man/man1");
+    assert!(
+        packaged.join("notify-send.1.gz").exists(),
+        "libnotify-bin's notify-send(1) is installed (scripts/services), so this test can fail"
+    );
+    for page in &pages {
+        for file in [packaged.join(page), packaged.join(format!("{page}.gz"))] {
+            assert!(
+                !file.exists(),
+                "{} is another package's page",
+                file.display()
+            );
+        }
+    }
 }
