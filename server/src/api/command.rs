@@ -158,9 +158,29 @@ impl Command {
         self.events.extend(events);
     }
 
+    /// Does the command's `work` in its transaction, then [`Command::finish`]es with the answer
+    /// it returns. When `work` refuses (or fails), the transaction ends before the refusal is
+    /// answered: dropped, its rollback (and the locks it holds, the key's among them) would
+    /// wait for the pool to flush it, and a retry sent at once would find the key locked (409
+    /// in flight) instead of getting the same refusal.
+    pub(super) async fn run<B: Serialize>(
+        mut self,
+        work: impl AsyncFnOnce(&mut Self) -> Result<B, ApiError>,
+    ) -> Result<Response, ApiError> {
+        match work(&mut self).await {
+            Ok(body) => self.finish(&body).await,
+            Err(refused) => {
+                if let Err(error) = self.tx.rollback().await {
+                    tracing::warn!(%error, "cannot roll back a refused command; the pool drops its connection");
+                }
+                Err(refused)
+            }
+        }
+    }
+
     /// Appends the command's events and records `body` as the answer, in one statement;
     /// commits, and answers `202 Accepted` with it.
-    pub(super) async fn finish<B: Serialize>(mut self, body: &B) -> Result<Response, ApiError> {
+    async fn finish<B: Serialize>(mut self, body: &B) -> Result<Response, ApiError> {
         static SQL: LazyLock<String> = LazyLock::new(|| {
             format!(
                 "WITH {APPEND}, answered AS (

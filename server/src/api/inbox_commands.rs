@@ -82,34 +82,33 @@ async fn mark(
 ) -> Result<Response, ApiError> {
     principal.require(Scope::Inbox)?;
     let verb = if read { "read" } else { "unread" };
-    let mut command = match Command::begin(&state, &principal.user, &headers, &(verb, id)).await? {
+    let command = match Command::begin(&state, &principal.user, &headers, &(verb, id)).await? {
         Begun::Fresh(command) => command,
         Begun::Replay(response) => return Ok(response),
     };
-    let version = store::lock_aggregate(command.conn(), id).await?;
-    // In the caller's inbox means: addressed to them and dispatched (the write side decides).
-    let dispatched: Option<bool> = sqlx::query_scalar(
-        "SELECT bool_or(kind = 'notification.dispatched')
-         FROM events WHERE aggregate_id = $1 AND user_id = $2 HAVING count(*) > 0",
-    )
-    .bind(id)
-    .bind(principal.user.as_str())
-    .fetch_optional(command.conn())
-    .await?;
-    if dispatched != Some(true) {
-        return Err(ApiError::NotFound);
-    }
-    let event = if read {
-        Event::NotificationRead(NotificationRead {})
-    } else {
-        Event::NotificationUnread(NotificationUnread {})
-    };
-    append_next(&mut command, id, &principal.user, version, event);
-    let operation_id = command.operation_id();
     command
-        .finish(&CommandAccepted {
-            operation_id,
-            status: OperationStatus::Accepted,
+        .run(async |command| {
+            let version = store::lock_aggregate(command.conn(), id).await?;
+            // In the caller's inbox means: addressed to them and dispatched (the write side
+            // decides).
+            let dispatched: Option<bool> = sqlx::query_scalar(
+                "SELECT bool_or(kind = 'notification.dispatched')
+                 FROM events WHERE aggregate_id = $1 AND user_id = $2 HAVING count(*) > 0",
+            )
+            .bind(id)
+            .bind(principal.user.as_str())
+            .fetch_optional(command.conn())
+            .await?;
+            if dispatched != Some(true) {
+                return Err(ApiError::NotFound);
+            }
+            let event = if read {
+                Event::NotificationRead(NotificationRead {})
+            } else {
+                Event::NotificationUnread(NotificationUnread {})
+            };
+            append_next(command, id, &principal.user, version, event);
+            Ok(accepted(command))
         })
         .await
 }
@@ -133,21 +132,27 @@ pub(super) async fn read_all(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     principal.require(Scope::Inbox)?;
-    let mut command = match Command::begin(&state, &principal.user, &headers, &"read_all").await? {
+    let command = match Command::begin(&state, &principal.user, &headers, &"read_all").await? {
         Begun::Fresh(command) => command,
         Begun::Replay(response) => return Ok(response),
     };
-    let inbox = inbox_id(&principal.user);
-    let version = store::lock_aggregate(command.conn(), inbox).await?;
-    let event = Event::InboxReadAll(InboxReadAll { up_to: Utc::now() });
-    append_next(&mut command, inbox, &principal.user, version, event);
-    let operation_id = command.operation_id();
     command
-        .finish(&CommandAccepted {
-            operation_id,
-            status: OperationStatus::Accepted,
+        .run(async |command| {
+            let inbox = inbox_id(&principal.user);
+            let version = store::lock_aggregate(command.conn(), inbox).await?;
+            let event = Event::InboxReadAll(InboxReadAll { up_to: Utc::now() });
+            append_next(command, inbox, &principal.user, version, event);
+            Ok(accepted(command))
         })
         .await
+}
+
+/// The answer to a command that was accepted: its operation id.
+fn accepted(command: &Command) -> CommandAccepted {
+    CommandAccepted {
+        operation_id: command.operation_id(),
+        status: OperationStatus::Accepted,
+    }
 }
 
 /// The aggregate id of a user's inbox (for `inbox.read_all`): a UUIDv5 of the user id.

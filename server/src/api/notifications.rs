@@ -108,23 +108,27 @@ pub async fn send(
             return Ok(answer);
         }
     }
-    let mut command = match Command::begin_with(&state, &principal.user, key).await? {
+    let command = match Command::begin_with(&state, &principal.user, key).await? {
         Begun::Fresh(command) => command,
         Begun::Replay(response) => return Ok(response),
     };
-    check_recipients(command.conn(), &recipients).await?;
-    command.append(events);
-    if let Some(deliver_at) = deliver_at {
-        schedule(
-            command.conn(),
-            operation_id,
-            &response.notifications,
-            deliver_at,
-        )
-        .await?;
-    }
-    accepted();
-    command.finish(&response).await
+    command
+        .run(async |command| {
+            check_recipients(command.conn(), &recipients).await?;
+            command.append(events);
+            if let Some(deliver_at) = deliver_at {
+                schedule(
+                    command.conn(),
+                    operation_id,
+                    &response.notifications,
+                    deliver_at,
+                )
+                .await?;
+            }
+            accepted();
+            Ok(response)
+        })
+        .await
 }
 
 /// The events of a send (`notification.requested` for each recipient, and
@@ -284,77 +288,76 @@ pub(super) async fn cancel(
     ApiPath(id): ApiPath<Uuid>,
 ) -> Result<Response, ApiError> {
     principal.require(Scope::Send)?;
-    let mut command =
-        match Command::begin(&state, &principal.user, &headers, &("cancel", id)).await? {
-            Begun::Fresh(command) => command,
-            Begun::Replay(response) => return Ok(response),
-        };
-    // The row lock first, then the aggregate: the scheduler takes them in the same order, so
-    // the two never deadlock. The sender is in the notification's first event.
-    let row: Option<(String, String, Option<DateTime<Utc>>)> = sqlx::query_as(
-        "SELECT s.state, s.recipient, s.changed_at
-         FROM scheduled_notifications s
-         JOIN events e ON e.aggregate_id = s.notification_id AND e.version = 1
-         WHERE s.notification_id = $1 AND e.document->'data'->>'sender' = $2
-         FOR UPDATE OF s",
-    )
-    .bind(id)
-    .bind(principal.user.as_str())
-    .fetch_optional(command.conn())
-    .await?;
-    let Some((schedule_state, recipient, changed_at)) = row else {
-        return Err(ApiError::NotFound);
+    let command = match Command::begin(&state, &principal.user, &headers, &("cancel", id)).await? {
+        Begun::Fresh(command) => command,
+        Begun::Replay(response) => return Ok(response),
     };
-    match schedule_state.as_str() {
-        "waiting" => {
-            let recipient = UserId::parse(recipient)
-                .map_err(|e| ApiError::Internal(anyhow::anyhow!("bad recipient: {e}")))?;
-            let version = store::lock_aggregate(command.conn(), id).await?;
-            let event = Event::NotificationCancelled(NotificationCancelled {
-                by: principal.user.clone(),
-            });
-            let envelope = Envelope::new(
-                SOURCE,
-                command.operation_id(),
-                id,
-                recipient,
-                version + 1,
-                event,
-            );
-            command.append([envelope]);
-            sqlx::query(
-                "UPDATE scheduled_notifications SET state = 'cancelled', changed_at = now()
-                 WHERE notification_id = $1",
-            )
-            .bind(id)
-            .execute(command.conn())
-            .await?;
-            tracing::info!(notification = %id, by = %principal.user, "scheduled send cancelled");
-        }
-        "cancelled" => {
-            // Nothing changes, so nothing would resolve this command's own operation: answer
-            // with the operation that cancelled it, which did resolve, and record that answer.
-            let cancelled_by: Uuid = sqlx::query_scalar(
-                "SELECT operation_id FROM events
-                 WHERE aggregate_id = $1 AND kind = 'notification.cancelled'",
-            )
-            .bind(id)
-            .fetch_one(command.conn())
-            .await?;
-            return command
-                .finish(&CommandAccepted {
-                    operation_id: cancelled_by,
-                    status: OperationStatus::Applied,
-                })
-                .await;
-        }
-        _ => return Err(ApiError::AlreadyDispatched(changed_at)),
-    }
-    let operation_id = command.operation_id();
     command
-        .finish(&CommandAccepted {
-            operation_id,
-            status: OperationStatus::Accepted,
+        .run(async |command| {
+            // The row lock first, then the aggregate: the scheduler takes them in the same
+            // order, so the two never deadlock. The sender is in the notification's first event.
+            let row: Option<(String, String, Option<DateTime<Utc>>)> = sqlx::query_as(
+                "SELECT s.state, s.recipient, s.changed_at
+                 FROM scheduled_notifications s
+                 JOIN events e ON e.aggregate_id = s.notification_id AND e.version = 1
+                 WHERE s.notification_id = $1 AND e.document->'data'->>'sender' = $2
+                 FOR UPDATE OF s",
+            )
+            .bind(id)
+            .bind(principal.user.as_str())
+            .fetch_optional(command.conn())
+            .await?;
+            let Some((schedule_state, recipient, changed_at)) = row else {
+                return Err(ApiError::NotFound);
+            };
+            match schedule_state.as_str() {
+                "waiting" => {
+                    let recipient = UserId::parse(recipient)
+                        .map_err(|e| ApiError::Internal(anyhow::anyhow!("bad recipient: {e}")))?;
+                    let version = store::lock_aggregate(command.conn(), id).await?;
+                    let event = Event::NotificationCancelled(NotificationCancelled {
+                        by: principal.user.clone(),
+                    });
+                    let envelope = Envelope::new(
+                        SOURCE,
+                        command.operation_id(),
+                        id,
+                        recipient,
+                        version + 1,
+                        event,
+                    );
+                    command.append([envelope]);
+                    sqlx::query(
+                        "UPDATE scheduled_notifications SET state = 'cancelled', changed_at = now()
+                         WHERE notification_id = $1",
+                    )
+                    .bind(id)
+                    .execute(command.conn())
+                    .await?;
+                    tracing::info!(notification = %id, by = %principal.user, "scheduled send cancelled");
+                    Ok(CommandAccepted {
+                        operation_id: command.operation_id(),
+                        status: OperationStatus::Accepted,
+                    })
+                }
+                "cancelled" => {
+                    // Nothing changes, so nothing would resolve this command's own operation:
+                    // answer with the operation that cancelled it, which did resolve, and
+                    // record that answer.
+                    let cancelled_by: Uuid = sqlx::query_scalar(
+                        "SELECT operation_id FROM events
+                         WHERE aggregate_id = $1 AND kind = 'notification.cancelled'",
+                    )
+                    .bind(id)
+                    .fetch_one(command.conn())
+                    .await?;
+                    Ok(CommandAccepted {
+                        operation_id: cancelled_by,
+                        status: OperationStatus::Applied,
+                    })
+                }
+                _ => Err(ApiError::AlreadyDispatched(changed_at)),
+            }
         })
         .await
 }

@@ -119,72 +119,75 @@ pub(super) async fn put(
     } else {
         Vec::new()
     };
-    let mut command = match Command::begin(&state, &principal.user, &headers, &update).await? {
+    let command = match Command::begin(&state, &principal.user, &headers, &update).await? {
         Begun::Fresh(command) => command,
         Begun::Replay(response) => return Ok(response),
     };
-    let aggregate = preferences_id(&principal.user);
-    let version = store::lock_aggregate(command.conn(), aggregate).await?;
-    let stored: Option<(Option<String>, Option<String>)> = sqlx::query_as(
-        "SELECT webhook_url, webhook_secret FROM user_preferences WHERE user_id = $1",
-    )
-    .bind(principal.user.as_str())
-    .fetch_optional(command.conn())
-    .await?;
-    let (stored_url, stored_secret) = stored.unwrap_or_default();
-    // Reads show a hook's origin only; a client that writes back what it read (`notify prefs
-    // set` changes only what it is told to) means the stored hook, not its origin.
-    let webhook_url = match (&update.webhook_url, stored_url) {
-        (Some(given), Some(stored)) if *given == redact::webhook_origin(&stored) => Some(stored),
-        (given, _) => given.clone(),
-    };
-    // A webhook needs a secret: the one given, else the stored one, else a new one shown once.
-    let (secret, generated) = match (&webhook_url, &update.webhook_secret, stored_secret) {
-        (None, _, _) => (None, None),
-        (Some(_), Some(given), _) => (Some(given.clone()), None),
-        (Some(_), None, Some(stored)) => (Some(stored), None),
-        (Some(_), None, None) => {
-            let new = webhook::generate_secret();
-            (Some(new.clone()), Some(new))
-        }
-    };
-    let channels: Vec<String> = update.channels.iter().map(name).collect();
-    sqlx::query(
-        "INSERT INTO user_preferences (user_id, channels, email, webhook_url, webhook_secret) VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (user_id) DO UPDATE SET channels = excluded.channels, email = excluded.email,
-             webhook_url = excluded.webhook_url, webhook_secret = excluded.webhook_secret",
-    )
-    .bind(principal.user.as_str())
-    .bind(&channels)
-    .bind(&update.email)
-    .bind(&webhook_url)
-    .bind(&secret)
-    .execute(command.conn())
-    .await?;
-    let event = Event::PreferencesUpdated(PreferencesUpdated {
-        channels: update.channels.clone(),
-        email: update.email.clone(),
-        // Its path and query are the hook's credential: the event holds only the origin.
-        webhook_url: webhook_url.as_deref().map(redact::webhook_origin),
-        webhook_secret_set: secret.is_some(),
-    });
-    let operation_id = command.operation_id();
-    let envelope = Envelope::new(
-        SOURCE,
-        operation_id,
-        aggregate,
-        principal.user.clone(),
-        version + 1,
-        event,
-    );
-    command.append([envelope]);
-    let answer = PreferencesAccepted {
-        operation_id,
-        status: OperationStatus::Accepted,
-        webhook_secret: generated,
-        warnings,
-    };
-    command.finish(&answer).await
+    command
+        .run(async |command| {
+            let aggregate = preferences_id(&principal.user);
+            let version = store::lock_aggregate(command.conn(), aggregate).await?;
+            let stored: Option<(Option<String>, Option<String>)> = sqlx::query_as(
+                "SELECT webhook_url, webhook_secret FROM user_preferences WHERE user_id = $1",
+            )
+            .bind(principal.user.as_str())
+            .fetch_optional(command.conn())
+            .await?;
+            let (stored_url, stored_secret) = stored.unwrap_or_default();
+            // Reads show a hook's origin only; a client that writes back what it read (`notify prefs
+            // set` changes only what it is told to) means the stored hook, not its origin.
+            let webhook_url = match (&update.webhook_url, stored_url) {
+                (Some(given), Some(stored)) if *given == redact::webhook_origin(&stored) => Some(stored),
+                (given, _) => given.clone(),
+            };
+            // A webhook needs a secret: the one given, else the stored one, else a new one shown once.
+            let (secret, generated) = match (&webhook_url, &update.webhook_secret, stored_secret) {
+                (None, _, _) => (None, None),
+                (Some(_), Some(given), _) => (Some(given.clone()), None),
+                (Some(_), None, Some(stored)) => (Some(stored), None),
+                (Some(_), None, None) => {
+                    let new = webhook::generate_secret();
+                    (Some(new.clone()), Some(new))
+                }
+            };
+            let channels: Vec<String> = update.channels.iter().map(name).collect();
+            sqlx::query(
+                "INSERT INTO user_preferences (user_id, channels, email, webhook_url, webhook_secret) VALUES ($1, $2, $3, $4, $5)
+                 ON CONFLICT (user_id) DO UPDATE SET channels = excluded.channels, email = excluded.email,
+                     webhook_url = excluded.webhook_url, webhook_secret = excluded.webhook_secret",
+            )
+            .bind(principal.user.as_str())
+            .bind(&channels)
+            .bind(&update.email)
+            .bind(&webhook_url)
+            .bind(&secret)
+            .execute(command.conn())
+            .await?;
+            let event = Event::PreferencesUpdated(PreferencesUpdated {
+                channels: update.channels.clone(),
+                email: update.email.clone(),
+                // Its path and query are the hook's credential: the event holds only the origin.
+                webhook_url: webhook_url.as_deref().map(redact::webhook_origin),
+                webhook_secret_set: secret.is_some(),
+            });
+            let operation_id = command.operation_id();
+            let envelope = Envelope::new(
+                SOURCE,
+                operation_id,
+                aggregate,
+                principal.user.clone(),
+                version + 1,
+                event,
+            );
+            command.append([envelope]);
+            Ok(PreferencesAccepted {
+                operation_id,
+                status: OperationStatus::Accepted,
+                webhook_secret: generated,
+                warnings,
+            })
+        })
+        .await
 }
 
 /// The aggregate id of a user's preferences: a UUIDv5 of the user id.

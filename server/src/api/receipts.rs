@@ -54,7 +54,7 @@ pub(super) async fn receipt(
             detail: format!("device must be one line of at most {MAX_DEVICE} characters"),
         });
     }
-    let mut command = match Command::begin(
+    let command = match Command::begin(
         &state,
         &principal.user,
         &headers,
@@ -65,60 +65,61 @@ pub(super) async fn receipt(
         Begun::Fresh(command) => command,
         Begun::Replay(response) => return Ok(response),
     };
-    let found: Option<(Uuid, i32)> = sqlx::query_as(
-        "SELECT notification_id, attempt FROM deliveries WHERE id = $1 AND recipient = $2 AND channel = 'desktop'",
-    )
-    .bind(id)
-    .bind(principal.user.as_str())
-    .fetch_optional(command.conn())
-    .await?;
-    let Some((notification, _)) = found else {
-        return Err(ApiError::NotFound);
-    };
-    let version = store::lock_aggregate(command.conn(), notification).await?;
-    // Under the lock: the attempt now, and whether any attempt already succeeded.
-    let (attempt, already): (i32, bool) = sqlx::query_as(
-        "SELECT d.attempt, EXISTS (SELECT FROM delivery_outcomes o WHERE o.delivery_id = d.id AND o.succeeded)
-         FROM deliveries d WHERE d.id = $1",
-    )
-    .bind(id)
-    .fetch_one(command.conn())
-    .await?;
-    let recorded = !already
-        && sqlx::query(
-            "INSERT INTO delivery_outcomes VALUES ($1, $2, true) ON CONFLICT DO NOTHING",
-        )
-        .bind(id)
-        .bind(attempt)
-        .execute(command.conn())
-        .await?
-        .rows_affected()
-            == 1;
-    // A second receipt (another machine of the same user) changes nothing.
-    if recorded {
-        let event = Event::DeliverySucceeded(DeliveryOutcome {
-            delivery_id: id,
-            channel: Channel::Desktop,
-            attempt: u32::try_from(attempt).unwrap_or(u32::MAX),
-            detail: format!("shown on {device}"),
-            permanent: false,
-        });
-        let operation_id = command.operation_id();
-        let envelope = Envelope::new(
-            SOURCE,
-            operation_id,
-            notification,
-            principal.user.clone(),
-            version + 1,
-            event,
-        );
-        command.append([envelope]);
-    }
-    let operation_id = command.operation_id();
     command
-        .finish(&CommandAccepted {
-            operation_id,
-            status: OperationStatus::Accepted,
+        .run(async |command| {
+            let found: Option<(Uuid, i32)> = sqlx::query_as(
+                "SELECT notification_id, attempt FROM deliveries WHERE id = $1 AND recipient = $2 AND channel = 'desktop'",
+            )
+            .bind(id)
+            .bind(principal.user.as_str())
+            .fetch_optional(command.conn())
+            .await?;
+            let Some((notification, _)) = found else {
+                return Err(ApiError::NotFound);
+            };
+            let version = store::lock_aggregate(command.conn(), notification).await?;
+            // Under the lock: the attempt now, and whether any attempt already succeeded.
+            let (attempt, already): (i32, bool) = sqlx::query_as(
+                "SELECT d.attempt, EXISTS (SELECT FROM delivery_outcomes o WHERE o.delivery_id = d.id AND o.succeeded)
+                 FROM deliveries d WHERE d.id = $1",
+            )
+            .bind(id)
+            .fetch_one(command.conn())
+            .await?;
+            let recorded = !already
+                && sqlx::query(
+                    "INSERT INTO delivery_outcomes VALUES ($1, $2, true) ON CONFLICT DO NOTHING",
+                )
+                .bind(id)
+                .bind(attempt)
+                .execute(command.conn())
+                .await?
+                .rows_affected()
+                    == 1;
+            // A second receipt (another machine of the same user) changes nothing.
+            if recorded {
+                let event = Event::DeliverySucceeded(DeliveryOutcome {
+                    delivery_id: id,
+                    channel: Channel::Desktop,
+                    attempt: u32::try_from(attempt).unwrap_or(u32::MAX),
+                    detail: format!("shown on {device}"),
+                    permanent: false,
+                });
+                let operation_id = command.operation_id();
+                let envelope = Envelope::new(
+                    SOURCE,
+                    operation_id,
+                    notification,
+                    principal.user.clone(),
+                    version + 1,
+                    event,
+                );
+                command.append([envelope]);
+            }
+            Ok(CommandAccepted {
+                operation_id: command.operation_id(),
+                status: OperationStatus::Accepted,
+            })
         })
         .await
 }

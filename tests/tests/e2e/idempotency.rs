@@ -262,3 +262,24 @@ async fn a_group_commit_answers_every_send_in_it_as_if_each_were_alone() {
     assert_eq!(env.count("events").await, 10);
     assert_eq!(env.count("idempotency_keys").await, 5);
 }
+
+#[tokio::test]
+async fn a_refused_send_retried_at_once_is_refused_the_same_way_never_409() {
+    let env = TestEnv::new().await;
+    let server = env.start_server("api").await;
+    let erin = env.add_user("erin", "send").await;
+    let key = Uuid::now_v7();
+    // An unknown recipient is found inside the command's transaction, after the key's claim:
+    // the refusal must end that transaction before it is answered, or a retry sent at once
+    // finds the key still locked.
+    let body = json!({"to": ["nobody"], "body": "hi"});
+    for attempt in 0..REPEATS {
+        let (status, answer) = post(server.url(), &erin, key, &body).await;
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "attempt {attempt}: {answer}"
+        );
+    }
+    assert_eq!(env.count("events").await, 0);
+}
