@@ -123,9 +123,12 @@ async fn submit(
         Target::Each(ids, mark) => {
             // An id to cancel may also be a send's operation id (what `send` printed): then
             // what of that send is still scheduled is cancelled.
-            let mut queue: std::collections::VecDeque<(Uuid, bool)> =
-                ids.into_iter().map(|id| (id, false)).collect();
-            let mut of_operation: Vec<Error> = Vec::new();
+            // Each queued id with the operation it was expanded from, if any.
+            let mut queue: std::collections::VecDeque<(Uuid, Option<Uuid>)> =
+                ids.into_iter().map(|id| (id, None)).collect();
+            // Per expanded operation: whether any of its notifications was cancelled, and the
+            // last refusal of one of them.
+            let mut operations: Vec<(Uuid, bool, Option<Error>)> = Vec::new();
             while let Some((id, from_operation)) = queue.pop_front() {
                 let operation = Uuid::now_v7();
                 note(
@@ -141,6 +144,9 @@ async fn submit(
                 {
                     waits.cancel(operation);
                 }
+                let of = |operations: &[(Uuid, bool, Option<Error>)]| {
+                    from_operation.and_then(|from| operations.iter().position(|o| o.0 == from))
+                };
                 match answer {
                     Ok(answer) => {
                         // A command that changes nothing (a send cancelled before) is answered
@@ -151,29 +157,41 @@ async fn submit(
                             waits.cancel(operation);
                             waits.register(answer.operation_id).await?;
                         }
+                        if let Some(index) = of(&operations) {
+                            operations[index].1 = true;
+                        }
                         take(answer, out)?;
                     }
-                    Err(Error::NotScheduled(_)) if !from_operation && mark == Mark::Cancel => {
+                    Err(Error::NotScheduled(_))
+                        if from_operation.is_none() && mark == Mark::Cancel =>
+                    {
                         match client.operation(id).await {
                             Ok(view) if !view.notifications.is_empty() => {
-                                queue.extend(view.notifications.into_iter().map(|n| (n, true)))
+                                operations.push((id, false, None));
+                                queue.extend(view.notifications.into_iter().map(|n| (n, Some(id))));
                             }
                             _ => refused.push(Error::NotScheduled(id)),
                         }
                     }
                     // Of a send's operation, only what is still scheduled is cancelled.
-                    Err(error) if from_operation && error.exit_code() == Exit::Failed => {
+                    Err(error) if from_operation.is_some() && error.exit_code() == Exit::Failed => {
                         note(verbose, format_args!("{error}"));
-                        of_operation.push(error);
+                        if let Some(index) = of(&operations) {
+                            operations[index].2 = Some(error);
+                        }
                     }
                     Err(error) if error.exit_code() == Exit::Failed => refused.push(error),
                     Err(error) => return Err(error),
                 }
             }
-            // An operation none of whose notifications could be cancelled is refused.
-            if accepted.is_empty() && refused.is_empty() {
-                refused.extend(of_operation.pop());
-            }
+            // An operation none of whose notifications could be cancelled is refused, whatever
+            // the other ids named became.
+            refused.extend(
+                operations
+                    .into_iter()
+                    .filter(|(_, cancelled, _)| !cancelled)
+                    .filter_map(|(_, _, refusal)| refusal),
+            );
         }
     }
     Ok((accepted, refused))

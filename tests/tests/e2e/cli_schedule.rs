@@ -175,4 +175,38 @@ async fn a_scheduled_send_waits_and_can_be_cancelled_from_the_terminal() {
     );
     let dispatched = env.count_events("notification.dispatched", None).await;
     assert_eq!(dispatched, 0, "nothing was dispatched");
+
+    // A send that went out at once, named beside one still scheduled: the scheduled one is
+    // cancelled, and the other is refused (exit 1), not passed over (it was exit 0).
+    let now = run(notify(server.url(), &token), &["send", "right away"]).await;
+    let later = run(
+        notify(server.url(), &token),
+        &["send", "--in", "1h", "later"],
+    )
+    .await;
+    let (now, later) = (
+        stdout(&now).trim().to_owned(),
+        stdout(&later).trim().to_owned(),
+    );
+    for op in [&now, &later] {
+        alice
+            .wait_for(&format!("/v1/operations/{op}"), "the send known", |op| {
+                op["notifications"].as_array().is_some_and(|n| n.len() == 1)
+            })
+            .await;
+    }
+    let both = run(notify(server.url(), &token), &["cancel", &now, &later]).await;
+    assert_eq!(
+        both.status.code(),
+        Some(1),
+        "the send that went out is refused: {}",
+        stderr(&both)
+    );
+    assert!(
+        stderr(&both).contains("no scheduled notification"),
+        "{}",
+        stderr(&both)
+    );
+    assert_eq!(stdout(&both).lines().count(), 1, "{}", stdout(&both));
+    alice.wait_operation(&later, "cancelled").await;
 }
