@@ -1,9 +1,11 @@
 //! The burst rule: right after the daemon (re)connects, desktop deliveries are collected for
 //! [`WINDOW`]; more than [`THRESHOLD`] of them make one summary popup ("17 new
 //! notifications") instead of a flood. Live traffic too: once [`THRESHOLD`] popups were
-//! shown within [`WINDOW`], the next deliveries are collected for [`LIVE_WINDOW`] the same
-//! way, and the summary is updated in place while the flood goes on (a person cannot read
-//! more, and a notification server shown hundreds of popups a second falls behind by minutes).
+//! shown within [`WINDOW`], the next deliveries go into one summary popup (a person cannot
+//! read more, and a notification server shown hundreds of new popups a second falls behind by
+//! minutes). A burst goes on while deliveries keep coming less than [`WINDOW`] apart; its
+//! summary is updated in place, at most once per [`UPDATE_EVERY`], and a delivery waits at
+//! most that long for it.
 //!
 //! Pure decisions and text; the pipeline in `desktop` applies them.
 
@@ -18,9 +20,10 @@ use crate::popup::text::{MAX_SUMMARY_COLUMNS, PopupText, escape, truncate};
 pub const WINDOW: Duration = Duration::from_millis(750);
 /// Most deliveries in one window still shown one by one.
 pub const THRESHOLD: usize = 5;
-/// How long deliveries are collected at a time during a live flood: the summary is updated at
-/// most 25 times a second (dunst keeps up), and a popup waits at most this long.
-pub const LIVE_WINDOW: Duration = Duration::from_millis(40);
+/// The shortest time between two updates of a burst's summary popup: at most 50 a second
+/// (a notification server redraws one popup that fast with a few percent of a core), and a
+/// delivery in a burst waits at most this long to be shown.
+pub const UPDATE_EVERY: Duration = Duration::from_millis(20);
 /// Titles a summary lists.
 pub const LISTED: usize = 3;
 
@@ -41,6 +44,11 @@ pub fn flooding(recent: &mut VecDeque<Instant>, now: Instant) -> bool {
     recent.len() >= THRESHOLD
 }
 
+/// Whether a burst whose summary was last updated at `updated` goes on at `now`.
+pub fn goes_on(updated: Instant, now: Instant) -> bool {
+    now.duration_since(updated) <= WINDOW
+}
+
 /// The summary popup of `n` deliveries, listing the first few `headlines` (unescaped) in
 /// its body, where they are escaped; the summary line is plain text.
 pub fn summary_text(n: usize, headlines: &[String]) -> PopupText {
@@ -53,7 +61,11 @@ pub fn summary_text(n: usize, headlines: &[String]) -> PopupText {
         lines.push("…".to_owned());
     }
     PopupText {
-        summary: format!("{n} new notifications"),
+        summary: if n == 1 {
+            "1 new notification".to_owned()
+        } else {
+            format!("{n} new notifications")
+        },
         body: lines.join("\n"),
     }
 }
@@ -86,6 +98,16 @@ mod tests {
     }
 
     #[test]
+    fn a_burst_goes_on_while_deliveries_come_within_the_window() {
+        let updated = Instant::now();
+        assert!(goes_on(updated, updated + WINDOW));
+        assert!(!goes_on(
+            updated,
+            updated + WINDOW + Duration::from_millis(1)
+        ));
+    }
+
+    #[test]
     fn the_summary_lists_three_titles_escaped() {
         let headlines: Vec<String> = ["<b>one</b>", "two", "three", "four"]
             .iter()
@@ -96,5 +118,8 @@ mod tests {
         assert_eq!(popup.body, "&lt;b&gt;one&lt;/b&gt;\ntwo\nthree\n…");
         let popup = summary_text(6, &headlines[..1]);
         assert_eq!(popup.body, "&lt;b&gt;one&lt;/b&gt;\n…");
+        let popup = summary_text(1, &headlines[..1]);
+        assert_eq!(popup.summary, "1 new notification");
+        assert_eq!(popup.body, "&lt;b&gt;one&lt;/b&gt;");
     }
 }

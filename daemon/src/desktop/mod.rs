@@ -12,9 +12,12 @@
 //! may still show it): holding them longer would fill the prefetch window and stall every
 //! other event (counts, waits) on a machine that has no desktop.
 //!
-//! Right after each (re)connect, and whenever popups come faster than a person reads them,
-//! deliveries are collected for a short window; a burst becomes one summary popup (`burst`),
-//! updated in place while the backlog or the flood keeps coming.
+//! Right after each (re)connect, deliveries are collected for a short window, and a backlog
+//! becomes one summary popup (`burst`); whenever popups come faster than a person reads
+//! them, the flood goes into one summary popup too. The summary is updated in place while
+//! the backlog or the flood keeps coming: a delivery that comes a while after its last update
+//! updates it at once, one that comes sooner waits for the rest of
+//! [`burst::UPDATE_EVERY`] with everything that arrives meanwhile.
 //! This file holds the loop and those decisions; `deliver` does the showing, and
 //! `reactions` what follows a popup. None of them touches the broker connection: they only
 //! ack the deliveries they are given.
@@ -105,14 +108,23 @@ pub struct Desktop {
     pub give_up_after: Duration,
 }
 
-/// Deliveries collected in a burst window.
+/// Why deliveries are being collected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Collecting {
+    /// The catch-up after a (re)connect: one summary only for more than [`burst::THRESHOLD`].
+    Backlog,
+    /// A live flood, or more of a burst in progress: into the summary, however few.
+    Burst,
+}
+
+/// Deliveries collected until a deadline.
 struct Window {
     /// The connection they came on.
     generation: u64,
     /// When the window closes.
     deadline: Instant,
-    /// How long it is open.
-    length: Duration,
+    /// What its deliveries become.
+    collecting: Collecting,
     /// The deliveries, in order.
     jobs: Vec<Job>,
     /// Their ids, to drop copies.
@@ -120,15 +132,21 @@ struct Window {
 }
 
 impl Window {
-    fn new(generation: u64, length: Duration) -> Self {
+    fn new(generation: u64, collecting: Collecting, deadline: Instant) -> Self {
         Self {
             generation,
-            deadline: Instant::now() + length,
-            length,
+            deadline,
+            collecting,
             jobs: Vec::new(),
             ids: HashSet::new(),
         }
     }
+}
+
+/// A summary popup in progress, and when its last update began.
+struct Burst {
+    summary: Summary,
+    updated: Instant,
 }
 
 impl Desktop {
@@ -139,7 +157,7 @@ impl Desktop {
         shutdown: CancellationToken,
     ) {
         let mut window: Option<Window> = None;
-        let mut summary: Option<Summary> = None;
+        let mut burst: Option<Burst> = None;
         let mut health = Health::default();
         // When the last popups shown one by one went out.
         let mut recent = VecDeque::new();
@@ -150,14 +168,9 @@ impl Desktop {
                 () = shutdown.cancelled() => break,
                 () = sleep_until(deadline.unwrap_or_else(Instant::now)), if deadline.is_some() => {
                     if let Some(closed) = window.take() {
-                        let (generation, length) = (closed.generation, closed.length);
-                        summary = self
-                            .close_window(closed, summary.take(), &mut health, &shutdown)
+                        burst = self
+                            .close_window(closed, burst.take(), &mut health, &shutdown)
                             .await;
-                        if summary.is_some() {
-                            // The burst may go on: collect the next batch the same way.
-                            window = Some(Window::new(generation, length));
-                        }
                     }
                     continue;
                 }
@@ -167,15 +180,28 @@ impl Desktop {
                 None => break,
                 Some(Input::Connected(generation)) => {
                     // Jobs of an older window can no longer be acked; the broker resends them.
-                    window = Some(Window::new(generation, burst::WINDOW));
-                    summary = None;
+                    let deadline = Instant::now() + burst::WINDOW;
+                    window = Some(Window::new(generation, Collecting::Backlog, deadline));
+                    burst = None;
                 }
                 Some(Input::Job(job)) => {
                     if !self.is_live(job.generation) {
                         continue;
                     }
-                    if window.is_none() && burst::flooding(&mut recent, Instant::now()) {
-                        window = Some(Window::new(job.generation, burst::LIVE_WINDOW));
+                    if window.is_none() {
+                        let now = Instant::now();
+                        burst = burst.filter(|b| burst::goes_on(b.updated, now));
+                        if burst.is_some() || burst::flooding(&mut recent, now) {
+                            // At once, unless the summary was updated a moment ago.
+                            let next = burst
+                                .as_ref()
+                                .map_or(now, |b| b.updated + burst::UPDATE_EVERY);
+                            window = Some(Window::new(
+                                job.generation,
+                                Collecting::Burst,
+                                next.max(now),
+                            ));
+                        }
                     }
                     if let Some(w) = window.as_mut().filter(|w| w.generation == job.generation) {
                         if self.seen.any(&job.ids()) {
@@ -201,20 +227,28 @@ impl Desktop {
         self.live.load(Ordering::SeqCst) == generation
     }
 
-    /// Shows what a window collected: one summary for a burst (or the next batch of one in
-    /// progress), else each popup. Returns the summary while the burst goes on.
+    /// Shows what a window collected: into the summary of the burst in progress, or of a new
+    /// one (a flood, or a backlog larger than [`burst::THRESHOLD`]), else each popup. Returns
+    /// the burst while it goes on.
     async fn close_window(
         &self,
         window: Window,
-        previous: Option<Summary>,
+        burst: Option<Burst>,
         health: &mut Health,
         shutdown: &CancellationToken,
-    ) -> Option<Summary> {
-        let n = window.jobs.len();
-        if n > 0 && (previous.is_some() || burst::summarise(n)) {
-            return self
-                .deliver_burst(window.jobs, previous, health, shutdown)
-                .await;
+    ) -> Option<Burst> {
+        if window.jobs.is_empty() {
+            return burst;
+        }
+        if burst.is_some()
+            || window.collecting == Collecting::Burst
+            || burst::summarise(window.jobs.len())
+        {
+            let updated = Instant::now();
+            let summary = self
+                .deliver_burst(window.jobs, burst.map(|b| b.summary), health, shutdown)
+                .await?;
+            return Some(Burst { summary, updated });
         }
         for job in window.jobs {
             if shutdown.is_cancelled() {

@@ -287,6 +287,55 @@ async fn a_burst_larger_than_one_window_updates_its_summary() {
 }
 
 #[tokio::test]
+async fn a_live_flood_goes_into_one_summary_shown_at_once_then_updated_in_place() {
+    let mut pipeline = Pipeline::start();
+    for i in 0..burst::THRESHOLD {
+        let _ = pipeline.deliver(&format!("one {i}"));
+        let Asked::Show(popup) = pipeline.server.next().await else {
+            panic!("a popup");
+        };
+        assert_eq!(popup.text.summary, format!("one {i}"));
+        pipeline.server.answer(true);
+    }
+    // Five popups in a moment make a flood: the next starts a summary, without waiting.
+    let _ = pipeline.deliver("flood 0");
+    let Asked::Show(popup) = pipeline.server.next().await else {
+        panic!("a popup");
+    };
+    assert_eq!(popup.text.summary, "1 new notification");
+    assert_eq!(popup.text.body, "flood 0");
+    assert_eq!(popup.replaces, None);
+    // Two more while it is being shown: they update it, in place.
+    let _ = pipeline.deliver("flood 1");
+    let _ = pipeline.deliver("flood 2");
+    pipeline.server.answer(true);
+    let mut updates = 0;
+    loop {
+        let Asked::Show(popup) = pipeline.server.next().await else {
+            panic!("a popup");
+        };
+        updates += 1;
+        assert_eq!(popup.replaces, Some(1), "the summary is updated in place");
+        pipeline.server.answer(true);
+        if popup.text.summary == "3 new notifications" {
+            assert_eq!(popup.text.body, "flood 0\nflood 1\nflood 2");
+            break;
+        }
+        assert!(updates < 2, "at most one update each: {popup:?}");
+    }
+    assert!(
+        until(|| pipeline.receipts.len() == burst::THRESHOLD + 3).await,
+        "every delivery is receipted"
+    );
+    assert_eq!(
+        hub::lock(&pipeline.hub).shown(),
+        6,
+        "five popups and one summary"
+    );
+    pipeline.stop().await;
+}
+
+#[tokio::test]
 async fn without_a_notification_server_deliveries_are_acked_after_a_while() {
     let mut pipeline = Pipeline::start();
     let (envelope, acker) = pipeline.deliver("nobody shows this");

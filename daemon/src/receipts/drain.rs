@@ -1,16 +1,21 @@
-//! Sends queued receipts to the api, oldest first, up to [`AT_ONCE`] at a time (a summary
-//! popup queues dozens at once, and one after the other they came in tens of milliseconds
-//! late): retries with backoff while the server is unreachable, failing (5xx) or busy (409);
-//! drops a receipt only when the server refuses it for good (404: not this user's desktop
-//! delivery; 400/422: a body it will never accept).
+//! Sends queued receipts to the api, oldest first, up to [`AT_ONCE`] at a time, each as soon
+//! as it is queued and a place is free (a summary popup queues dozens at once; one after
+//! the other they came in tens of milliseconds late, and a group that waited for its slowest
+//! held every receipt queued behind it): retries with backoff while the server is
+//! unreachable, failing (5xx) or busy (409); drops a receipt only when the server refuses it
+//! for good (404: not this user's desktop delivery; 400/422: a body it will never accept).
 //!
 //! On shutdown it keeps sending (and retrying) for a short grace period, then leaves the
 //! rest in the file for the next start.
 
+use std::collections::HashSet;
+use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use futures::StreamExt;
+use futures::stream::FuturesUnordered;
 use reqwest::StatusCode;
 use tokio::sync::Notify;
 use tokio::time::Instant;
@@ -67,8 +72,14 @@ impl Receipts {
         self.len() == 0
     }
 
-    fn oldest(&self, n: usize) -> Vec<PendingReceipt> {
-        lock(&self.queue).oldest(n).cloned().collect()
+    /// The oldest `n` pending receipts that are not `sending`.
+    fn next_to_send(&self, sending: &HashSet<uuid::Uuid>, n: usize) -> Vec<PendingReceipt> {
+        lock(&self.queue)
+            .oldest(usize::MAX)
+            .filter(|r| !sending.contains(&r.delivery))
+            .take(n)
+            .cloned()
+            .collect()
     }
 
     async fn complete(&self, delivery: uuid::Uuid) {
@@ -143,79 +154,64 @@ async fn send_one(api: &Api, receipt: &PendingReceipt, failures: u32) -> Outcome
 
 /// Sends receipts until `stop`, then for up to `grace` more.
 pub async fn run(receipts: Receipts, api: Api, stop: CancellationToken, grace: Duration) {
-    let mut backoff = Backoff::new(Duration::from_millis(200), Duration::from_secs(30));
-    loop {
-        let oldest = receipts.oldest(AT_ONCE);
-        if oldest.is_empty() {
-            tokio::select! {
-                () = receipts.wake.notified() => continue,
-                () = stop.cancelled() => break,
-            }
-        }
-        let outcome = tokio::select! {
-            outcome = send_some(&receipts, &api, &oldest, backoff.attempts()) => outcome,
-            () = stop.cancelled() => break,
-        };
-        match outcome {
-            Outcome::Done => backoff.reset(),
-            Outcome::Retry => {
-                let delay = backoff.next_delay();
-                tokio::select! {
-                    () = tokio::time::sleep(delay) => {}
-                    () = stop.cancelled() => break,
-                }
-            }
-        }
-    }
-    flush(&receipts, &api, grace).await;
-}
-
-/// Sends `some` receipts at once and completes those done; `Retry` when any is to be retried.
-async fn send_some(
-    receipts: &Receipts,
-    api: &Api,
-    some: &[PendingReceipt],
-    failures: u32,
-) -> Outcome {
-    let outcomes =
-        futures::future::join_all(some.iter().map(|receipt| send_one(api, receipt, failures)))
-            .await;
-    for (receipt, outcome) in some.iter().zip(&outcomes) {
-        if *outcome == Outcome::Done {
-            receipts.complete(receipt.delivery).await;
-        }
-    }
-    if outcomes.contains(&Outcome::Retry) {
-        Outcome::Retry
-    } else {
-        Outcome::Done
-    }
-}
-
-/// Sends what is left, retrying briefly, until it is done or `grace` runs out.
-async fn flush(receipts: &Receipts, api: &Api, grace: Duration) {
-    let deadline = Instant::now() + grace;
-    let mut backoff = Backoff::new(Duration::from_millis(100), Duration::from_millis(800));
-    loop {
-        let oldest = receipts.oldest(AT_ONCE);
-        if oldest.is_empty() {
-            break;
-        }
-        let sent = send_some(receipts, api, &oldest, backoff.attempts());
-        match tokio::time::timeout_at(deadline, sent).await {
-            Ok(Outcome::Done) => {}
-            Ok(Outcome::Retry) => {
-                let wake = Instant::now() + backoff.next_delay();
-                if wake >= deadline {
-                    break;
-                }
-                tokio::time::sleep_until(wake).await;
-            }
-            Err(_) => break,
-        }
-    }
+    let backoff = Backoff::new(Duration::from_millis(200), Duration::from_secs(30));
+    send(&receipts, &api, backoff, stop.cancelled(), false).await;
+    // What is left, retrying briefly, until it is done or `grace` runs out.
+    let backoff = Backoff::new(Duration::from_millis(100), Duration::from_millis(800));
+    send(&receipts, &api, backoff, tokio::time::sleep(grace), true).await;
     let left = receipts.len();
     if left > 0 {
         tracing::info!(left, "receipts kept for the next start");
+    }
+}
+
+/// Sends pending receipts, up to [`AT_ONCE`] at a time, starting each as soon as a place is
+/// free, until `until` resolves (the requests in flight are dropped; their receipts stay
+/// queued) or, when `while_pending`, until none is left. A receipt to be retried pauses all
+/// new sends for the backoff's delay; one accepted resets it.
+async fn send(
+    receipts: &Receipts,
+    api: &Api,
+    mut backoff: Backoff,
+    until: impl Future<Output = ()>,
+    while_pending: bool,
+) {
+    let mut in_flight = FuturesUnordered::new();
+    let mut sending = HashSet::new();
+    let mut paused_until: Option<Instant> = None;
+    tokio::pin!(until);
+    loop {
+        if paused_until.is_none_or(|t| Instant::now() >= t) {
+            paused_until = None;
+            let free = AT_ONCE - in_flight.len();
+            for receipt in receipts.next_to_send(&sending, free) {
+                sending.insert(receipt.delivery);
+                let failures = backoff.attempts();
+                in_flight.push(async move {
+                    let outcome = send_one(api, &receipt, failures).await;
+                    (receipt, outcome)
+                });
+            }
+        }
+        if while_pending && in_flight.is_empty() && receipts.is_empty() {
+            break;
+        }
+        tokio::select! {
+            Some((receipt, outcome)) = in_flight.next(), if !in_flight.is_empty() => {
+                sending.remove(&receipt.delivery);
+                match outcome {
+                    Outcome::Done => {
+                        receipts.complete(receipt.delivery).await;
+                        backoff.reset();
+                    }
+                    Outcome::Retry => {
+                        paused_until.get_or_insert_with(|| Instant::now() + backoff.next_delay());
+                    }
+                }
+            }
+            () = receipts.wake.notified() => {}
+            () = tokio::time::sleep_until(paused_until.unwrap_or_else(Instant::now)), if paused_until.is_some() => {}
+            () = &mut until => break,
+        }
     }
 }

@@ -246,6 +246,52 @@ async fn the_daemon_reconnects_after_losing_the_broker_and_shows_what_was_sent_m
 }
 
 #[tokio::test]
+async fn receipts_wait_out_an_unreachable_api_and_each_arrives_once() {
+    let env = TestEnv::new().await;
+    let server = server(&env, &[]).await;
+    let token = env.add_user("alice", "send,inbox").await;
+    let alice = Api::new(server.url(), &token);
+    let desktop = Desktop::start().await;
+    let home = DaemonHome::new();
+    let target = server.url().trim_start_matches("http://").to_owned();
+    let mut proxy = Proxy::start(&target).await;
+    let daemon = home
+        .start(&format!("http://{}", proxy.address), &token, &desktop)
+        .await;
+    let (before, _) = alice.send_operation(&["alice"], "before", json!({})).await;
+    alice.wait_operation(&before, "delivered").await;
+
+    // notifyd cannot reach the api: the popups still show, their receipts wait. More than
+    // notifyd sends at once, so that it has to come back for the rest.
+    proxy.cut();
+    let mut sent = Vec::new();
+    for i in 0..12 {
+        sent.push(
+            alice
+                .send_operation(&["alice"], &format!("while cut {i}"), json!({}))
+                .await,
+        );
+    }
+    daemon.wait_log("cannot send a receipt yet; retrying").await;
+    let (operation, _) = &sent[0];
+    let (_, status) = alice.get(&format!("/v1/operations/{operation}")).await;
+    assert_ne!(
+        status["status"], "delivered",
+        "no receipt got through: {status}"
+    );
+
+    proxy.restore().await;
+    for (operation, ids) in &sent {
+        alice.wait_operation(operation, "delivered").await;
+        assert_eq!(
+            env.count_events("delivery.succeeded", Some(ids[0])).await,
+            1,
+            "one receipt recorded for {operation}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn fifty_notifications_queued_while_stopped_become_one_summary_popup() {
     let scene = Scene::new(&[]).await;
     let mut daemon = scene.daemon().await;
