@@ -32,7 +32,7 @@ pub async fn broker(env: &TestEnv, messages: usize) -> anyhow::Result<f64> {
         ..Default::default()
     };
     publisher
-        .queue_declare("bench.raw", durable, arguments)
+        .queue_declare("bench.raw".into(), durable, arguments)
         .await?;
     publisher
         .confirm_select(ConfirmSelectOptions::default())
@@ -42,8 +42,8 @@ pub async fn broker(env: &TestEnv, messages: usize) -> anyhow::Result<f64> {
         .await?;
     let mut deliveries = consumer
         .basic_consume(
-            "bench.raw",
-            "bench",
+            "bench.raw".into(),
+            "bench".into(),
             BasicConsumeOptions::default(),
             FieldTable::default(),
         )
@@ -67,8 +67,8 @@ pub async fn broker(env: &TestEnv, messages: usize) -> anyhow::Result<f64> {
         pending.push(
             publisher
                 .basic_publish(
-                    "",
-                    "bench.raw",
+                    "".into(),
+                    "bench.raw".into(),
                     BasicPublishOptions::default(),
                     &body,
                     persistent.clone(),
@@ -86,7 +86,7 @@ pub async fn broker(env: &TestEnv, messages: usize) -> anyhow::Result<f64> {
     }
     let got = consume.await??;
     let elapsed = started.elapsed();
-    connection.close(200, "done").await?;
+    connection.close(200, "done".into()).await?;
     anyhow::ensure!(got == messages, "consumed {got} of {messages}");
     Ok(crate::report::rate(messages, elapsed))
 }

@@ -28,7 +28,7 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use crate::backoff::Backoff;
-use crate::desktop::{Input, Job, Live};
+use crate::desktop::{Ack, Input, Job, Live};
 use crate::device::{Registrar, queue_user};
 use crate::events::{Bus, DaemonEvent};
 use crate::hub::{self, SharedHub};
@@ -70,10 +70,13 @@ pub fn uri(credentials: &DeviceCredentials, heartbeat_s: u16) -> anyhow::Result<
 /// (`ACCESS_REFUSED`, `NOT_ALLOWED`: a new password or a new vhost).
 fn needs_registration(error: &anyhow::Error) -> bool {
     match error.downcast_ref::<lapin::Error>() {
-        Some(lapin::Error::ProtocolError(amqp)) => {
-            matches!(amqp.kind().get_id(), 403 | 404 | 530)
-        }
-        _ => false,
+        Some(error) => match error.kind() {
+            lapin::ErrorKind::ProtocolError(amqp) => {
+                matches!(amqp.kind().get_id(), 403 | 404 | 530)
+            }
+            _ => false,
+        },
+        None => false,
     }
 }
 
@@ -178,8 +181,6 @@ impl Broker {
         desktop_done: &CancellationToken,
     ) -> anyhow::Result<()> {
         let properties = ConnectionProperties::default()
-            .with_executor(tokio_executor_trait::Tokio::current())
-            .with_reactor(tokio_reactor_trait::Tokio)
             .with_connection_name(format!("notifyd/{}", self.registrar.name()).into());
         let connection = tokio::select! {
             connection = Connection::connect_uri(uri(credentials, self.heartbeat_s)?, properties) => connection?,
@@ -191,8 +192,8 @@ impl Broker {
             .await?;
         let mut consumer = channel
             .basic_consume(
-                &credentials.queue,
-                "notifyd",
+                credentials.queue.as_str().into(),
+                "notifyd".into(),
                 BasicConsumeOptions::default(),
                 FieldTable::default(),
             )
@@ -213,10 +214,10 @@ impl Broker {
         // Stop consuming, let the popup in progress finish (and ack), then close: whatever
         // is not acked by then goes back to the queue.
         let _ = channel
-            .basic_cancel(consumer.tag().as_str(), BasicCancelOptions::default())
+            .basic_cancel(consumer.tag(), BasicCancelOptions::default())
             .await;
         let _ = tokio::time::timeout(DRAIN_TIMEOUT, desktop_done.cancelled()).await;
-        let _ = connection.close(200, "notifyd stopping").await;
+        let _ = connection.close(200, "notifyd stopping".into()).await;
         Ok(())
     }
 
@@ -239,7 +240,7 @@ impl Broker {
             let job = Job {
                 delivery: requested.delivery_id,
                 envelope: Arc::new(envelope),
-                acker: delivery.acker,
+                ack: Ack::broker(delivery.acker),
                 generation,
             };
             // When the pipeline is gone (stopping), the delivery goes back to the queue.

@@ -24,7 +24,7 @@ pub const DELIVERY_LIMIT: i64 = 5;
 /// (left open, it logs errors as the runtime goes away). Failing to close changes nothing at
 /// that point: the broker drops the connection with the process.
 pub async fn close(connection: &Connection) {
-    if let Err(error) = connection.close(200, "shutting down").await {
+    if let Err(error) = connection.close(200, "shutting down".into()).await {
         tracing::debug!(%error, "closing the broker connection");
     }
 }
@@ -32,8 +32,6 @@ pub async fn close(connection: &Connection) {
 /// Connects to the broker on the current tokio runtime, named `notify-server/<role>`.
 pub async fn connect(url: &SecretString, role: &str) -> lapin::Result<Connection> {
     let properties = ConnectionProperties::default()
-        .with_executor(tokio_executor_trait::Tokio::current())
-        .with_reactor(tokio_reactor_trait::Tokio)
         .with_connection_name(format!("notify-server/{role}").into());
     Connection::connect(url.expose_secret(), properties).await
 }
@@ -52,12 +50,12 @@ pub async fn declare_topology(connection: &Connection) -> lapin::Result<()> {
         (PIPELINE_EXCHANGE, ExchangeKind::Direct),
     ] {
         channel
-            .exchange_declare(exchange, kind, durable, FieldTable::default())
+            .exchange_declare(exchange.into(), kind, durable, FieldTable::default())
             .await?;
     }
     channel
         .queue_declare(
-            DEAD_LETTER_QUEUE,
+            DEAD_LETTER_QUEUE.into(),
             QueueDeclareOptions {
                 durable: true,
                 ..Default::default()
@@ -67,9 +65,9 @@ pub async fn declare_topology(connection: &Connection) -> lapin::Result<()> {
         .await?;
     channel
         .queue_bind(
-            DEAD_LETTER_QUEUE,
-            DEAD_LETTER_EXCHANGE,
-            "",
+            DEAD_LETTER_QUEUE.into(),
+            DEAD_LETTER_EXCHANGE.into(),
+            "".into(),
             QueueBindOptions::default(),
             FieldTable::default(),
         )
@@ -78,7 +76,7 @@ pub async fn declare_topology(connection: &Connection) -> lapin::Result<()> {
         declare_server_queue(&channel, queue).await?;
     }
     remove_former_bindings(&channel).await?;
-    channel.close(200, "topology declared").await
+    channel.close(200, "topology declared".into()).await
 }
 
 /// What servers before [`PIPELINE_EXCHANGE`] bound the server queues to (one message per event
@@ -112,13 +110,21 @@ async fn remove_former_bindings(channel: &Channel) -> lapin::Result<()> {
     for (queue, patterns) in FORMER {
         for pattern in patterns {
             channel
-                .queue_unbind(queue, EVENTS_EXCHANGE, pattern, FieldTable::default())
+                .queue_unbind(
+                    queue.into(),
+                    EVENTS_EXCHANGE.into(),
+                    (*pattern).into(),
+                    FieldTable::default(),
+                )
                 .await?;
         }
     }
     // The headers exchange that routed each delivery request to its channel's worker queue.
     channel
-        .exchange_delete("notify.delivery-requests", ExchangeDeleteOptions::default())
+        .exchange_delete(
+            "notify.delivery-requests".into(),
+            ExchangeDeleteOptions::default(),
+        )
         .await
 }
 
@@ -140,7 +146,7 @@ async fn declare_server_queue(channel: &Channel, name: &str) -> lapin::Result<()
     );
     channel
         .queue_declare(
-            name,
+            name.into(),
             QueueDeclareOptions {
                 durable: true,
                 ..Default::default()
@@ -150,9 +156,9 @@ async fn declare_server_queue(channel: &Channel, name: &str) -> lapin::Result<()
         .await?;
     channel
         .queue_bind(
-            name,
-            PIPELINE_EXCHANGE,
-            name,
+            name.into(),
+            PIPELINE_EXCHANGE.into(),
+            name.into(),
             QueueBindOptions::default(),
             FieldTable::default(),
         )

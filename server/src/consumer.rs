@@ -111,8 +111,8 @@ where
         .await?;
     let mut consumer = channel
         .basic_consume(
-            queue.name,
-            queue.role,
+            queue.name.into(),
+            queue.role.into(),
             BasicConsumeOptions::default(),
             FieldTable::default(),
         )
@@ -206,7 +206,8 @@ where
                 tracing::error!(role = self.queue.role, %error, "not a batch of events; dead-lettering it");
                 metrics::counter!(prometheus::CONSUMER_DEAD_LETTERED, "queue" => queue)
                     .increment(1);
-                return Ok(delivery.nack(DEAD_LETTER).await?);
+                delivery.nack(DEAD_LETTER).await?;
+                return Ok(());
             }
         };
         metrics::histogram!(prometheus::CONSUMER_BATCH_SIZE, "queue" => queue)
@@ -307,13 +308,13 @@ where
         if item.event.is_err() {
             tracing::error!(role = self.queue.role, routing_key = %delivery.routing_key, "not an event; dead-lettering it");
             metrics::counter!(prometheus::CONSUMER_DEAD_LETTERED, "queue" => queue).increment(1);
-            return delivery.nack(DEAD_LETTER).await;
+            return delivery.nack(DEAD_LETTER).await.map(drop);
         }
         metrics::histogram!(prometheus::CONSUMER_BATCH_SIZE, "queue" => queue).record(1.0);
         match self.handle_item(&item).await {
             Handled::Done => {
                 metrics::counter!(prometheus::CONSUMER_EVENTS, "queue" => queue).increment(1);
-                delivery.ack(BasicAckOptions::default()).await
+                delivery.ack(BasicAckOptions::default()).await.map(drop)
             }
             Handled::Failed => {
                 metrics::counter!(prometheus::CONSUMER_FAILED, "queue" => queue).increment(1);
@@ -323,6 +324,7 @@ where
                         multiple: false,
                     })
                     .await
+                    .map(drop)
             }
             Handled::Interrupted => Ok(()),
         }

@@ -10,9 +10,8 @@
 
 use lapin::message::Delivery;
 use lapin::options::BasicPublishOptions;
-use lapin::publisher_confirm::{Confirmation, PublisherConfirm};
 use lapin::types::ShortString;
-use lapin::{BasicProperties, Channel};
+use lapin::{BasicProperties, Channel, Confirmation, PublisherConfirm};
 use notify_shared::event::{CONTENT_TYPE, Envelope};
 use notify_shared::routing::{BATCH_CONTENT_TYPE, PIPELINE_EXCHANGE};
 use serde_json::value::RawValue;
@@ -87,8 +86,8 @@ pub async fn publish(
 ) -> lapin::Result<PublisherConfirm> {
     channel
         .basic_publish(
-            PIPELINE_EXCHANGE,
-            queue,
+            PIPELINE_EXCHANGE.into(),
+            queue.into(),
             BasicPublishOptions {
                 mandatory: true,
                 ..Default::default()

@@ -17,9 +17,8 @@
 use std::time::Duration;
 
 use lapin::options::{BasicPublishOptions, ConfirmSelectOptions};
-use lapin::publisher_confirm::Confirmation;
 use lapin::types::{AMQPValue, FieldTable, ShortString};
-use lapin::{BasicProperties, Channel};
+use lapin::{BasicProperties, Channel, Confirmation};
 use notify_shared::UserId;
 use notify_shared::event::CONTENT_TYPE;
 use notify_shared::routing::{
@@ -186,9 +185,9 @@ impl Relay {
             }
             let confirm = channel
                 .basic_publish(
-                    EVENTS_EXCHANGE,
+                    EVENTS_EXCHANGE.into(),
                     // A scheduled request reaches no device before its time.
-                    &routing_key_for_stored(&user, &row.kind, row.scheduled),
+                    routing_key_for_stored(&user, &row.kind, row.scheduled).into(),
                     BasicPublishOptions::default(),
                     row.document.as_bytes(),
                     properties,

@@ -65,7 +65,7 @@ pub async fn serve(config: Config, roles: &[Role]) -> anyhow::Result<()> {
             .await
             .context("cannot declare the RabbitMQ topology")?;
         connection
-            .close(200, "setup done")
+            .close(200, "setup done".into())
             .await
             .context("closing the setup connection")?;
     }

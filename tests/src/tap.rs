@@ -4,9 +4,8 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use lapin::options::{BasicAckOptions, BasicConsumeOptions, QueueBindOptions, QueueDeclareOptions};
-use lapin::publisher_confirm::Confirmation;
 use lapin::types::FieldTable;
-use lapin::{Connection, ConnectionProperties, Consumer};
+use lapin::{Confirmation, Connection, ConnectionProperties, Consumer};
 use notify_shared::event::Envelope;
 use notify_shared::routing::{
     BATCH_CONTENT_TYPE, EVENTS_EXCHANGE, PIPELINE_EXCHANGE, SCHEDULED_SUFFIX, server_queues,
@@ -48,7 +47,7 @@ impl TestEnv {
         let channel = connection.create_channel().await.expect("channel");
         let queue = channel
             .queue_declare(
-                "",
+                "".into(),
                 QueueDeclareOptions {
                     exclusive: true,
                     ..Default::default()
@@ -59,9 +58,9 @@ impl TestEnv {
             .expect("declare tap queue");
         channel
             .queue_bind(
-                queue.name().as_str(),
-                EVENTS_EXCHANGE,
-                "#",
+                queue.name().clone(),
+                EVENTS_EXCHANGE.into(),
+                "#".into(),
                 QueueBindOptions::default(),
                 FieldTable::default(),
             )
@@ -69,8 +68,8 @@ impl TestEnv {
             .expect("bind tap queue to notify.events");
         let consumer = channel
             .basic_consume(
-                queue.name().as_str(),
-                "tap",
+                queue.name().clone(),
+                "tap".into(),
                 BasicConsumeOptions::default(),
                 FieldTable::default(),
             )
@@ -114,7 +113,13 @@ impl TestEnv {
             for (exchange, key) in destinations {
                 confirms.push(
                     channel
-                        .basic_publish(exchange, key, Default::default(), body, Default::default())
+                        .basic_publish(
+                            exchange.into(),
+                            key.into(),
+                            Default::default(),
+                            body,
+                            Default::default(),
+                        )
                         .await
                         .expect("publish"),
                 );
@@ -123,7 +128,7 @@ impl TestEnv {
         for confirm in confirms {
             confirm.await.expect("confirmed");
         }
-        connection.close(200, "done").await.expect("close");
+        connection.close(200, "done".into()).await.expect("close");
     }
 
     /// Publishes `documents` as one batch message into server queue `queue`, as the relay
@@ -154,7 +159,7 @@ impl TestEnv {
             );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        connection.close(200, "done").await.expect("close");
+        connection.close(200, "done".into()).await.expect("close");
     }
 
     /// A connection to the test's vhost and a channel on it in confirm mode.
@@ -181,10 +186,10 @@ impl TestEnv {
             ..Default::default()
         };
         let queue = channel
-            .queue_declare(name, passive, FieldTable::default())
+            .queue_declare(name.into(), passive, FieldTable::default())
             .await
             .expect("queue exists");
-        connection.close(200, "done").await.expect("close");
+        connection.close(200, "done".into()).await.expect("close");
         queue.message_count()
     }
 }

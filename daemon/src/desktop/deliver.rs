@@ -8,7 +8,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use lapin::options::BasicAckOptions;
 use notify_shared::api::Priority;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
@@ -70,7 +69,7 @@ impl Desktop {
     pub(super) async fn skip_duplicate(&self, job: &Job) {
         tracing::debug!(event = %job.envelope.id, delivery = %job.delivery, "already shown; skipping");
         if self.queue_receipts(&[job]).await {
-            ack(job).await;
+            job.ack.ack(job.delivery).await;
         }
     }
 
@@ -103,12 +102,12 @@ impl Desktop {
             .bus
             .send(DaemonEvent::Received(Arc::clone(&job.envelope)));
         if shown == Shown::GaveUp {
-            ack(&job).await;
+            job.ack.ack(job.delivery).await;
             return;
         }
         hub::lock(&self.hub).popups_shown(1);
         if self.queue_receipts(&[&job]).await {
-            ack(&job).await;
+            job.ack.ack(job.delivery).await;
         }
     }
 
@@ -175,7 +174,7 @@ impl Desktop {
         }
         let Shown::Popup(id) = shown else {
             for job in &jobs {
-                ack(job).await;
+                job.ack.ack(job.delivery).await;
             }
             return None;
         };
@@ -186,7 +185,7 @@ impl Desktop {
         let all: Vec<&Job> = jobs.iter().collect();
         if self.queue_receipts(&all).await {
             for job in &jobs {
-                ack(job).await;
+                job.ack.ack(job.delivery).await;
             }
         }
         Some(summary)
@@ -339,12 +338,5 @@ fn rank(priority: Priority) -> u8 {
         Priority::Normal => 1,
         Priority::High => 2,
         Priority::Urgent => 3,
-    }
-}
-
-pub(super) async fn ack(job: &Job) {
-    if let Err(error) = job.acker.ack(BasicAckOptions::default()).await {
-        // The connection is gone: the broker resends the delivery, which is then skipped.
-        tracing::debug!(%error, delivery = %job.delivery, "cannot ack");
     }
 }

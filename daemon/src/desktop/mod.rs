@@ -22,6 +22,7 @@
 //! `reactions` what follows a popup. None of them touches the broker connection: they only
 //! ack the deliveries they are given.
 
+mod ack;
 pub mod burst;
 mod deliver;
 pub mod reactions;
@@ -31,7 +32,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use lapin::acker::Acker;
 use notify_shared::event::Envelope;
 use tokio::sync::mpsc;
 use tokio::time::{Instant, sleep_until};
@@ -45,7 +45,8 @@ use crate::popup::Popups;
 use crate::receipts::drain::Receipts;
 use crate::seen::Seen;
 
-use self::deliver::{Health, Summary, ack};
+pub use self::ack::Ack;
+use self::deliver::{Health, Summary};
 
 /// How long popups are retried while no notification server answers, before deliveries are
 /// acked without one.
@@ -59,7 +60,7 @@ pub struct Job {
     /// Its delivery id (what the receipt names).
     pub delivery: Uuid,
     /// Acks it on the channel it came from.
-    pub acker: Acker,
+    pub ack: Ack,
     /// The broker connection it came on (see [`Live`]).
     pub generation: u64,
 }
@@ -209,7 +210,7 @@ impl Desktop {
                         } else if job.ids().iter().any(|id| w.ids.contains(id)) {
                             // A copy of one already collected: that one makes the popup and
                             // the receipt.
-                            ack(&job).await;
+                            job.ack.ack(job.delivery).await;
                         } else {
                             w.ids.extend(job.ids());
                             w.jobs.push(job);

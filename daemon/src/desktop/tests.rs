@@ -65,23 +65,23 @@ impl Pipeline {
     }
 
     /// A desktop delivery whose content is cached; returns it and its acker.
-    fn deliver(&self, title: &str) -> (Arc<Envelope>, Acker) {
+    fn deliver(&self, title: &str) -> (Arc<Envelope>, Ack) {
         let subject = Uuid::now_v7();
         hub::lock(&self.hub).apply(&requested(subject, Some(title), "body"), Instant::now());
         let envelope = Arc::new(desktop_delivery(subject));
-        let acker = Acker::default();
+        let acker = Ack::noted();
         self.send(&envelope, acker.clone());
         (envelope, acker)
     }
 
-    fn send(&self, envelope: &Arc<Envelope>, acker: Acker) {
+    fn send(&self, envelope: &Arc<Envelope>, ack: Ack) {
         let Event::DeliveryRequested(requested) = &envelope.event else {
             panic!("a delivery");
         };
         let job = Job {
             envelope: Arc::clone(envelope),
             delivery: requested.delivery_id,
-            acker,
+            ack,
             generation: 1,
         };
         self.inputs.send(Input::Job(job)).expect("running");
@@ -133,7 +133,7 @@ async fn each_delivery_pops_up_once_then_is_receipted_and_acked() {
     assert!(matches!(events.try_recv(), Ok(DaemonEvent::Received(e)) if e.id == envelope.id));
 
     // The same event again (a redelivery): no popup, acked, its receipt not doubled.
-    let again = Acker::default();
+    let again = Ack::noted();
     pipeline.send(&envelope, again.clone());
     assert!(pipeline.server.quiet(Duration::from_millis(300)).await);
     assert!(again.used());
@@ -166,7 +166,7 @@ async fn a_popup_that_cannot_be_shown_is_retried_and_stays_unacked() {
 async fn a_burst_after_connecting_is_one_summary() {
     let mut pipeline = Pipeline::start();
     pipeline.inputs.send(Input::Connected(1)).expect("running");
-    let ackers: Vec<Acker> = (0..7)
+    let ackers: Vec<Ack> = (0..7)
         .map(|i| pipeline.deliver(&format!("title {i}")).1)
         .collect();
     let Asked::Show(popup) = pipeline.server.next().await else {
@@ -176,7 +176,7 @@ async fn a_burst_after_connecting_is_one_summary() {
     assert_eq!(popup.text.body, "title 0\ntitle 1\ntitle 2\n…");
     assert_eq!(popup.notification, None);
     pipeline.server.answer(true);
-    assert!(until(|| ackers.iter().all(Acker::used)).await, "all acked");
+    assert!(until(|| ackers.iter().all(Ack::used)).await, "all acked");
     assert!(
         until(|| pipeline.receipts.len() == 7).await,
         "every delivery is receipted"
@@ -191,7 +191,7 @@ async fn a_few_after_connecting_are_shown_one_by_one() {
     let mut pipeline = Pipeline::start();
     pipeline.inputs.send(Input::Connected(1)).expect("running");
     let (first, _) = pipeline.deliver("one");
-    pipeline.send(&first, Acker::default());
+    pipeline.send(&first, Ack::noted());
     let _ = pipeline.deliver("two");
     for expected in ["one", "two"] {
         let Asked::Show(popup) = pipeline.server.next().await else {
@@ -241,7 +241,7 @@ async fn a_read_elsewhere_closes_the_popup() {
 async fn a_burst_larger_than_one_window_updates_its_summary() {
     let mut pipeline = Pipeline::start();
     pipeline.inputs.send(Input::Connected(1)).expect("running");
-    let first: Vec<Acker> = (0..6)
+    let first: Vec<Ack> = (0..6)
         .map(|i| pipeline.deliver(&format!("t{i}")).1)
         .collect();
     let Asked::Show(popup) = pipeline.server.next().await else {
@@ -251,11 +251,11 @@ async fn a_burst_larger_than_one_window_updates_its_summary() {
     assert_eq!(popup.replaces, None);
     pipeline.server.answer(true);
     assert!(
-        until(|| first.iter().all(Acker::used)).await,
+        until(|| first.iter().all(Ack::used)).await,
         "the first batch acked"
     );
     // The next batch (what the prefetch held back) arrives in the next window.
-    let second: Vec<Acker> = (0..2)
+    let second: Vec<Ack> = (0..2)
         .map(|i| pipeline.deliver(&format!("u{i}")).1)
         .collect();
     let Asked::Show(popup) = pipeline.server.next().await else {
@@ -266,7 +266,7 @@ async fn a_burst_larger_than_one_window_updates_its_summary() {
     assert_eq!(popup.replaces, Some(1), "the summary is updated in place");
     pipeline.server.answer(true);
     assert!(
-        until(|| second.iter().all(Acker::used)).await,
+        until(|| second.iter().all(Ack::used)).await,
         "the second batch acked"
     );
     assert!(

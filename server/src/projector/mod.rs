@@ -86,8 +86,8 @@ impl Projector {
             .await?;
         let mut consumer = consume
             .basic_consume(
-                PROJECTOR_QUEUE,
-                "projector",
+                PROJECTOR_QUEUE.into(),
+                "projector".into(),
                 BasicConsumeOptions::default(),
                 FieldTable::default(),
             )
@@ -286,7 +286,8 @@ impl Batch {
                         requeue: false,
                         multiple: false,
                     })
-                    .await;
+                    .await
+                    .map(drop);
             }
         };
         self.messages.push(Message {
@@ -340,8 +341,8 @@ async fn publish_resolved(channel: &Channel, resolved: &[Resolved]) {
             .with_type(ShortString::from("notify.operation.resolved.v1"));
         let published = channel
             .basic_publish(
-                EVENTS_EXCHANGE,
-                &routing_key(&envelope.userid, &envelope.event),
+                EVENTS_EXCHANGE.into(),
+                routing_key(&envelope.userid, &envelope.event).into(),
                 BasicPublishOptions::default(),
                 &body,
                 properties,

@@ -111,8 +111,8 @@ async fn a_users_broker_account_reaches_only_its_own_device_queues() {
     let channel = connection.create_channel().await.expect("channel");
     channel
         .basic_consume(
-            &als_queue,
-            "t",
+            als_queue.as_str().into(),
+            "t".into(),
             BasicConsumeOptions::default(),
             FieldTable::default(),
         )
@@ -124,8 +124,8 @@ async fn a_users_broker_account_reaches_only_its_own_device_queues() {
             let channel = connection.create_channel().await.expect("channel");
             channel
                 .basic_consume(
-                    &alices_queue,
-                    "x",
+                    alices_queue.as_str().into(),
+                    "x".into(),
                     BasicConsumeOptions::default(),
                     FieldTable::default(),
                 )
@@ -136,9 +136,9 @@ async fn a_users_broker_account_reaches_only_its_own_device_queues() {
             let channel = connection.create_channel().await.expect("channel");
             channel
                 .queue_bind(
-                    &als_queue,
-                    "notify.events",
-                    "user.alice.#",
+                    als_queue.as_str().into(),
+                    "notify.events".into(),
+                    "user.alice.#".into(),
                     QueueBindOptions::default(),
                     FieldTable::default(),
                 )
@@ -148,7 +148,7 @@ async fn a_users_broker_account_reaches_only_its_own_device_queues() {
             let channel = connection.create_channel().await.expect("channel");
             channel
                 .queue_declare(
-                    "notify.user.alice.evil",
+                    "notify.user.alice.evil".into(),
                     QueueDeclareOptions {
                         durable: true,
                         ..Default::default()
@@ -166,8 +166,8 @@ async fn a_users_broker_account_reaches_only_its_own_device_queues() {
                 .expect("confirms");
             match channel
                 .basic_publish(
-                    "notify.events",
-                    "user.alice.notification.read",
+                    "notify.events".into(),
+                    "user.alice.notification.read".into(),
                     BasicPublishOptions::default(),
                     b"{}",
                     BasicProperties::default(),
@@ -187,7 +187,7 @@ async fn a_users_broker_account_reaches_only_its_own_device_queues() {
     let probe = connection.create_channel().await.expect("channel");
     let guessed = probe
         .queue_declare(
-            "notify.user.alice.laptop",
+            "notify.user.alice.laptop".into(),
             QueueDeclareOptions {
                 passive: true,
                 ..Default::default()
@@ -205,8 +205,8 @@ async fn a_users_broker_account_reaches_only_its_own_device_queues() {
         let channel = laptop.create_channel().await.expect("channel");
         channel
             .basic_consume(
-                &desktop_queue,
-                "x",
+                desktop_queue.as_str().into(),
+                "x".into(),
                 BasicConsumeOptions::default(),
                 FieldTable::default(),
             )

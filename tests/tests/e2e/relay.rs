@@ -223,7 +223,7 @@ async fn exchange_exists(env: &TestEnv) -> bool {
     };
     channel
         .exchange_declare(
-            "notify.events",
+            "notify.events".into(),
             lapin::ExchangeKind::Topic,
             passive,
             Default::default(),
