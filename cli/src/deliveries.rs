@@ -7,8 +7,9 @@
 
 use notify_shared::api::Channel;
 use notify_shared::views::{DeliveryStatus, DeliveryView};
+use notify_shared::wire_name::WireName;
 
-use crate::render::{clean_line, name};
+use crate::render::clean_line;
 use crate::table::Row;
 
 /// Marks a channel that succeeded.
@@ -56,7 +57,7 @@ pub fn compact(deliveries: &[DeliveryView]) -> String {
     }
     sorted(deliveries)
         .iter()
-        .map(|d| format!("{}{}", name(&d.channel), mark(d.status)))
+        .map(|d| format!("{}{}", d.channel.as_str(), mark(d.status)))
         .collect::<Vec<_>>()
         .join(" ")
 }
@@ -77,10 +78,10 @@ pub fn rows(deliveries: &[DeliveryView]) -> Vec<Row> {
         .into_iter()
         .map(|d| Row {
             cells: vec![
-                name(&d.channel),
+                d.channel.as_str().to_owned(),
                 // Hidden from a sender: where the recipient receives is theirs to know.
                 d.address.as_deref().map_or_else(|| "-".into(), clean_line),
-                name(&d.status),
+                d.status.as_str().to_owned(),
                 attempts(d.attempts),
             ],
             text: clean_line(d.detail.as_deref().unwrap_or("")),
@@ -105,8 +106,8 @@ pub fn detail(delivery: &DeliveryView) -> String {
 pub fn outcome_line(recipient: &str, width: usize, delivery: &DeliveryView) -> String {
     let line = format!(
         "{recipient:<width$}  {:<7}  {:<9}  {}",
-        name(&delivery.channel),
-        name(&delivery.status),
+        delivery.channel.as_str(),
+        delivery.status.as_str(),
         detail(delivery)
     );
     line.trim_end().to_owned()

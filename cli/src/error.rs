@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use crate::daemon::DaemonError;
 use crate::duration::format_duration;
-use crate::render::name;
+use notify_shared::wire_name::WireName;
 
 /// The exit codes of `notify` (see DESIGN.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -144,7 +144,7 @@ pub enum Error {
     #[error(
         "timed out after {} waiting for operation {operation} ({}){}",
         format_duration(*.after),
-        .last.map_or_else(|| "not yet visible".to_owned(), |s| format!("still {}", name(&s))),
+        .last.map_or_else(|| "not yet visible".to_owned(), |s| format!("still {}", s.as_str())),
         if *.others == 0 { String::new() } else { format!(" and {} more", .others) }
     )]
     TimedOut {
@@ -397,7 +397,7 @@ fn ended(status: OperationStatus) -> String {
         OperationStatus::Failed => "failed".into(),
         OperationStatus::Cancelled => "was cancelled".into(),
         OperationStatus::PartiallyDelivered => "was only partially delivered".into(),
-        other => format!("ended {}", name(&other)),
+        other => format!("ended {}", other.as_str()),
     }
 }
 

@@ -20,9 +20,9 @@ use crate::client::Client;
 use crate::daemon::{Outcome, Waiter};
 use crate::deliveries::{outcome_line, rank, settled, sorted};
 use crate::error::Error;
-use crate::render::name;
 use crate::wait::{Polled, Until, Waiting, polling_notice, waiting_for};
 use crate::waits::{last_status, lost_daemon, server_settles, settled_view};
+use notify_shared::wire_name::WireName;
 
 /// How often to ask for deliveries while notifyd waits for the outcome.
 const PROGRESS_EVERY: Duration = Duration::from_millis(500);
@@ -294,7 +294,7 @@ impl Progress {
         pending.sort_by_key(|(recipient, channel)| (recipient, rank(*channel)));
         let what: Vec<String> = pending
             .iter()
-            .map(|(recipient, channel)| format!("{recipient} {}", name(channel)))
+            .map(|(recipient, channel)| format!("{recipient} {}", channel.as_str()))
             .collect();
         let desktop = self.pending.values().any(|(_, c)| *c == Channel::Desktop);
         Some(format!(

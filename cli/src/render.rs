@@ -7,7 +7,6 @@
 use chrono::{DateTime, SecondsFormat, TimeZone, Utc};
 /// Other people's text made safe, by the one rule every surface uses.
 pub use notify_shared::text::{clean_line, clean_text, headline, truncate};
-use serde::Serialize;
 
 /// A time as RFC 3339 in UTC to the second: `2026-11-02T14:03:07Z`.
 pub fn timestamp(time: DateTime<Utc>) -> String {
@@ -42,15 +41,6 @@ pub fn timestamp_and_relative(time: DateTime<Utc>, now: DateTime<Utc>) -> String
     format!("{} ({})", timestamp(time), relative(time, now, &Utc))
 }
 
-/// The name a contract enum has in JSON: `partially_delivered`, `read_all`, `high`.
-pub fn name(value: &impl Serialize) -> String {
-    match serde_json::to_value(value) {
-        Ok(serde_json::Value::String(name)) => name,
-        Ok(other) => other.to_string(),
-        Err(_) => "?".into(),
-    }
-}
-
 /// `word` as a POSIX shell reads it back: unchanged when it holds only safe characters,
 /// otherwise in single quotes.
 pub fn shell_word(word: &str) -> String {
@@ -65,7 +55,6 @@ pub fn shell_word(word: &str) -> String {
 mod tests {
     use super::*;
     use chrono::{Duration, FixedOffset};
-    use notify_shared::api::OperationStatus;
 
     fn at(text: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(text)
@@ -118,15 +107,6 @@ mod tests {
             timestamp_and_relative(time, time + Duration::minutes(5)),
             "2026-11-02T14:03:07Z (5m ago)"
         );
-    }
-
-    #[test]
-    fn enum_names_are_their_json_names() {
-        assert_eq!(
-            name(&OperationStatus::PartiallyDelivered),
-            "partially_delivered"
-        );
-        assert_eq!(name(&OperationStatus::Applied), "applied");
     }
 
     #[test]

@@ -22,7 +22,7 @@ use uuid::Uuid;
 use crate::client::Client;
 use crate::error::Error;
 use crate::output::tell;
-use crate::render::name;
+use notify_shared::wire_name::WireName;
 
 /// The first pause between two polls of the same operation.
 const FIRST_DELAY: Duration = Duration::from_millis(100);
@@ -94,7 +94,7 @@ pub fn outcome_at(view: &OperationView, notification: Option<Uuid>) -> Result<()
 /// `waiting for ID`, or `waiting for ID: dispatched`, for the spinner.
 pub fn waiting_for(id: Uuid, status: Option<OperationStatus>) -> String {
     match status {
-        Some(status) => format!("waiting for {id}: {}", name(&status)),
+        Some(status) => format!("waiting for {id}: {}", status.as_str()),
         None => format!("waiting for {id}"),
     }
 }

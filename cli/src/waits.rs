@@ -19,8 +19,8 @@ use crate::client::Client;
 use crate::daemon::{Daemon, DaemonError, Outcome, Waiter, or_fallback};
 use crate::error::Error;
 use crate::output::{note, tell};
-use crate::render::name;
 use crate::wait::{Until, Waiting, polling_notice, wait, waiting_for};
+use notify_shared::wire_name::WireName;
 
 /// How long to ask the server for the last state of an operation that timed out.
 const LAST_STATUS_TIMEOUT: Duration = Duration::from_secs(2);
@@ -167,7 +167,7 @@ pub(crate) async fn settled_view(
                 verbose,
                 format_args!(
                     "cannot fetch operation {id} ({error}); notifyd says {}",
-                    name(&status)
+                    status.as_str()
                 ),
             );
             OperationView {

@@ -17,5 +17,6 @@ pub mod routing;
 pub mod text;
 pub mod user_id;
 pub mod views;
+pub mod wire_name;
 
 pub use user_id::UserId;

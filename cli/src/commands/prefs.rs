@@ -12,13 +12,14 @@ use std::path::Path;
 
 use notify_shared::api::Channel;
 use notify_shared::views::{Preferences, PreferencesAccepted, PreferencesUpdate};
+use notify_shared::wire_name::WireName;
 use uuid::Uuid;
 
 use crate::cli::{Globals, PrefsArgs, PrefsCommand, PrefsSetArgs, channels};
 use crate::client::phrase;
 use crate::error::Error;
 use crate::output::{Mode, note, tell, write_json, write_line};
-use crate::render::{clean_line, name};
+use crate::render::clean_line;
 use crate::wait::{Until, outcome, wait};
 
 /// The `--webhook-secret-file` that means stdin.
@@ -98,7 +99,7 @@ pub fn text(preferences: &Preferences) -> String {
         preferences
             .channels
             .iter()
-            .map(name)
+            .map(|c| c.as_str().to_owned())
             .collect::<Vec<_>>()
             .join(", ")
     };
@@ -137,7 +138,7 @@ pub fn check(args: &PrefsSetArgs) -> Result<(), Error> {
     match forgotten(args).find(|(channel, _)| named.contains(channel)) {
         Some((channel, flag)) => Err(Error::Conflict(format!(
             "--channels names {}, but {flag} forgets the address it needs",
-            name(&channel)
+            channel.as_str()
         ))),
         None => Ok(()),
     }
@@ -263,11 +264,16 @@ pub fn channel_notes(args: &PrefsSetArgs, update: &PreferencesUpdate) -> Vec<Str
         if !given || update.channels.contains(&channel) {
             continue;
         }
-        let with: Vec<String> = update.channels.iter().chain([&channel]).map(name).collect();
+        let with: Vec<String> = update
+            .channels
+            .iter()
+            .chain([&channel])
+            .map(|c| c.as_str().to_owned())
+            .collect();
         notes.push(format!(
             "notify: {0} is not among your channels, so it is used only when a sender asks for \
              it; to use it always: notify prefs set --channels {1}",
-            name(&channel),
+            channel.as_str(),
             with.join(",")
         ));
     }

@@ -9,13 +9,14 @@ use std::io::Write;
 use chrono::{DateTime, Local, TimeZone, Utc};
 use notify_shared::api::Channel;
 use notify_shared::views::{NotificationStatus, NotificationView, SentQuery};
+use notify_shared::wire_name::WireName;
 
 use crate::cli::{Globals, SentArgs};
 use crate::deliveries::compact;
 use crate::error::Error;
 use crate::listing::{self, Listing};
 use crate::output::Mode;
-use crate::render::{headline, name, relative};
+use crate::render::{headline, relative};
 use crate::table::{Row, stdout_width};
 
 /// Runs `notify sent`.
@@ -77,7 +78,7 @@ where
             view.id.to_string(),
             when,
             view.recipient.to_string(),
-            name(&view.status),
+            view.status.as_str().to_owned(),
             compact(&view.deliveries),
         ],
         text: headline(view.title.as_deref(), &view.body),
@@ -92,10 +93,13 @@ fn again(args: &SentArgs, globals: &Globals) -> Vec<String> {
         words.extend(["--to".into(), to.to_string()]);
     }
     if let Some(status) = args.status {
-        words.extend(["--status".into(), name(&NotificationStatus::from(status))]);
+        words.extend([
+            "--status".into(),
+            NotificationStatus::from(status).as_str().into(),
+        ]);
     }
     if let Some(channel) = args.channel {
-        words.extend(["--channel".into(), name(&Channel::from(channel))]);
+        words.extend(["--channel".into(), Channel::from(channel).as_str().into()]);
     }
     if let Some(address) = &args.address {
         words.extend(["--address".into(), address.clone()]);

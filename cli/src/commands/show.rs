@@ -8,13 +8,14 @@ use std::io::Write;
 
 use chrono::{DateTime, Utc};
 use notify_shared::views::{DeliveryView, NotificationView, TimelineEntry};
+use notify_shared::wire_name::WireName;
 use serde_json::{Value, json};
 
 use crate::cli::{Globals, ShowArgs};
 use crate::deliveries;
 use crate::error::Error;
 use crate::output::{Mode, write_json};
-use crate::render::{clean_line, clean_text, name, timestamp, timestamp_and_relative};
+use crate::render::{clean_line, clean_text, timestamp, timestamp_and_relative};
 use crate::table::{self, Row, stdout_width};
 
 /// Runs `notify show`.
@@ -59,8 +60,8 @@ pub fn fields(view: &NotificationView, now: DateTime<Utc>, width: Option<usize>)
         ("operation", view.operation_id.to_string()),
         ("from", view.sender.to_string()),
         ("to", view.recipient.to_string()),
-        ("status", name(&view.status)),
-        ("priority", name(&view.priority)),
+        ("status", view.status.as_str().to_owned()),
+        ("priority", view.priority.as_str().to_owned()),
         ("tags", or_dash(clean_line(&view.tags.join(", ")))),
         (
             "thread",

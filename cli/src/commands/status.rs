@@ -10,6 +10,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use notify_shared::api::OperationStatus;
 use notify_shared::views::OperationView;
+use notify_shared::wire_name::WireName;
 use uuid::Uuid;
 
 use crate::cli::{Globals, StatusArgs};
@@ -17,7 +18,7 @@ use crate::client::Client;
 use crate::duration::time_left;
 use crate::error::Error;
 use crate::output::{Mode, tell, write_json};
-use crate::render::{name, timestamp, timestamp_and_relative};
+use crate::render::{timestamp, timestamp_and_relative};
 use crate::wait::{Until, outcome};
 use crate::waits::Waits;
 
@@ -100,11 +101,8 @@ pub(crate) async fn deliver_at(client: &Client, view: &OperationView) -> Option<
 /// The operation as `key  value` lines; each notification on its own line.
 pub fn text(view: &OperationView, deliver_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
     let mut rows = vec![
-        ("status", name(&view.status)),
-        (
-            "kind",
-            view.kind.map_or_else(|| "-".to_owned(), |k| name(&k)),
-        ),
+        ("status", view.status.as_str().to_owned()),
+        ("kind", view.kind.map_or("-", WireName::as_str).to_owned()),
     ];
     match view.notifications.split_first() {
         None => rows.push(("notifications", "-".into())),

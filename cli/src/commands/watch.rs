@@ -10,12 +10,13 @@ use std::io::Write;
 use chrono::{Local, TimeZone};
 use notify_shared::config::ClientConfig;
 use notify_shared::event::{DeliveryOutcome, Envelope, Event};
+use notify_shared::wire_name::WireName;
 
 use crate::cli::{Globals, WatchArgs};
 use crate::daemon::Daemon;
 use crate::error::Error;
 use crate::output::{Mode, write_json, write_line};
-use crate::render::{clean_line, headline, name, truncate};
+use crate::render::{clean_line, headline, truncate};
 use notify_shared::event::KINDS;
 
 /// The longest description of a new notification's title or first line.
@@ -77,7 +78,7 @@ fn about(envelope: &Envelope) -> String {
         ),
         Event::DeliveryRequested(requested) => format!(
             "{} {}{}",
-            name(&requested.channel),
+            requested.channel.as_str(),
             clean_line(&requested.address),
             attempt(requested.attempt)
         ),
@@ -85,7 +86,7 @@ fn about(envelope: &Envelope) -> String {
         Event::OperationResolved(resolved) => format!(
             "operation {} {}",
             envelope.operationid,
-            name(&resolved.status)
+            resolved.status.as_str()
         ),
         _ => envelope.subject.to_string(),
     }
@@ -96,7 +97,7 @@ fn delivery(outcome: &DeliveryOutcome) -> String {
     let detail = clean_line(outcome.detail.trim());
     format!(
         "{} {detail}{}",
-        name(&outcome.channel),
+        outcome.channel.as_str(),
         attempt(outcome.attempt)
     )
 }

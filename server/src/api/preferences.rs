@@ -24,9 +24,9 @@ use super::error::ApiError;
 use super::json::ApiJson;
 use super::notifications::SOURCE;
 use super::rows::variant;
-use crate::projector::apply::name;
 use crate::workers::webhook;
 use crate::{redact, store};
+use notify_shared::wire_name::WireName;
 
 /// Longest e-mail address (RFC 5321 path limit).
 const MAX_EMAIL: usize = 254;
@@ -150,7 +150,7 @@ pub(super) async fn put(
                     (Some(new.clone()), Some(new))
                 }
             };
-            let channels: Vec<String> = update.channels.iter().map(name).collect();
+            let channels: Vec<String> = update.channels.iter().map(|c| c.as_str().to_owned()).collect();
             sqlx::query(
                 "INSERT INTO user_preferences (user_id, channels, email, webhook_url, webhook_secret) VALUES ($1, $2, $3, $4, $5)
                  ON CONFLICT (user_id) DO UPDATE SET channels = excluded.channels, email = excluded.email,
@@ -205,7 +205,7 @@ fn check(update: &PreferencesUpdate, allow_private: bool) -> Vec<Violation> {
     if let Some(dup) = update.channels.iter().find(|c| !seen.insert(**c)) {
         violations.push(Violation::new(
             "channels",
-            format!("channel {} is named twice", name(dup)),
+            format!("channel {} is named twice", dup.as_str()),
         ));
     }
     if let Some(email) = &update.email {

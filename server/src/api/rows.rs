@@ -1,11 +1,13 @@
 //! Read-DB rows turned into contract views, and keyset cursors.
 
+use std::fmt::Display;
+use std::str::FromStr;
+
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use notify_shared::UserId;
 use notify_shared::views::{DEFAULT_PAGE, DeliveryView, MAX_PAGE, NotificationView, TimelineEntry};
-use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
 use super::auth::Principal;
@@ -140,9 +142,13 @@ struct DeliveryRow {
     updated_at: DateTime<Utc>,
 }
 
-/// A unit enum variant from its JSON name, as the projector stored it.
-pub(super) fn variant<T: DeserializeOwned>(name: &str) -> Result<T, ApiError> {
-    serde_json::from_value(serde_json::Value::String(name.to_owned()))
+/// A unit enum variant from its wire name, as the projector stored it.
+pub(super) fn variant<T>(name: &str) -> Result<T, ApiError>
+where
+    T: FromStr,
+    T::Err: Display,
+{
+    name.parse()
         .map_err(|e| ApiError::Internal(anyhow::anyhow!("read model holds {name:?}: {e}")))
 }
 

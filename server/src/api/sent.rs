@@ -7,6 +7,7 @@ use axum::extract::State;
 use notify_shared::api::Scope;
 use notify_shared::problem::Problem;
 use notify_shared::views::{NotificationPage, SentQuery};
+use notify_shared::wire_name::WireName;
 use sqlx::{Postgres, QueryBuilder};
 
 use super::AppState;
@@ -65,8 +66,7 @@ pub(super) async fn sent(
         sql.push(" AND recipient = ").push_bind(to.as_str());
     }
     if let Some(status) = query.status {
-        sql.push(" AND status = ")
-            .push_bind(crate::projector::apply::name(&status));
+        sql.push(" AND status = ").push_bind(status.as_str());
     }
     match query.scheduled {
         Some(true) => sql.push(" AND status = 'scheduled'"),
@@ -78,8 +78,7 @@ pub(super) async fn sent(
             " AND EXISTS (SELECT FROM deliveries d WHERE d.notification_id = notifications.id",
         );
         if let Some(channel) = &query.channel {
-            sql.push(" AND d.channel = ")
-                .push_bind(crate::projector::apply::name(channel));
+            sql.push(" AND d.channel = ").push_bind(channel.as_str());
         }
         if let Some(address) = &query.address {
             // Events hold a webhook's origin only (older ones the whole URL): either matches.

@@ -18,10 +18,10 @@ use uuid::Uuid;
 use super::escalate;
 use crate::config::DeliveryConfig;
 use crate::consumer::{HandleError, attempt_number};
-use crate::projector::apply::name;
 use crate::store::{self, APPEND, Events};
 use crate::wake::RelayWaker;
 use crate::{failpoint, redact};
+use notify_shared::wire_name::WireName;
 
 /// The `source` of the events the dispatcher records.
 pub(super) const SOURCE: &str = "/notify-server/dispatcher";
@@ -263,14 +263,14 @@ impl Saga {
                     Some(format!(
                         "{} has no {} address in their preferences",
                         dispatched.userid,
-                        name(&channel)
+                        channel.as_str()
                     )),
                 ),
             };
             deliveries.ids.push(delivery_id);
             deliveries.notifications.push(notification);
             deliveries.recipients.push(dispatched.userid.to_string());
-            deliveries.channels.push(name(&channel));
+            deliveries.channels.push(channel.as_str().to_owned());
             deliveries.addresses.push(address.unwrap_or_default());
             deliveries.statuses.push(status);
             deliveries.deadlines.push(self.deadline_seconds(channel));
@@ -818,7 +818,7 @@ fn delivery_requested(delivery_id: Uuid, channel: Channel, address: &str, attemp
 }
 
 fn parse_channel(name: &str) -> Result<Channel, HandleError> {
-    serde_json::from_value(serde_json::Value::String(name.to_owned()))
+    name.parse()
         .map_err(|e| HandleError::Failed(format!("bad channel {name:?} in the write DB: {e}")))
 }
 

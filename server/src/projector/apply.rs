@@ -10,7 +10,7 @@ use notify_shared::UserId;
 use notify_shared::api::OperationStatus;
 use notify_shared::event::{Envelope, Event, InboxReadAll, PreferencesUpdated};
 use notify_shared::views::OperationKind;
-use serde::Serialize;
+use notify_shared::wire_name::WireName;
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
@@ -292,7 +292,11 @@ async fn preferences(
     e: &Envelope,
     data: &PreferencesUpdated,
 ) -> Result<(), sqlx::Error> {
-    let channels: Vec<String> = data.channels.iter().map(name).collect();
+    let channels: Vec<String> = data
+        .channels
+        .iter()
+        .map(|c| c.as_str().to_owned())
+        .collect();
     sqlx::query(
         "INSERT INTO preferences (user_id, channels, email, webhook_url, webhook_secret_set)
          VALUES ($1, $2, $3, $4, $5)
@@ -405,8 +409,8 @@ async fn operation(
     )
     .bind(id)
     .bind(requester.as_str())
-    .bind(name(&kind))
-    .bind(name(&status))
+    .bind(kind.as_str())
+    .bind(status.as_str())
     .bind(resolved_by.map(|e| e.time))
     .execute(conn)
     .await?;
@@ -475,14 +479,6 @@ impl Timeline {
         .execute(conn)
         .await?;
         Ok(())
-    }
-}
-
-/// The JSON name of a unit enum variant (`high`, `read_all`, `applied`).
-pub fn name<T: Serialize>(value: &T) -> String {
-    match serde_json::to_value(value) {
-        Ok(serde_json::Value::String(s)) => s,
-        other => unreachable!("unit variants serialize as strings, got {other:?}"),
     }
 }
 

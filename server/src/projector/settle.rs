@@ -3,10 +3,11 @@
 use chrono::{DateTime, Utc};
 use notify_shared::UserId;
 use notify_shared::api::OperationStatus;
+use notify_shared::wire_name::WireName;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use super::apply::{Resolved, name};
+use super::apply::Resolved;
 
 /// An unresolved send touched by the notifications being settled: how its notifications and
 /// deliveries stand.
@@ -93,7 +94,7 @@ pub(super) async fn sends(
             OperationStatus::PartiallyDelivered
         };
         ids.push(send.id);
-        statuses.push(name(&status));
+        statuses.push(status.as_str());
         resolved_at.push(time);
         if let Ok(requester) = UserId::parse(send.requester) {
             resolved.push(Resolved {

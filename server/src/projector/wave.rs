@@ -10,12 +10,13 @@ use chrono::{DateTime, SubsecRound, Utc};
 use notify_shared::api::OperationStatus;
 use notify_shared::event::{DeliveryOutcome, DeliveryRequested, Envelope, Event};
 use notify_shared::views::OperationKind;
+use notify_shared::wire_name::WireName;
 use serde::Serialize;
 use sqlx::PgConnection;
 use sqlx::types::Json;
 use uuid::Uuid;
 
-use super::apply::{Resolved, name};
+use super::apply::Resolved;
 use super::settle;
 
 /// Whether `event` is applied in waves (the pipeline's kinds) rather than on its own.
@@ -118,12 +119,16 @@ impl Wave {
                     recipient: data.recipient.to_string(),
                     title: data.title.clone(),
                     body: data.body.clone(),
-                    priority: name(&data.priority),
+                    priority: data.priority.as_str().to_owned(),
                     tags: data.tags.clone(),
-                    channels: data.channels.iter().map(name).collect(),
+                    channels: data
+                        .channels
+                        .iter()
+                        .map(|c| c.as_str().to_owned())
+                        .collect(),
                     thread: data.thread.clone(),
                     status,
-                    operation_status: name(&operation_status),
+                    operation_status: operation_status.as_str().to_owned(),
                     requested_at: time,
                     deliver_at: data.deliver_at.map(|at| at.trunc_subsecs(6)),
                 });
@@ -141,7 +146,7 @@ impl Wave {
                 self.failed_channels.extend(
                     data.failed_channels
                         .iter()
-                        .map(|channel| (e.subject, name(channel), time)),
+                        .map(|channel| (e.subject, channel.as_str().to_owned(), time)),
                 );
             }
             other => unreachable!("{} is not applied in waves", other.kind()),
@@ -177,7 +182,7 @@ impl Wave {
              INSERT INTO operation_notifications SELECT operation_id, id FROM r ON CONFLICT DO NOTHING",
         )
         .bind(Json(&self.requested))
-        .bind(name(&OperationKind::Send))
+        .bind(OperationKind::Send.as_str())
         .execute(conn)
         .await?;
         Ok(())
@@ -297,7 +302,7 @@ fn delivery(e: &Envelope, data: &DeliveryRequested, time: DateTime<Utc>) -> Deli
     DeliveryRow {
         id: data.delivery_id,
         notification_id: e.subject,
-        channel: name(&data.channel),
+        channel: data.channel.as_str().to_owned(),
         address: data.address.clone(),
         attempts: attempts(data.attempt),
         time,

@@ -29,9 +29,9 @@ use uuid::Uuid;
 use super::attempt::Attempt;
 use crate::consumer::{self, HandleError, Queue, attempt_number};
 use crate::failpoint;
-use crate::projector::apply::name;
 use crate::store::{self, APPEND, Events};
 use crate::wake::RelayWaker;
+use notify_shared::wire_name::WireName;
 
 /// Everything one delivery attempt needs.
 #[derive(Debug, Clone)]
@@ -241,7 +241,7 @@ impl Worker {
                 tracing::warn!(delivery = %done.request.delivery_id, attempt = done.request.attempt, "sent again (crash-after-send window, or two workers); counted");
                 duplicates.0.push(done.request.delivery_id);
                 duplicates.1.push(*number);
-                duplicates.2.push(name(&self.channel));
+                duplicates.2.push(self.channel.as_str());
             }
         }
         static SQL: LazyLock<String> = LazyLock::new(|| {
@@ -271,7 +271,7 @@ impl Worker {
     /// `version`.
     fn outcome(&self, envelope: &Envelope, version: u64, event: Event) -> Envelope {
         Envelope::new(
-            &format!("/notify-server/worker/{}", name(&self.channel)),
+            &format!("/notify-server/worker/{}", self.channel.as_str()),
             envelope.operationid,
             envelope.subject,
             envelope.userid.clone(),
