@@ -9,7 +9,7 @@ use notify_shared::limits::{MAX_BODY_BYTES, MAX_TITLE_CHARS};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use super::saga::{Document, Pending, SOURCE};
+use super::pending::{Document, Pending, SOURCE};
 use crate::config::DeliveryConfig;
 use crate::consumer::HandleError;
 use crate::{redact, store};

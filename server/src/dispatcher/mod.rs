@@ -8,6 +8,7 @@
 //! per-notification lock, so any number of dispatchers can run at once.
 
 mod escalate;
+mod pending;
 mod saga;
 
 use std::time::Duration;

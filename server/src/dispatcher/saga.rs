@@ -6,25 +6,21 @@
 
 use std::sync::LazyLock;
 
-use notify_shared::UserId;
 use notify_shared::api::Channel;
 use notify_shared::event::{
     DeliveryOutcome, DeliveryRequested, Envelope, Event, NotificationDelivered, NotificationFailed,
 };
-use sqlx::types::Json;
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use super::escalate;
+use super::pending::{Document, Pending};
 use crate::config::DeliveryConfig;
 use crate::consumer::{HandleError, attempt_number};
 use crate::store::{self, APPEND, Events};
 use crate::wake::RelayWaker;
 use crate::{failpoint, redact};
 use notify_shared::wire_name::WireName;
-
-/// The `source` of the events the dispatcher records.
-pub(super) const SOURCE: &str = "/notify-server/dispatcher";
 
 /// Most due retries or missed deadlines handled per sweep.
 const SWEEP_BATCH: i64 = 100;
@@ -38,48 +34,6 @@ pub struct Saga {
     pub config: DeliveryConfig,
     /// Woken after every commit.
     pub relay: RelayWaker,
-}
-
-/// Events to append to one notification, numbered from its current version.
-#[derive(Debug)]
-pub(super) struct Pending {
-    pub(super) aggregate: Uuid,
-    pub(super) user: UserId,
-    pub(super) operation: Uuid,
-    version: u64,
-    pub(super) events: Vec<Envelope>,
-}
-
-impl Pending {
-    /// Nothing yet to append to the running saga of `aggregate` (at `version`, as stored) for
-    /// `recipient`.
-    fn running(
-        aggregate: Uuid,
-        recipient: String,
-        operation: Uuid,
-        version: i32,
-    ) -> Result<Self, HandleError> {
-        Ok(Self {
-            aggregate,
-            user: UserId::parse(recipient).map_err(|e| HandleError::Failed(e.to_string()))?,
-            operation,
-            version: store::version_of(version),
-            events: Vec::new(),
-        })
-    }
-
-    pub(super) fn push(&mut self, event: Event) {
-        self.version += 1;
-        let envelope = Envelope::new(
-            SOURCE,
-            self.operation,
-            self.aggregate,
-            self.user.clone(),
-            self.version,
-            event,
-        );
-        self.events.push(envelope);
-    }
 }
 
 /// One row of `deliveries` as the sweep needs it.
@@ -233,13 +187,12 @@ impl Saga {
             requested.channels.clone()
         };
 
-        let mut pending = Pending {
-            aggregate: notification,
-            user: dispatched.userid.clone(),
-            operation: dispatched.operationid,
-            version: store::version_of(start.version),
-            events: Vec::new(),
-        };
+        let mut pending = Pending::new(
+            notification,
+            dispatched.userid.clone(),
+            dispatched.operationid,
+            store::version_of(start.version),
+        );
         // Only a saga whose every channel failed at once (or has none) is done at its start.
         let mut waiting = false;
         for channel in channels {
@@ -836,6 +789,3 @@ async fn channel_states(
 fn parse_channels(names: &[String]) -> Result<Vec<Channel>, HandleError> {
     names.iter().map(|name| parse_channel(name)).collect()
 }
-
-/// The stored document of an event, typed.
-pub(super) type Document = Json<Envelope>;

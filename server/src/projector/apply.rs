@@ -19,18 +19,8 @@ use sqlx::PgConnection;
 use sqlx::types::Json;
 use uuid::Uuid;
 
+use super::resolved::Resolved;
 use super::{settle, wave};
-
-/// An operation that reached a final state while applying.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Resolved {
-    /// The operation.
-    pub operation_id: Uuid,
-    /// Who asked for it (the routing key of `operation.resolved`).
-    pub requester: UserId,
-    /// Its final state.
-    pub status: OperationStatus,
-}
 
 /// Applies `events` in order inside the caller's transaction; returns the operations that
 /// reached a final state.

@@ -10,6 +10,7 @@
 
 pub mod apply;
 pub mod rebuild;
+mod resolved;
 mod settle;
 mod statistics;
 mod wave;
@@ -32,7 +33,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::pipeline::{self, Item, Unpacked};
 use crate::{broker, db, failpoint, prometheus};
-use apply::Resolved;
+use resolved::Resolved;
 use statistics::Statistics;
 
 /// Deliveries the broker sends ahead: most are batches of up to the relay's batch size.

@@ -7,7 +7,7 @@ use notify_shared::wire_name::WireName;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use super::apply::Resolved;
+use super::resolved::Resolved;
 
 /// An unresolved send touched by the notifications being settled: how its notifications and
 /// deliveries stand.

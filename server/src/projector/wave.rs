@@ -16,7 +16,7 @@ use sqlx::PgConnection;
 use sqlx::types::Json;
 use uuid::Uuid;
 
-use super::apply::Resolved;
+use super::resolved::Resolved;
 use super::settle;
 
 /// Whether `event` is applied in waves (the pipeline's kinds) rather than on its own.
