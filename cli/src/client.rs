@@ -418,7 +418,7 @@ fn lowercase_first(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::Exit;
+    use crate::exit::Exit;
 
     fn classify_plain(status: u16, problem: Option<Problem>) -> Error {
         classify(status, problem, "http://h:1", Path::new("/c/config.toml"))

@@ -10,33 +10,12 @@ use std::time::Duration;
 use notify_shared::api::OperationStatus;
 use notify_shared::config::{ConfigError, ENV_CONFIG, ENV_SERVER, ENV_TOKEN};
 use notify_shared::problem::{Problem, Violation};
+use notify_shared::wire_name::WireName;
 use uuid::Uuid;
 
-use crate::daemon::DaemonError;
+use crate::daemon::error::DaemonError;
 use crate::duration::format_duration;
-use notify_shared::wire_name::WireName;
-
-/// The exit codes of `notify` (see DESIGN.md).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[repr(u8)]
-pub enum Exit {
-    /// It worked.
-    Success = 0,
-    /// The operation failed: the server refused it.
-    Failed = 1,
-    /// Usage or configuration error; nothing was sent.
-    Usage = 2,
-    /// The service could not be reached (or answered 5xx after retries).
-    Unreachable = 3,
-    /// Timed out waiting for an operation to resolve.
-    TimedOut = 4,
-}
-
-impl From<Exit> for std::process::ExitCode {
-    fn from(exit: Exit) -> Self {
-        Self::from(exit as u8)
-    }
-}
+use crate::exit::Exit;
 
 /// Why a command failed.
 #[derive(Debug, thiserror::Error)]

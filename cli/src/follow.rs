@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use notify_shared::api::{Channel, OperationStatus, SendResponse, SentNotification};
 use notify_shared::views::{DeliveryStatus, NotificationView, OperationView};
+use notify_shared::wire_name::WireName;
 use uuid::Uuid;
 
 use crate::cli::Globals;
@@ -22,7 +23,6 @@ use crate::deliveries::{outcome_line, rank, settled, sorted};
 use crate::error::Error;
 use crate::wait::{Polled, Until, Waiting, polling_notice, waiting_for};
 use crate::waits::{last_status, lost_daemon, server_settles, settled_view};
-use notify_shared::wire_name::WireName;
 
 /// How often to ask for deliveries while notifyd waits for the outcome.
 const PROGRESS_EVERY: Duration = Duration::from_millis(500);

@@ -13,6 +13,7 @@ pub mod daemon;
 pub mod deliveries;
 pub mod duration;
 pub mod error;
+pub mod exit;
 pub mod follow;
 pub mod listing;
 pub mod output;
@@ -26,7 +27,8 @@ pub mod when;
 use std::io::Write;
 
 pub use cli::Cli;
-pub use error::{Error, Exit};
+pub use error::Error;
+pub use exit::Exit;
 
 use cli::{Command, ConfigCommand, DaemonCommand};
 

@@ -16,13 +16,13 @@ use std::time::Duration;
 use indicatif::ProgressBar;
 use notify_shared::api::OperationStatus;
 use notify_shared::views::OperationView;
+use notify_shared::wire_name::WireName;
 use tokio::time::Instant;
 use uuid::Uuid;
 
 use crate::client::Client;
 use crate::error::Error;
 use crate::output::tell;
-use notify_shared::wire_name::WireName;
 
 /// The first pause between two polls of the same operation.
 const FIRST_DELAY: Duration = Duration::from_millis(100);

@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use notify_shared::api::OperationStatus;
 use notify_shared::views::OperationView;
+use notify_shared::wire_name::WireName;
 use tokio::time::Instant;
 use uuid::Uuid;
 
@@ -20,7 +21,6 @@ use crate::daemon::{Daemon, DaemonError, Outcome, Waiter, or_fallback};
 use crate::error::Error;
 use crate::output::{note, tell};
 use crate::wait::{Until, Waiting, polling_notice, wait, waiting_for};
-use notify_shared::wire_name::WireName;
 
 /// How long to ask the server for the last state of an operation that timed out.
 const LAST_STATUS_TIMEOUT: Duration = Duration::from_secs(2);

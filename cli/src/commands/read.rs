@@ -16,7 +16,8 @@ use notify_shared::api::OperationStatus;
 
 use crate::cli::{CancelArgs, Globals, ReadArgs, UnreadArgs, WaitArgs};
 use crate::client::{Client, Mark};
-use crate::error::{Error, Exit};
+use crate::error::Error;
+use crate::exit::Exit;
 use crate::output::{Mode, note, write_json, write_line};
 use crate::wait::{Until, outcome};
 use crate::waits::Waits;

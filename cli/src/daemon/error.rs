@@ -10,7 +10,7 @@ use std::time::Duration;
 use notify_shared::local::{ErrorCode, UnsafeDir, socket_chosen};
 
 use crate::duration::format_duration;
-use crate::error::Exit;
+use crate::exit::Exit;
 
 /// How to start the daemon, for hints.
 pub const START_HINT: &str = "start it: notify daemon run, or systemctl --user start notifyd";

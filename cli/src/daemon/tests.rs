@@ -12,7 +12,7 @@ use tokio::net::UnixListener;
 use tokio::task::JoinHandle;
 
 use super::*;
-use crate::error::Exit;
+use crate::exit::Exit;
 
 const HELLO: &str = r#"{"type":"hello","protocol":1,"version":"0.1.0"}"#;
 

@@ -15,6 +15,7 @@ use notify_shared::api::{Channel, OperationStatus, Scope};
 use notify_shared::event::{Envelope, Event, PreferencesUpdated};
 use notify_shared::problem::{Problem, Violation};
 use notify_shared::views::{Preferences, PreferencesAccepted, PreferencesUpdate};
+use notify_shared::wire_name::WireName;
 use uuid::Uuid;
 
 use super::AppState;
@@ -26,7 +27,6 @@ use super::notifications::SOURCE;
 use super::rows::variant;
 use crate::workers::webhook;
 use crate::{redact, store};
-use notify_shared::wire_name::WireName;
 
 /// Longest e-mail address (RFC 5321 path limit).
 const MAX_EMAIL: usize = 254;

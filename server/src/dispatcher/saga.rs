@@ -10,6 +10,7 @@ use notify_shared::api::Channel;
 use notify_shared::event::{
     DeliveryOutcome, DeliveryRequested, Envelope, Event, NotificationDelivered, NotificationFailed,
 };
+use notify_shared::wire_name::WireName;
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
@@ -20,7 +21,6 @@ use crate::consumer::{HandleError, attempt_number};
 use crate::store::{self, APPEND, Events};
 use crate::wake::RelayWaker;
 use crate::{failpoint, redact};
-use notify_shared::wire_name::WireName;
 
 /// Most due retries or missed deadlines handled per sweep.
 const SWEEP_BATCH: i64 = 100;

@@ -21,6 +21,7 @@ use notify_shared::api::Channel;
 use notify_shared::event::{
     DeliveryOutcome, DeliveryRequested, Envelope, Event, NotificationRequested,
 };
+use notify_shared::wire_name::WireName;
 use secrecy::SecretString;
 use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
@@ -31,7 +32,6 @@ use crate::consumer::{self, HandleError, Queue, attempt_number};
 use crate::failpoint;
 use crate::store::{self, APPEND, Events};
 use crate::wake::RelayWaker;
-use notify_shared::wire_name::WireName;
 
 /// Everything one delivery attempt needs.
 #[derive(Debug, Clone)]
