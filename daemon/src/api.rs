@@ -7,11 +7,10 @@
 use std::time::Duration;
 
 use notify_shared::api::IDEMPOTENCY_KEY;
+use notify_shared::commands::{DeviceCredentials, DeviceRegistration, Receipt};
 use notify_shared::config::Token;
 use notify_shared::problem::Problem;
-use notify_shared::views::{
-    DeviceCredentials, DeviceRegistration, NotificationView, Receipt, UnreadCount,
-};
+use notify_shared::views::{NotificationView, UnreadCount};
 use reqwest::{Method, RequestBuilder, StatusCode};
 use serde::de::DeserializeOwned;
 use uuid::Uuid;

@@ -3,7 +3,7 @@
 //! Only parsing and validation of arguments; `daemon::run` does the work.
 
 use clap::Parser;
-use notify_shared::views::valid_device_name;
+use notify_shared::commands::valid_device_name;
 
 use crate::device;
 

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use notify_shared::UserId;
-use notify_shared::views::{DeviceCredentials, valid_device_name};
+use notify_shared::commands::{DeviceCredentials, valid_device_name};
 use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 

@@ -7,6 +7,7 @@
 //! reading the client configuration file.
 
 pub mod api;
+pub mod commands;
 pub mod config;
 pub mod event;
 pub mod limits;

@@ -4,9 +4,10 @@
 //! [`Error::NoOperation`]: the server answers 404 both for an unknown id and for someone
 //! else's, and says no more than that on purpose.
 
+use notify_shared::commands::{CommandAccepted, PreferencesAccepted, PreferencesUpdate};
 use notify_shared::views::{
-    CommandAccepted, InboxQuery, NotificationPage, NotificationView, OperationView, Preferences,
-    PreferencesAccepted, PreferencesUpdate, SentQuery, Timeline, UnreadCount,
+    InboxQuery, NotificationPage, NotificationView, OperationView, Preferences, SentQuery,
+    Timeline, UnreadCount,
 };
 use uuid::Uuid;
 

@@ -11,7 +11,8 @@ use std::io::{self, IsTerminal, Read, Write};
 use std::path::Path;
 
 use notify_shared::api::Channel;
-use notify_shared::views::{Preferences, PreferencesAccepted, PreferencesUpdate};
+use notify_shared::commands::{PreferencesAccepted, PreferencesUpdate};
+use notify_shared::views::Preferences;
 use notify_shared::wire_name::WireName;
 use uuid::Uuid;
 

@@ -9,7 +9,7 @@
 
 use std::io::Write;
 
-use notify_shared::views::CommandAccepted;
+use notify_shared::commands::CommandAccepted;
 use uuid::Uuid;
 
 use notify_shared::api::OperationStatus;

@@ -7,8 +7,8 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use notify_shared::api::Scope;
+use notify_shared::commands::{DeviceCredentials, DeviceRegistration, valid_device_name};
 use notify_shared::problem::{Problem, Violation};
-use notify_shared::views::{DeviceCredentials, DeviceRegistration, valid_device_name};
 
 use super::AppState;
 use super::auth::Principal;

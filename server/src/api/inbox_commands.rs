@@ -8,9 +8,9 @@ use axum::response::Response;
 use chrono::Utc;
 use notify_shared::UserId;
 use notify_shared::api::{OperationStatus, Scope};
+use notify_shared::commands::CommandAccepted;
 use notify_shared::event::{Envelope, Event, InboxReadAll, NotificationRead, NotificationUnread};
 use notify_shared::problem::Problem;
-use notify_shared::views::CommandAccepted;
 use uuid::Uuid;
 
 use super::AppState;

@@ -6,12 +6,12 @@ use axum::response::Response;
 use chrono::{DateTime, Utc};
 use notify_shared::UserId;
 use notify_shared::api::{OperationStatus, Scope, SendRequest, SendResponse, SentNotification};
+use notify_shared::commands::CommandAccepted;
 use notify_shared::event::{
     Envelope, Event, NotificationCancelled, NotificationDispatched, NotificationRequested,
 };
 use notify_shared::limits;
 use notify_shared::problem::{Problem, Violation};
-use notify_shared::views::CommandAccepted;
 use uuid::Uuid;
 
 use super::AppState;

@@ -12,9 +12,10 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use notify_shared::UserId;
 use notify_shared::api::{Channel, OperationStatus, Scope};
+use notify_shared::commands::{PreferencesAccepted, PreferencesUpdate};
 use notify_shared::event::{Envelope, Event, PreferencesUpdated};
 use notify_shared::problem::{Problem, Violation};
-use notify_shared::views::{Preferences, PreferencesAccepted, PreferencesUpdate};
+use notify_shared::views::Preferences;
 use notify_shared::wire_name::WireName;
 use uuid::Uuid;
 

@@ -5,9 +5,9 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
 use notify_shared::api::{Channel, OperationStatus, Scope};
+use notify_shared::commands::{CommandAccepted, Receipt};
 use notify_shared::event::{DeliveryOutcome, Envelope, Event};
 use notify_shared::problem::Problem;
-use notify_shared::views::{CommandAccepted, Receipt};
 use uuid::Uuid;
 
 use super::AppState;
