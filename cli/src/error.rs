@@ -13,9 +13,9 @@ use notify_shared::problem::{Problem, Violation};
 use notify_shared::wire_name::WireName;
 use uuid::Uuid;
 
-use crate::daemon::error::DaemonError;
 use crate::duration::format_duration;
 use crate::exit::Exit;
+use crate::notifyd::error::DaemonError;
 
 /// Why a command failed.
 #[derive(Debug, thiserror::Error)]

@@ -9,19 +9,17 @@
 pub mod cli;
 pub mod client;
 pub mod commands;
-pub mod daemon;
 pub mod deliveries;
 pub mod duration;
 pub mod error;
 pub mod exit;
-pub mod follow;
 pub mod listing;
+pub mod notifyd;
 pub mod output;
 pub mod render;
 pub mod style;
 pub mod table;
 pub mod wait;
-pub mod waits;
 pub mod when;
 
 use std::io::Write;

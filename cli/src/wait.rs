@@ -1,314 +1,208 @@
-//! `--wait` without a daemon: follow operations until they settle, by polling
-//! `GET /v1/operations/{id}`.
+//! `--wait`: through notifyd when it runs, else by polling the server ([`poll`]); a send's
+//! wait, which reports each channel as it settles, is [`follow`]. This module is the `--wait`
+//! of `read`, `unread` and `status`, and the choice between the daemon and polling.
 //!
-//! `waits` asks notifyd first and comes here only when there is none (then
-//! [`polling_notice`] says so once). Nothing here prints on stdout; the spinner, the notice
-//! and progress lines go to stderr, and `--quiet` silences them all. What counts as success is
-//! decided by [`outcome`], not here. [`Waiting`] is one wait's clock, spinner and polling;
-//! [`wait`] uses it for plain operations, `follow` for a send whose deliveries it reports.
+//! Each operation's wait is registered with the daemon before its command is sent (the
+//! operation id is known beforehand: it is the idempotency key), and answered the moment the
+//! operation resolves. Without a daemon nothing is registered and the server is polled
+//! afterwards, which is said once. If the daemon goes away in the middle, the server is polled
+//! for what is left of the time.
 
-use std::fmt::Display;
-use std::future::Future;
-use std::io::IsTerminal;
-use std::sync::atomic::{AtomicBool, Ordering};
+pub mod follow;
+pub mod poll;
+
 use std::time::Duration;
 
-use indicatif::ProgressBar;
 use notify_shared::api::OperationStatus;
 use notify_shared::views::OperationView;
 use notify_shared::wire_name::WireName;
 use tokio::time::Instant;
 use uuid::Uuid;
 
+use crate::cli::Globals;
 use crate::client::Client;
 use crate::error::Error;
-use crate::output::tell;
+use crate::notifyd::{Daemon, DaemonError, Outcome, Waiter, or_fallback};
+use crate::output::{note, tell};
+use crate::wait::poll::{Until, Waiting, polling_notice, wait, waiting_for};
 
-/// The first pause between two polls of the same operation.
-const FIRST_DELAY: Duration = Duration::from_millis(100);
-/// The longest pause between two polls.
-const MAX_DELAY: Duration = Duration::from_secs(1);
-/// For this long after the wait starts, a 404 means "not in the read model yet", not "no
-/// such operation": the command was accepted a moment ago and the projector may lag.
-const NOT_YET_VISIBLE: Duration = Duration::from_secs(2);
+/// How long to ask the server for the last state of an operation that timed out.
+const LAST_STATUS_TIMEOUT: Duration = Duration::from_secs(2);
+/// How often a wait through the daemon also asks the server, as a safety net.
+const SAFETY_POLL: Duration = Duration::from_secs(2);
 
-/// Said once per process, the first time something polls for want of a daemon.
-const POLLING_NOTICE: &str =
-    "notify: no daemon running; polling the server (notifyd makes --wait instant)";
-static NOTICE_GIVEN: AtomicBool = AtomicBool::new(false);
-
-/// Says once per process, unless `quiet`, that waiting polls because no daemon runs.
-pub fn polling_notice(quiet: bool) {
-    if !quiet && !NOTICE_GIVEN.swap(true, Ordering::Relaxed) {
-        tell(POLLING_NOTICE);
-    }
-}
-
-/// Where waiting stops.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Until {
-    /// A final state only (read, unread, read-all).
-    Final,
-    /// A final state, or `scheduled`: a scheduled send may be hours away (status).
-    FinalOrScheduled,
-}
-
-impl Until {
-    /// Whether `status` ends the wait.
-    pub fn reached(self, status: OperationStatus) -> bool {
-        status.is_final()
-            || (self == Self::FinalOrScheduled && status == OperationStatus::Scheduled)
-    }
-}
-
-/// The pause after poll number `round` (from 0): 100 ms, growing by half each time, to 1 s.
-pub fn poll_delay(round: u32) -> Duration {
-    let mut delay = FIRST_DELAY;
-    for _ in 0..round.min(8) {
-        delay = delay * 3 / 2;
-    }
-    delay.min(MAX_DELAY)
-}
-
-/// Whether a settled operation succeeded: a failed, cancelled or partially delivered one is an
-/// error (exit 1); anything else, including states that are not final, is not.
-pub fn outcome(view: &OperationView) -> Result<(), Error> {
-    outcome_at(view, view.notifications.first().copied())
-}
-
-/// [`outcome`], with the hint pointing at `notification` (one whose history tells what went
-/// wrong) rather than at the operation's first.
-pub fn outcome_at(view: &OperationView, notification: Option<Uuid>) -> Result<(), Error> {
-    match view.status {
-        OperationStatus::Failed
-        | OperationStatus::Cancelled
-        | OperationStatus::PartiallyDelivered => Err(Error::OperationEnded {
-            id: view.id,
-            status: view.status,
-            notification,
-        }),
-        _ => Ok(()),
-    }
-}
-
-/// `waiting for ID`, or `waiting for ID: dispatched`, for the spinner.
-pub fn waiting_for(id: Uuid, status: Option<OperationStatus>) -> String {
-    match status {
-        Some(status) => format!("waiting for {id}: {}", status.as_str()),
-        None => format!("waiting for {id}"),
-    }
-}
-
-/// Polls each of `ids` until it reaches `until`, for `timeout` in all, and returns their views
-/// in the order of `ids`. Gives up with [`Error::TimedOut`] (exit 4). The caller says why it
-/// polls ([`polling_notice`]).
-pub async fn wait(
-    client: &Client,
-    ids: &[Uuid],
-    until: Until,
+/// The waits of one command.
+#[derive(Debug)]
+pub struct Waits {
+    /// The daemon, until it turns out not to be there.
+    daemon: Option<Daemon>,
+    /// The operations, in the order they were registered.
+    operations: Vec<Uuid>,
+    /// Their waits with the daemon (empty without one).
+    waiters: Vec<Waiter>,
+    /// How long to wait in all.
     timeout: Duration,
-    quiet: bool,
-) -> Result<Vec<OperationView>, Error> {
-    let mut waiting = Waiting::start(timeout, quiet);
-    let mut settled: Vec<Option<OperationView>> = vec![None; ids.len()];
-    let mut last: Vec<Option<OperationStatus>> = vec![None; ids.len()];
-    let timed_out = |settled: &[Option<OperationView>], last: &[Option<OperationStatus>]| {
-        let pending: Vec<usize> = (0..ids.len()).filter(|i| settled[*i].is_none()).collect();
-        let first = pending.first().copied().unwrap_or(0);
-        Error::TimedOut {
-            operation: ids[first],
-            last: last[first],
-            after: timeout,
-            others: pending.len().saturating_sub(1),
-        }
-    };
-    loop {
-        for (i, id) in ids.iter().enumerate() {
-            if settled[i].is_some() {
-                continue;
-            }
-            waiting.show(waiting_for(*id, last[i]));
-            match waiting.poll(client, *id).await? {
-                Polled::OutOfTime => return Err(timed_out(&settled, &last)),
-                Polled::NotYetVisible => {}
-                Polled::Seen(view) if until.reached(view.status) => settled[i] = Some(view),
-                Polled::Seen(view) => last[i] = Some(view.status),
-            }
-        }
-        if settled.iter().all(Option::is_some) {
-            return Ok(settled.into_iter().flatten().collect());
-        }
-        if !waiting.pause().await {
-            return Err(timed_out(&settled, &last));
-        }
-    }
-}
-
-/// What one poll of an operation found.
-#[derive(Debug)]
-pub enum Polled {
-    /// Its current view.
-    Seen(OperationView),
-    /// A 404 just after it was accepted: the read model has not caught up yet.
-    NotYetVisible,
-    /// The time ran out before the server answered.
-    OutOfTime,
-}
-
-/// One wait: its deadline, its spinner, and the growing pause between rounds of polls.
-#[derive(Debug)]
-pub struct Waiting {
-    started: Instant,
+    /// When the time runs out, counted from the first registration.
     deadline: Instant,
-    spinner: Spinner,
-    round: u32,
+    quiet: bool,
+    verbose: bool,
 }
 
-impl Waiting {
-    /// Starts the clock and the spinner.
-    pub fn start(timeout: Duration, quiet: bool) -> Self {
-        let started = Instant::now();
+impl Waits {
+    /// No waits yet, for `timeout` in all.
+    pub fn new(timeout: Duration, server: &str, globals: &Globals) -> Self {
         Self {
-            started,
-            deadline: started + timeout,
-            spinner: Spinner::new(!quiet),
-            round: 0,
+            daemon: Some(Daemon::local(server, globals.verbose)),
+            operations: Vec::new(),
+            waiters: Vec::new(),
+            timeout,
+            deadline: Instant::now() + timeout,
+            quiet: globals.quiet,
+            verbose: globals.verbose,
         }
     }
 
-    /// `GET /v1/operations/{id}` once, within the time left.
-    pub async fn poll(&self, client: &Client, id: Uuid) -> Result<Polled, Error> {
-        match self.within(client.operation(id)).await {
-            None => Ok(Polled::OutOfTime),
-            Some(Ok(view)) => Ok(Polled::Seen(view)),
-            Some(Err(Error::NoOperation(_))) if self.started.elapsed() < NOT_YET_VISIBLE => {
-                Ok(Polled::NotYetVisible)
-            }
-            Some(Err(error)) => Err(error),
-        }
+    /// Whether the daemon will answer (so far).
+    pub fn through_daemon(&self) -> bool {
+        self.daemon.is_some()
     }
 
-    /// `request`'s answer, or `None` if the time runs out first.
-    pub async fn within<T>(&self, request: impl Future<Output = T>) -> Option<T> {
-        let remaining = self.deadline.saturating_duration_since(Instant::now());
-        tokio::time::timeout(remaining, request).await.ok()
-    }
-
-    /// Sleeps until the next round of polls; `false` (at once) when the time is up.
-    pub async fn pause(&mut self) -> bool {
-        let remaining = self.deadline.saturating_duration_since(Instant::now());
-        if remaining.is_zero() {
-            return false;
-        }
-        tokio::time::sleep(poll_delay(self.round).min(remaining)).await;
-        self.round = self.round.saturating_add(1);
-        true
-    }
-
-    /// Sets the spinner's message.
-    pub fn show(&self, message: String) {
-        if let Some(bar) = &self.spinner.0 {
-            bar.set_message(message);
-        }
-    }
-
-    /// Prints one line on stderr, above the spinner when there is one.
-    pub fn tell(&self, line: impl Display) {
-        match &self.spinner.0 {
-            Some(bar) => bar.suspend(|| tell(line)),
-            None => tell(line),
-        }
-    }
-}
-
-/// A spinner on stderr, only when stderr is a terminal and the user did not ask for quiet.
-#[derive(Debug)]
-struct Spinner(Option<ProgressBar>);
-
-impl Spinner {
-    fn new(wanted: bool) -> Self {
-        Self((wanted && std::io::stderr().is_terminal()).then(|| {
-            let bar = ProgressBar::new_spinner();
-            bar.enable_steady_tick(Duration::from_millis(100));
-            bar
-        }))
-    }
-}
-
-impl Drop for Spinner {
-    fn drop(&mut self) {
-        if let Some(bar) = &self.0 {
-            bar.finish_and_clear();
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn ms(n: u64) -> Duration {
-        Duration::from_millis(n)
-    }
-
-    #[test]
-    fn polling_slows_from_100ms_to_1s() {
-        let delays: Vec<u128> = (0..9).map(|r| poll_delay(r).as_millis()).collect();
-        assert_eq!(delays, [100, 150, 225, 337, 506, 759, 1000, 1000, 1000]);
-        assert_eq!(poll_delay(u32::MAX), ms(1000));
-    }
-
-    #[test]
-    fn scheduled_ends_only_a_status_wait() {
-        use OperationStatus::*;
-        for status in [Accepted, Dispatched] {
-            assert!(!Until::Final.reached(status));
-            assert!(!Until::FinalOrScheduled.reached(status));
-        }
-        assert!(!Until::Final.reached(Scheduled));
-        assert!(Until::FinalOrScheduled.reached(Scheduled));
-        for status in [Delivered, PartiallyDelivered, Failed, Cancelled, Applied] {
-            assert!(Until::Final.reached(status));
-        }
-    }
-
-    #[test]
-    fn only_failures_are_errors() {
-        use OperationStatus::*;
-        let view = |status| OperationView {
-            id: Uuid::nil(),
-            kind: None,
-            status,
-            notifications: vec![Uuid::max()],
-            resolved_at: None,
+    /// Waits for `operation`; call before sending its command. Without a daemon this only
+    /// takes note; a daemon that is there but unusable is an error, before anything is sent.
+    pub async fn register(&mut self, operation: Uuid) -> Result<(), Error> {
+        self.operations.push(operation);
+        let Some(daemon) = &self.daemon else {
+            return Ok(());
         };
-        for status in [Accepted, Scheduled, Dispatched, Delivered, Applied] {
-            assert!(outcome(&view(status)).is_ok(), "{status:?}");
+        let left = self.deadline.saturating_duration_since(Instant::now());
+        match or_fallback(daemon.wait(operation, left).await, self.verbose)? {
+            Some(waiter) => self.waiters.push(waiter),
+            None => self.poll_instead(),
         }
-        for status in [PartiallyDelivered, Failed, Cancelled] {
-            let error = outcome(&view(status)).expect_err("fails");
-            assert_eq!(error.exit_code(), crate::Exit::Failed);
-            assert!(matches!(
-                error,
-                Error::OperationEnded { notification: Some(n), .. } if n == Uuid::max()
-            ));
+        Ok(())
+    }
+
+    /// Forgets `operation`: its command was refused.
+    pub fn cancel(&mut self, operation: Uuid) {
+        self.operations.retain(|id| *id != operation);
+        self.waiters.retain(|w| w.operation() != operation);
+    }
+
+    /// Polls the server instead of asking the daemon.
+    pub fn poll_instead(&mut self) {
+        self.daemon = None;
+        self.waiters.clear();
+    }
+
+    /// Waits until every operation reaches `until` and returns their views in the order they
+    /// were registered. Gives up with [`Error::TimedOut`] (exit 4).
+    pub async fn finish(self, client: &Client, until: Until) -> Result<Vec<OperationView>, Error> {
+        if self.daemon.is_none() {
+            polling_notice(self.quiet);
+            return wait(client, &self.operations, until, self.timeout, self.quiet).await;
         }
-        let error = outcome_at(&view(Failed), Some(Uuid::nil())).expect_err("fails");
-        assert!(matches!(
-            error,
-            Error::OperationEnded { notification: Some(n), .. } if n.is_nil()
+        let mut views = Vec::with_capacity(self.operations.len());
+        let mut timed_out = Vec::new();
+        let mut waiters = self.waiters.into_iter();
+        let mut lost = None;
+        {
+            let left = self.deadline.saturating_duration_since(Instant::now());
+            let waiting = Waiting::start(left, self.quiet);
+            while let Some(mut waiter) = waiters.next() {
+                let id = waiter.operation();
+                waiting.show(waiting_for(id, None));
+                let outcome = tokio::select! {
+                    outcome = waiter.outcome() => outcome,
+                    status = server_settles(client, id) => Ok(Outcome::Resolved(status)),
+                };
+                match outcome {
+                    Ok(Outcome::Resolved(status)) => {
+                        views.push(settled_view(client, id, status, self.verbose).await);
+                    }
+                    Ok(Outcome::TimedOut) => timed_out.push(id),
+                    Err(error) if error.falls_back() => {
+                        let rest = waiters.map(|w| w.operation());
+                        lost = Some((error, std::iter::once(id).chain(rest).collect::<Vec<_>>()));
+                        break;
+                    }
+                    Err(error) => return Err(error.into()),
+                }
+            }
+        }
+        if let Some((error, rest)) = lost {
+            lost_daemon(&error, self.quiet);
+            let left = self.deadline.saturating_duration_since(Instant::now());
+            views.extend(wait(client, &rest, until, left, self.quiet).await?);
+        }
+        match timed_out.first() {
+            Some(first) => Err(Error::TimedOut {
+                operation: *first,
+                last: last_status(client, *first).await,
+                after: self.timeout,
+                others: timed_out.len() - 1,
+            }),
+            None => Ok(views),
+        }
+    }
+}
+
+/// Says, unless `quiet`, that the daemon went away during a wait and the server is polled.
+pub(crate) fn lost_daemon(error: &DaemonError, quiet: bool) {
+    if !quiet {
+        tell(format_args!(
+            "notify: lost notifyd while waiting ({error}); polling the server"
         ));
     }
+}
 
-    #[test]
-    fn the_spinner_says_what_it_waits_for() {
-        assert_eq!(
-            waiting_for(Uuid::nil(), Some(OperationStatus::Dispatched)),
-            "waiting for 00000000-0000-0000-0000-000000000000: dispatched"
-        );
-        assert_eq!(
-            waiting_for(Uuid::nil(), None),
-            "waiting for 00000000-0000-0000-0000-000000000000"
-        );
+/// The view of an operation the daemon said resolved as `status`. The read model has it by
+/// then (the resolution is announced after it is written); if the server cannot say, the
+/// daemon's word is enough.
+pub(crate) async fn settled_view(
+    client: &Client,
+    id: Uuid,
+    status: OperationStatus,
+    verbose: bool,
+) -> OperationView {
+    match client.operation(id).await {
+        Ok(view) => OperationView { status, ..view },
+        Err(error) => {
+            note(
+                verbose,
+                format_args!(
+                    "cannot fetch operation {id} ({error}); notifyd says {}",
+                    status.as_str()
+                ),
+            );
+            OperationView {
+                id,
+                kind: None,
+                status,
+                notifications: Vec::new(),
+                resolved_at: None,
+            }
+        }
     }
+}
+
+/// The state the server last knew of `id`, for a timeout message; `None` if it cannot say
+/// quickly.
+/// Asks the server every few seconds until `id` has a final state. A safety net beside the
+/// daemon's answer: a daemon that serves another server or account (a different `--server`,
+/// another token) would never resolve this operation.
+pub(crate) async fn server_settles(client: &Client, id: Uuid) -> OperationStatus {
+    loop {
+        tokio::time::sleep(SAFETY_POLL).await;
+        if let Some(status) = last_status(client, id).await.filter(|s| s.is_final()) {
+            return status;
+        }
+    }
+}
+
+pub(crate) async fn last_status(client: &Client, id: Uuid) -> Option<OperationStatus> {
+    tokio::time::timeout(LAST_STATUS_TIMEOUT, client.operation(id))
+        .await
+        .ok()?
+        .ok()
+        .map(|view| view.status)
 }

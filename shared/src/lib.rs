@@ -4,7 +4,7 @@
 //! envelope and event types (write DB and broker), routing keys, HTTP request and response
 //! bodies, problem documents, and the client configuration file; and the one rule by which
 //! every surface shows other people's text (`text`). Nothing in this crate does I/O apart from
-//! reading the client configuration file.
+//! reading and saving the client configuration file (`config`).
 
 pub mod api;
 pub mod commands;

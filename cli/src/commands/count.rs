@@ -12,8 +12,8 @@ use notify_shared::views::UnreadCount;
 
 use crate::cli::Globals;
 use crate::client::Client;
-use crate::daemon::{Daemon, or_fallback};
 use crate::error::Error;
+use crate::notifyd::{Daemon, or_fallback};
 use crate::output::{Mode, write_json, write_line};
 
 /// Runs `notify count`.

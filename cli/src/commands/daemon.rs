@@ -4,17 +4,20 @@
 //! `run` and `install` need neither the network nor a runtime. `status` asks the daemon and
 //! has no fallback: no daemon is exit 3, with how to start one.
 
+mod binary;
+mod unit;
+
 use std::io::Write;
 use std::path::Path;
 use std::time::Duration;
 
 use notify_shared::local::{DaemonStatus, socket_path};
 
+use self::unit::{Installed, NEXT_STEPS};
 use crate::cli::{DaemonInstallArgs, DaemonRunArgs, Globals};
-use crate::daemon::unit::{self, Installed, NEXT_STEPS};
-use crate::daemon::{Daemon, binary};
 use crate::duration::format_duration;
 use crate::error::Error;
+use crate::notifyd::Daemon;
 use crate::output::{Mode, note, write_json};
 
 /// Runs `notify daemon run`: becomes notifyd, so that signals and the exit code are its own.

@@ -21,7 +21,7 @@ use crate::client::phrase;
 use crate::error::Error;
 use crate::output::{Mode, note, tell, write_json, write_line};
 use crate::render::clean_line;
-use crate::wait::{Until, outcome, wait};
+use crate::wait::poll::{Until, outcome, wait};
 
 /// The `--webhook-secret-file` that means stdin.
 pub const FROM_STDIN: &str = "-";

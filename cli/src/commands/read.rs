@@ -19,8 +19,8 @@ use crate::client::{Client, Mark};
 use crate::error::Error;
 use crate::exit::Exit;
 use crate::output::{Mode, note, write_json, write_line};
-use crate::wait::{Until, outcome};
-use crate::waits::Waits;
+use crate::wait::Waits;
+use crate::wait::poll::{Until, outcome};
 
 /// What to mark.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -3,7 +3,7 @@
 //!
 //! Stdout gets the operation id, the whole answer with `--json`, or nothing with `-q`; nothing
 //! is sent when the input breaks a limit. With `--wait`, the wait is registered with notifyd
-//! (when it runs) before the send, [`crate::follow`] reports each channel's outcome on
+//! (when it runs) before the send, [`crate::wait::follow`] reports each channel's outcome on
 //! stderr, `--json` prints the same document with the final state, and the exit code says
 //! whether everything was delivered.
 //!
@@ -21,12 +21,12 @@ use uuid::Uuid;
 use crate::cli::{Globals, SendArgs, WaitArgs, channels};
 use crate::client::Client;
 use crate::commands::status::{deliver_at, scheduled_note};
-use crate::daemon::{Daemon, Waiter, or_fallback};
 use crate::duration::time_left;
 use crate::error::Error;
-use crate::follow::follow;
+use crate::notifyd::{Daemon, Waiter, or_fallback};
 use crate::output::{Mode, note, tell, write_json, write_line};
-use crate::wait::outcome_at;
+use crate::wait::follow::follow;
+use crate::wait::poll::outcome_at;
 use crate::when::local;
 
 /// The message argument that means "read stdin".

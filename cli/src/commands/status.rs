@@ -19,8 +19,8 @@ use crate::duration::time_left;
 use crate::error::Error;
 use crate::output::{Mode, tell, write_json};
 use crate::render::{timestamp, timestamp_and_relative};
-use crate::wait::{Until, outcome};
-use crate::waits::Waits;
+use crate::wait::Waits;
+use crate::wait::poll::{Until, outcome};
 
 /// Runs `notify status`.
 pub async fn run(args: StatusArgs, globals: &Globals, out: &mut dyn Write) -> Result<(), Error> {

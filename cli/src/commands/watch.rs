@@ -13,8 +13,8 @@ use notify_shared::event::{DeliveryOutcome, Envelope, Event};
 use notify_shared::wire_name::WireName;
 
 use crate::cli::{Globals, WatchArgs};
-use crate::daemon::Daemon;
 use crate::error::Error;
+use crate::notifyd::Daemon;
 use crate::output::{Mode, write_json, write_line};
 use crate::render::{clean_line, headline, truncate};
 use notify_shared::event::KINDS;

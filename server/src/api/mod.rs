@@ -1,5 +1,5 @@
-//! The api role: HTTP commands (validate, then append events in one write-DB transaction) and,
-//! in later issues, queries against the read DB. Handlers never publish to the broker.
+//! The api role: HTTP commands (validate, then append events in one write-DB transaction) and
+//! queries against the read DB. Handlers never publish to the broker.
 
 mod auth;
 mod command;

@@ -4,7 +4,7 @@
 //! With notifyd, the daemon says when the send resolved and how; meanwhile
 //! `GET /v1/notifications/{id}` every half second for each recipient whose notification
 //! has not settled tells its deliveries. Without a daemon, the operation is polled like
-//! [`crate::wait`] does, and once it is dispatched its notifications too. Each delivery's
+//! [`crate::wait::poll`] does, and once it is dispatched its notifications too. Each delivery's
 //! outcome is printed once. It never prints on stdout, and `--quiet` silences it; what exit
 //! code the result means is for the caller to decide.
 
@@ -18,11 +18,11 @@ use uuid::Uuid;
 
 use crate::cli::Globals;
 use crate::client::Client;
-use crate::daemon::{Outcome, Waiter};
 use crate::deliveries::{outcome_line, rank, settled, sorted};
 use crate::error::Error;
-use crate::wait::{Polled, Until, Waiting, polling_notice, waiting_for};
-use crate::waits::{last_status, lost_daemon, server_settles, settled_view};
+use crate::notifyd::{Outcome, Waiter};
+use crate::wait::poll::{Polled, Until, Waiting, polling_notice, waiting_for};
+use crate::wait::{last_status, lost_daemon, server_settles, settled_view};
 
 /// How often to ask for deliveries while notifyd waits for the outcome.
 const PROGRESS_EVERY: Duration = Duration::from_millis(500);

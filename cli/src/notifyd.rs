@@ -7,10 +7,8 @@
 //! ask it instead when there is no daemon, and report a daemon that is there but unusable.
 //! This module never prints except `-v` notes on stderr.
 
-pub mod binary;
 mod connection;
 pub mod error;
-pub mod unit;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use crate::error::Error;
 
 /// The unit as the daemon ships it.
-pub const TEMPLATE: &str = include_str!("../../../daemon/systemd/notifyd.service");
+pub const TEMPLATE: &str = include_str!("../../../../daemon/systemd/notifyd.service");
 
 /// What to run after installing.
 pub const NEXT_STEPS: &str =
