@@ -114,29 +114,9 @@ pub fn outcome_line(recipient: &str, width: usize, delivery: &DeliveryView) -> S
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::*;
-    use chrono::Utc;
-    use uuid::Uuid;
-
-    /// A delivery on `channel` to `address`.
-    pub(crate) fn delivery(
-        channel: Channel,
-        address: &str,
-        status: DeliveryStatus,
-        attempts: u32,
-        detail: Option<&str>,
-    ) -> DeliveryView {
-        DeliveryView {
-            id: Uuid::now_v7(),
-            channel,
-            address: Some(address.into()),
-            status,
-            attempts,
-            detail: detail.map(Into::into),
-            updated_at: Utc::now(),
-        }
-    }
+    use crate::fixtures::delivery;
 
     fn three() -> Vec<DeliveryView> {
         vec![

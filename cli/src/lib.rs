@@ -13,6 +13,8 @@ pub mod deliveries;
 pub mod duration;
 pub mod error;
 pub mod exit;
+#[cfg(test)]
+mod fixtures;
 pub mod listing;
 pub mod notifyd;
 pub mod output;

@@ -78,35 +78,12 @@ fn again(args: &ListArgs, globals: &Globals) -> Vec<String> {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
+    use chrono::Duration;
+
     use super::*;
     use crate::cli::PageArgs;
-    use chrono::Duration;
-    use notify_shared::UserId;
-    use notify_shared::api::Priority;
-    use notify_shared::views::NotificationStatus;
-    use uuid::Uuid;
-
-    /// A notification from alice to bob, dispatched at `now`.
-    pub(crate) fn view(now: DateTime<Utc>) -> NotificationView {
-        NotificationView {
-            id: Uuid::max(),
-            operation_id: Uuid::nil(),
-            sender: UserId::parse("alice").expect("valid"),
-            recipient: UserId::parse("bob").expect("valid"),
-            title: Some("Deploy of api finished".into()),
-            body: "all green\nsee the log".into(),
-            priority: Priority::Normal,
-            tags: vec![],
-            thread: None,
-            status: NotificationStatus::Delivered,
-            requested_at: now,
-            deliver_at: None,
-            dispatched_at: Some(now),
-            read_at: None,
-            deliveries: Vec::new(),
-        }
-    }
+    use crate::fixtures::view;
 
     #[test]
     fn a_row_has_marker_id_age_sender_and_headline() {

@@ -114,8 +114,8 @@ fn again(args: &SentArgs, globals: &Globals) -> Vec<String> {
 mod tests {
     use super::*;
     use crate::cli::{ChannelArg, StatusArg};
-    use crate::commands::list::tests::view;
-    use crate::deliveries::tests::delivery;
+    use crate::fixtures::delivery;
+    use crate::fixtures::view;
     use chrono::Duration;
     use notify_shared::UserId;
     use notify_shared::views::DeliveryStatus;

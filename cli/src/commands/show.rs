@@ -162,7 +162,7 @@ fn or_dash(text: String) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::commands::list::tests::view;
+    use crate::fixtures::view;
     use chrono::Duration;
     use uuid::Uuid;
 
@@ -226,7 +226,7 @@ see the log
 
     #[test]
     fn deliveries_are_listed_under_channels_before_the_body() {
-        use crate::deliveries::tests::delivery;
+        use crate::fixtures::delivery;
         use notify_shared::api::Channel;
         use notify_shared::views::DeliveryStatus;
         let now = at("2026-11-02T14:08:07Z");

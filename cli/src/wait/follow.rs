@@ -325,8 +325,8 @@ impl Progress {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::commands::list::tests::view;
-    use crate::deliveries::tests::delivery;
+    use crate::fixtures::delivery;
+    use crate::fixtures::view;
     use chrono::Utc;
     use notify_shared::UserId;
     use notify_shared::api::Channel;
