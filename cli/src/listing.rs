@@ -27,7 +27,7 @@ pub struct Listing<'a> {
 
 impl Listing<'_> {
     /// Prints `page`: a table of `row`s (cut to `width`), the whole page as JSON, or nothing.
-    pub fn print(
+    fn print(
         &self,
         page: &NotificationPage,
         row: impl Fn(&NotificationView) -> Row,
@@ -53,6 +53,17 @@ impl Listing<'_> {
             tell(self.more(cursor));
         }
         Ok(())
+    }
+
+    /// Prints `page` for the user: as wide as stdout, in the output mode `globals` ask for.
+    pub fn show(
+        &self,
+        page: &NotificationPage,
+        row: impl Fn(&NotificationView) -> Row,
+        globals: &Globals,
+        out: &mut dyn Write,
+    ) -> Result<(), Error> {
+        self.print(page, row, table::stdout_width(), Mode::of(globals), out)
     }
 
     /// `more: notify list --unread --before CURSOR`, quoted for a POSIX shell.

@@ -11,9 +11,8 @@ use notify_shared::views::{InboxQuery, NotificationView};
 use crate::cli::{Globals, ListArgs};
 use crate::error::Error;
 use crate::listing::{self, Listing};
-use crate::output::Mode;
 use crate::render::{headline, relative};
-use crate::table::{Row, stdout_width};
+use crate::table::Row;
 
 /// Marks an unread notification.
 pub const UNREAD: &str = "●";
@@ -27,13 +26,7 @@ pub async fn run(args: ListArgs, globals: &Globals, out: &mut dyn Write) -> Resu
         empty: "no notifications",
         again: again(&args, globals),
     };
-    listing.print(
-        &page,
-        |view| row(view, now),
-        stdout_width(),
-        Mode::of(globals),
-        out,
-    )
+    listing.show(&page, |view| row(view, now), globals, out)
 }
 
 /// The query for `args`.

@@ -15,9 +15,8 @@ use crate::cli::{Globals, SentArgs};
 use crate::deliveries::compact;
 use crate::error::Error;
 use crate::listing::{self, Listing};
-use crate::output::Mode;
 use crate::render::{headline, relative};
-use crate::table::{Row, stdout_width};
+use crate::table::Row;
 
 /// Runs `notify sent`.
 pub async fn run(args: SentArgs, globals: &Globals, out: &mut dyn Write) -> Result<(), Error> {
@@ -28,13 +27,7 @@ pub async fn run(args: SentArgs, globals: &Globals, out: &mut dyn Write) -> Resu
         empty: "no sent notifications",
         again: again(&args, globals),
     };
-    listing.print(
-        &page,
-        |view| row(view, now),
-        stdout_width(),
-        Mode::of(globals),
-        out,
-    )
+    listing.show(&page, |view| row(view, now), globals, out)
 }
 
 /// The query for `args`.
