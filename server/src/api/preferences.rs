@@ -151,7 +151,7 @@ pub(super) async fn put(
                     (Some(new.clone()), Some(new))
                 }
             };
-            let channels: Vec<String> = update.channels.iter().map(|c| c.as_str().to_owned()).collect();
+            let channels: Vec<&str> = update.channels.iter().map(|c| c.as_str()).collect();
             sqlx::query(
                 "INSERT INTO user_preferences (user_id, channels, email, webhook_url, webhook_secret) VALUES ($1, $2, $3, $4, $5)
                  ON CONFLICT (user_id) DO UPDATE SET channels = excluded.channels, email = excluded.email,

@@ -223,7 +223,7 @@ impl Saga {
             deliveries.ids.push(delivery_id);
             deliveries.notifications.push(notification);
             deliveries.recipients.push(dispatched.userid.to_string());
-            deliveries.channels.push(channel.as_str().to_owned());
+            deliveries.channels.push(channel.as_str());
             deliveries.addresses.push(address.unwrap_or_default());
             deliveries.statuses.push(status);
             deliveries.deadlines.push(self.deadline_seconds(channel));
@@ -561,7 +561,7 @@ struct NewDeliveries {
     ids: Vec<Uuid>,
     notifications: Vec<Uuid>,
     recipients: Vec<String>,
-    channels: Vec<String>,
+    channels: Vec<&'static str>,
     addresses: Vec<String>,
     statuses: Vec<&'static str>,
     deadlines: Vec<f64>,

@@ -282,11 +282,7 @@ async fn preferences(
     e: &Envelope,
     data: &PreferencesUpdated,
 ) -> Result<(), sqlx::Error> {
-    let channels: Vec<String> = data
-        .channels
-        .iter()
-        .map(|c| c.as_str().to_owned())
-        .collect();
+    let channels: Vec<&str> = data.channels.iter().map(|c| c.as_str()).collect();
     sqlx::query(
         "INSERT INTO preferences (user_id, channels, email, webhook_url, webhook_secret_set)
          VALUES ($1, $2, $3, $4, $5)

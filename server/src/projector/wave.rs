@@ -61,7 +61,7 @@ struct Wave {
     /// Notifications that reached a final state, with its name and time.
     finished: Vec<(Uuid, &'static str)>,
     /// (notification, channel, time) for each channel of a failed notification.
-    failed_channels: Vec<(Uuid, String, DateTime<Utc>)>,
+    failed_channels: Vec<(Uuid, &'static str, DateTime<Utc>)>,
 }
 
 /// A notification and its send, as a JSON record (tags and channels are arrays of their own).
@@ -73,12 +73,12 @@ struct RequestedRow {
     recipient: String,
     title: Option<String>,
     body: String,
-    priority: String,
+    priority: &'static str,
     tags: Vec<String>,
-    channels: Vec<String>,
+    channels: Vec<&'static str>,
     thread: Option<String>,
     status: &'static str,
-    operation_status: String,
+    operation_status: &'static str,
     requested_at: DateTime<Utc>,
     deliver_at: Option<DateTime<Utc>>,
 }
@@ -87,7 +87,7 @@ struct RequestedRow {
 struct DeliveryRow {
     id: Uuid,
     notification_id: Uuid,
-    channel: String,
+    channel: &'static str,
     address: String,
     attempts: i32,
     time: DateTime<Utc>,
@@ -119,16 +119,12 @@ impl Wave {
                     recipient: data.recipient.to_string(),
                     title: data.title.clone(),
                     body: data.body.clone(),
-                    priority: data.priority.as_str().to_owned(),
+                    priority: data.priority.as_str(),
                     tags: data.tags.clone(),
-                    channels: data
-                        .channels
-                        .iter()
-                        .map(|c| c.as_str().to_owned())
-                        .collect(),
+                    channels: data.channels.iter().map(|c| c.as_str()).collect(),
                     thread: data.thread.clone(),
                     status,
-                    operation_status: operation_status.as_str().to_owned(),
+                    operation_status: operation_status.as_str(),
                     requested_at: time,
                     deliver_at: data.deliver_at.map(|at| at.trunc_subsecs(6)),
                 });
@@ -146,7 +142,7 @@ impl Wave {
                 self.failed_channels.extend(
                     data.failed_channels
                         .iter()
-                        .map(|channel| (e.subject, channel.as_str().to_owned(), time)),
+                        .map(|channel| (e.subject, channel.as_str(), time)),
                 );
             }
             other => unreachable!("{} is not applied in waves", other.kind()),
@@ -302,7 +298,7 @@ fn delivery(e: &Envelope, data: &DeliveryRequested, time: DateTime<Utc>) -> Deli
     DeliveryRow {
         id: data.delivery_id,
         notification_id: e.subject,
-        channel: data.channel.as_str().to_owned(),
+        channel: data.channel.as_str(),
         address: data.address.clone(),
         attempts: attempts(data.attempt),
         time,
