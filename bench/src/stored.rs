@@ -80,40 +80,89 @@ pub async fn inbox(rows: usize, requests: usize) -> anyhow::Result<Latencies> {
     Ok(latencies)
 }
 
-/// `rebuild-read-model` over `events` stored events (half `notification.requested`, half
-/// `notification.dispatched`); the events per second it reports.
-pub async fn rebuild(events: usize) -> anyhow::Result<f64> {
+/// Users of the stored history that `rebuild` replays, each with a preferences update and a
+/// read-all.
+const REBUILD_USERS: usize = 1_000;
+
+/// `rebuild-read-model` over about `events` stored events: sends whose one notification went
+/// the whole way (requested, dispatched, e-mail requested and succeeded, delivered), each
+/// send's events next to each other in the store, and each user's preferences and read-all
+/// at the end. Returns the events per second and the peak memory (MiB) it reports.
+pub async fn rebuild(events: usize) -> anyhow::Result<(f64, f64)> {
     let env = TestEnv::new().await;
-    let notifications = i64::try_from(events / 2)?;
+    let notifications = (events.saturating_sub(2 * REBUILD_USERS) / 5).max(1);
+    let events = 5 * notifications + 2 * REBUILD_USERS;
     sqlx::query(
         "CREATE TABLE bench_n AS SELECT i, gen_random_uuid() AS nid, gen_random_uuid() AS op, \
-             'u' || (i % 1000) AS u FROM generate_series(1, $1) AS i",
+             gen_random_uuid() AS did, 'u' || (i % $2) AS u FROM generate_series(1, $1) AS i",
     )
-    .bind(notifications)
+    .bind(i64::try_from(notifications)?)
+    .bind(i64::try_from(REBUILD_USERS)?)
     .execute(&env.write)
     .await?;
-    for (version, kind, data) in [
+    // version, kind, data
+    let steps = [
         (
             1,
             "notification.requested",
             "json_build_object('sender', u, 'recipient', u, 'title', NULL, 'body', \
-             'bench ' || i, 'priority', 'normal', 'tags', '[]'::json, 'channels', '[]'::json, \
-             'thread', NULL, 'deliver_at', NULL)",
+             'bench ' || i, 'priority', 'normal', 'tags', '[]'::json, 'channels', \
+             '[\"email\"]'::json, 'thread', NULL, 'deliver_at', NULL)",
         ),
         (2, "notification.dispatched", "'{}'::json"),
-    ] {
-        sqlx::query(&format!(
-            "INSERT INTO events (id, aggregate_id, version, kind, user_id, operation_id, document) \
-             SELECT e, nid, {version}, '{kind}', u, op, json_build_object( \
-                 'specversion', '1.0', 'id', e, 'source', '/notify-server/api', \
-                 'subject', nid, 'time', now(), 'datacontenttype', 'application/json', \
-                 'operationid', op, 'userid', u, 'sequence', {version}, \
-                 'type', 'notify.{kind}.v1', 'data', {data}) \
-             FROM (SELECT gen_random_uuid() AS e, * FROM bench_n ORDER BY i) AS n"
-        ))
-        .execute(&env.write)
-        .await?;
+        (
+            3,
+            "delivery.requested",
+            "json_build_object('delivery_id', did, 'channel', 'email', 'address', \
+             u || '@example.com', 'attempt', 1)",
+        ),
+        (
+            4,
+            "delivery.succeeded",
+            "json_build_object('delivery_id', did, 'channel', 'email', 'attempt', 1, \
+             'detail', '250 2.0.0 queued')",
+        ),
+        (5, "notification.delivered", "'{}'::json"),
+    ];
+    let (mut kinds, mut data) = (String::new(), String::new());
+    for (version, kind, json) in steps {
+        kinds.push_str(&format!(" WHEN {version} THEN '{kind}'"));
+        data.push_str(&format!(" WHEN {version} THEN {json}"));
     }
+    sqlx::query(&format!(
+        "INSERT INTO events (id, aggregate_id, version, kind, user_id, operation_id, document) \
+         SELECT e, nid, v, kind, u, op, json_build_object( \
+             'specversion', '1.0', 'id', e, 'source', '/notify-server/api', \
+             'subject', nid, 'time', now(), 'datacontenttype', 'application/json', \
+             'operationid', op, 'userid', u, 'sequence', v, \
+             'type', 'notify.' || kind || '.v1', 'data', data) \
+         FROM (SELECT gen_random_uuid() AS e, n.*, v, CASE v{kinds} END AS kind, \
+                      CASE v{data} END AS data \
+               FROM bench_n n CROSS JOIN generate_series(1, 5) AS v ORDER BY i, v) AS n"
+    ))
+    .execute(&env.write)
+    .await?;
+    sqlx::query(
+        "INSERT INTO events (id, aggregate_id, version, kind, user_id, operation_id, document) \
+         SELECT e, agg, 1, kind, u, op, json_build_object( \
+             'specversion', '1.0', 'id', e, 'source', '/notify-server/api', \
+             'subject', agg, 'time', now(), 'datacontenttype', 'application/json', \
+             'operationid', op, 'userid', u, 'sequence', 1, \
+             'type', 'notify.' || kind || '.v1', 'data', data) \
+         FROM (SELECT gen_random_uuid() AS e, gen_random_uuid() AS agg, gen_random_uuid() AS op, \
+                      'u' || i AS u, kind, \
+                      CASE kind WHEN 'inbox.read_all' THEN json_build_object('up_to', now()) \
+                      ELSE json_build_object('channels', '[\"email\"]'::json, \
+                          'email', 'u' || i || '@example.com', 'webhook_url', NULL, \
+                          'webhook_secret_set', false) END AS data \
+               FROM generate_series(0, $1 - 1) AS i \
+               CROSS JOIN unnest(ARRAY['preferences.updated', 'inbox.read_all']) AS kind \
+               ORDER BY i, kind DESC) AS n",
+    )
+    .bind(i64::try_from(REBUILD_USERS)?)
+    .execute(&env.write)
+    .await?;
+    sqlx::query("ANALYZE events").execute(&env.write).await?;
     let output = env
         .server_command()
         .env("NOTIFY_LOG", "warn")
@@ -122,22 +171,24 @@ pub async fn rebuild(events: usize) -> anyhow::Result<f64> {
         .await?;
     let said = String::from_utf8_lossy(&output.stderr);
     anyhow::ensure!(output.status.success(), "rebuild failed: {said}");
-    // "replayed N events in X s (Y events/s)"
+    // "rebuilt the read model from N events in X s (Y events/s, peak memory Z MiB), ..."
     let line = said
         .lines()
-        .find(|l| l.starts_with("replayed "))
+        .find(|l| l.starts_with("rebuilt the read model from "))
         .ok_or_else(|| anyhow::anyhow!("no summary line in: {said}"))?;
-    let replayed: usize = line
-        .split_whitespace()
-        .nth(1)
-        .and_then(|n| n.parse().ok())
-        .ok_or_else(|| anyhow::anyhow!("cannot read {line:?}"))?;
-    anyhow::ensure!(replayed == events, "replayed {replayed} of {events} events");
-    let per_second: f64 = line
-        .rsplit('(')
-        .next()
-        .and_then(|rest| rest.split_whitespace().next())
-        .and_then(|n| n.parse().ok())
-        .ok_or_else(|| anyhow::anyhow!("cannot read {line:?}"))?;
-    Ok(per_second)
+    let number_after = |word: &str| -> anyhow::Result<f64> {
+        line.split(word)
+            .nth(1)
+            .and_then(|rest| rest.split_whitespace().next())
+            .and_then(|n| n.trim_start_matches('(').parse().ok())
+            .ok_or_else(|| anyhow::anyhow!("no number after {word:?} in {line:?}"))
+    };
+    let rebuilt = number_after(" from ")?;
+    anyhow::ensure!(
+        rebuilt == events as f64,
+        "rebuilt from {rebuilt} of {events} events"
+    );
+    let per_second = number_after(" s (")?;
+    let memory = number_after("peak memory ")?;
+    Ok((per_second, memory))
 }

@@ -42,10 +42,17 @@ pub struct Args {
 pub enum Command {
     /// Apply the migrations of the write DB and the read DB (serve does it too).
     Migrate,
-    /// Replay the event store into the read DB, which is emptied first.
+    /// Build the read model again from the event store, then switch to it.
     ///
-    /// Stop every projector before running it. Shows a progress bar on a terminal.
-    RebuildReadModel,
+    /// The new model is built beside the live one, which the api and the projectors go on
+    /// using; when it is complete it catches up with what they applied meanwhile and replaces
+    /// the live one in one transaction. Interrupted before that, it changes nothing (the next
+    /// run removes what it left). Projectors may keep running.
+    RebuildReadModel {
+        /// Show a progress bar (events per second, time left) instead of a line per phase.
+        #[arg(long)]
+        progress: bool,
+    },
     /// Manage users and their API tokens.
     #[command(subcommand)]
     Users(UsersCommand),

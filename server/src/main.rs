@@ -53,15 +53,22 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             eprintln!("write DB and read DB migrated");
             Ok(())
         }
-        Command::RebuildReadModel => {
+        Command::RebuildReadModel { progress } => {
             let write = connect(&config).await?;
             let read = connect_read(&config).await?;
             let started = std::time::Instant::now();
-            let replayed = projector::rebuild::rebuild(&write, &read).await?;
+            let report = projector::rebuild::rebuild(&write, &read, progress).await?;
             let seconds = started.elapsed().as_secs_f64();
+            let memory = report
+                .peak_memory
+                .map(|bytes| format!(", peak memory {} MiB", bytes / (1024 * 1024)))
+                .unwrap_or_default();
             eprintln!(
-                "replayed {replayed} events in {seconds:.1} s ({:.0} events/s)",
-                replayed as f64 / seconds.max(1e-9)
+                "rebuilt the read model from {} events in {seconds:.1} s ({:.0} events/s{memory}), \
+                 then caught up {} events the projectors applied meanwhile; the api reads it now",
+                report.events,
+                report.events as f64 / seconds.max(1e-9),
+                report.caught_up,
             );
             Ok(())
         }

@@ -38,7 +38,10 @@ pub async fn assert_rebuild_equals_live(env: &TestEnv, notifications: usize) {
         .expect("run rebuild-read-model");
     let said = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{said}");
-    assert!(said.contains("replayed"), "reports what it did: {said}");
+    assert!(
+        said.contains("rebuilt the read model from"),
+        "reports what it did: {said}"
+    );
 
     let rebuilt = PgPool::connect(&rebuilt_url)
         .await

@@ -309,8 +309,9 @@ impl Batch {
 }
 
 /// Applies `events` to the read DB in one transaction.
-pub async fn apply_batch(read: &PgPool, events: &[Envelope]) -> Result<Vec<Resolved>, sqlx::Error> {
+async fn apply_batch(read: &PgPool, events: &[Envelope]) -> Result<Vec<Resolved>, sqlx::Error> {
     let mut tx = read.begin().await?;
+    rebuild::hold(&mut tx).await?;
     let resolved = apply::apply_all(&mut tx, events).await?;
     failpoint::hit("projector.batch_commit");
     tx.commit().await?;
