@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 use crate::system::server_timing;
 use notify_tests::TestEnv;
 use notify_tests::fleet::Fleet;
+use notify_tests::rebuild::store_history;
 
 /// Users the stored history is spread over.
 const USERS: usize = 10_000;
@@ -80,89 +81,16 @@ pub async fn inbox(rows: usize, requests: usize) -> anyhow::Result<Latencies> {
     Ok(latencies)
 }
 
-/// Users of the stored history that `rebuild` replays, each with a preferences update and a
-/// read-all.
+/// Users of the stored history that `rebuild` replays.
 const REBUILD_USERS: usize = 1_000;
 
-/// `rebuild-read-model` over about `events` stored events: sends whose one notification went
-/// the whole way (requested, dispatched, e-mail requested and succeeded, delivered), each
-/// send's events next to each other in the store, and each user's preferences and read-all
-/// at the end. Returns the events per second and the peak memory (MiB) it reports.
+/// `rebuild-read-model` over about `events` stored events (see
+/// [`notify_tests::rebuild::store_history`]). Returns the events per second and the peak memory
+/// (MiB) it reports.
 pub async fn rebuild(events: usize) -> anyhow::Result<(f64, f64)> {
     let env = TestEnv::new().await;
     let notifications = (events.saturating_sub(2 * REBUILD_USERS) / 5).max(1);
-    let events = 5 * notifications + 2 * REBUILD_USERS;
-    sqlx::query(
-        "CREATE TABLE bench_n AS SELECT i, gen_random_uuid() AS nid, gen_random_uuid() AS op, \
-             gen_random_uuid() AS did, 'u' || (i % $2) AS u FROM generate_series(1, $1) AS i",
-    )
-    .bind(i64::try_from(notifications)?)
-    .bind(i64::try_from(REBUILD_USERS)?)
-    .execute(&env.write)
-    .await?;
-    // version, kind, data
-    let steps = [
-        (
-            1,
-            "notification.requested",
-            "json_build_object('sender', u, 'recipient', u, 'title', NULL, 'body', \
-             'bench ' || i, 'priority', 'normal', 'tags', '[]'::json, 'channels', \
-             '[\"email\"]'::json, 'thread', NULL, 'deliver_at', NULL)",
-        ),
-        (2, "notification.dispatched", "'{}'::json"),
-        (
-            3,
-            "delivery.requested",
-            "json_build_object('delivery_id', did, 'channel', 'email', 'address', \
-             u || '@example.com', 'attempt', 1)",
-        ),
-        (
-            4,
-            "delivery.succeeded",
-            "json_build_object('delivery_id', did, 'channel', 'email', 'attempt', 1, \
-             'detail', '250 2.0.0 queued')",
-        ),
-        (5, "notification.delivered", "'{}'::json"),
-    ];
-    let (mut kinds, mut data) = (String::new(), String::new());
-    for (version, kind, json) in steps {
-        kinds.push_str(&format!(" WHEN {version} THEN '{kind}'"));
-        data.push_str(&format!(" WHEN {version} THEN {json}"));
-    }
-    sqlx::query(&format!(
-        "INSERT INTO events (id, aggregate_id, version, kind, user_id, operation_id, document) \
-         SELECT e, nid, v, kind, u, op, json_build_object( \
-             'specversion', '1.0', 'id', e, 'source', '/notify-server/api', \
-             'subject', nid, 'time', now(), 'datacontenttype', 'application/json', \
-             'operationid', op, 'userid', u, 'sequence', v, \
-             'type', 'notify.' || kind || '.v1', 'data', data) \
-         FROM (SELECT gen_random_uuid() AS e, n.*, v, CASE v{kinds} END AS kind, \
-                      CASE v{data} END AS data \
-               FROM bench_n n CROSS JOIN generate_series(1, 5) AS v ORDER BY i, v) AS n"
-    ))
-    .execute(&env.write)
-    .await?;
-    sqlx::query(
-        "INSERT INTO events (id, aggregate_id, version, kind, user_id, operation_id, document) \
-         SELECT e, agg, 1, kind, u, op, json_build_object( \
-             'specversion', '1.0', 'id', e, 'source', '/notify-server/api', \
-             'subject', agg, 'time', now(), 'datacontenttype', 'application/json', \
-             'operationid', op, 'userid', u, 'sequence', 1, \
-             'type', 'notify.' || kind || '.v1', 'data', data) \
-         FROM (SELECT gen_random_uuid() AS e, gen_random_uuid() AS agg, gen_random_uuid() AS op, \
-                      'u' || i AS u, kind, \
-                      CASE kind WHEN 'inbox.read_all' THEN json_build_object('up_to', now()) \
-                      ELSE json_build_object('channels', '[\"email\"]'::json, \
-                          'email', 'u' || i || '@example.com', 'webhook_url', NULL, \
-                          'webhook_secret_set', false) END AS data \
-               FROM generate_series(0, $1 - 1) AS i \
-               CROSS JOIN unnest(ARRAY['preferences.updated', 'inbox.read_all']) AS kind \
-               ORDER BY i, kind DESC) AS n",
-    )
-    .bind(i64::try_from(REBUILD_USERS)?)
-    .execute(&env.write)
-    .await?;
-    sqlx::query("ANALYZE events").execute(&env.write).await?;
+    let events = store_history(&env.write, notifications, REBUILD_USERS).await;
     let output = env
         .server_command()
         .env("NOTIFY_LOG", "warn")

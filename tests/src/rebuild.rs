@@ -90,3 +90,92 @@ async fn caught_up(env: &TestEnv, live: &PgPool) {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+/// Writes a history straight into the event store (not through the outbox, so no projector
+/// sees it): `notifications` sends of one notification each that went the whole way
+/// (requested, dispatched, e-mail requested and succeeded, delivered), each send's events next
+/// to each other, to users `u0`..`u{users}`, and at the end each user's preferences and a
+/// read-all. Returns the events written.
+pub async fn store_history(write: &PgPool, notifications: usize, users: usize) -> usize {
+    let count = |n: usize| i64::try_from(n).expect("a count");
+    // One connection: the table of sends is temporary.
+    let mut conn = write.acquire().await.expect("a write-DB connection");
+    sqlx::query(
+        "CREATE TEMPORARY TABLE history AS SELECT i, gen_random_uuid() AS nid, gen_random_uuid() AS op, \
+             gen_random_uuid() AS did, 'u' || (i % $2) AS u FROM generate_series(1, $1) AS i",
+    )
+    .bind(count(notifications))
+    .bind(count(users))
+    .execute(&mut *conn)
+    .await
+    .expect("store a history");
+    // version, kind, data
+    let steps = [
+        (
+            1,
+            "notification.requested",
+            "json_build_object('sender', u, 'recipient', u, 'title', NULL, 'body', \
+             'stored ' || i, 'priority', 'normal', 'tags', '[]'::json, 'channels', \
+             '[\"email\"]'::json, 'thread', NULL, 'deliver_at', NULL)",
+        ),
+        (2, "notification.dispatched", "'{}'::json"),
+        (
+            3,
+            "delivery.requested",
+            "json_build_object('delivery_id', did, 'channel', 'email', 'address', \
+             u || '@example.com', 'attempt', 1)",
+        ),
+        (
+            4,
+            "delivery.succeeded",
+            "json_build_object('delivery_id', did, 'channel', 'email', 'attempt', 1, \
+             'detail', '250 2.0.0 queued')",
+        ),
+        (5, "notification.delivered", "'{}'::json"),
+    ];
+    let (mut kinds, mut data) = (String::new(), String::new());
+    for (version, kind, json) in steps {
+        kinds.push_str(&format!(" WHEN {version} THEN '{kind}'"));
+        data.push_str(&format!(" WHEN {version} THEN {json}"));
+    }
+    sqlx::query(&format!(
+        "INSERT INTO events (id, aggregate_id, version, kind, user_id, operation_id, document) \
+         SELECT e, nid, v, kind, u, op, json_build_object( \
+             'specversion', '1.0', 'id', e, 'source', '/notify-server/api', \
+             'subject', nid, 'time', now(), 'datacontenttype', 'application/json', \
+             'operationid', op, 'userid', u, 'sequence', v, \
+             'type', 'notify.' || kind || '.v1', 'data', data) \
+         FROM (SELECT gen_random_uuid() AS e, n.*, v, CASE v{kinds} END AS kind, \
+                      CASE v{data} END AS data \
+               FROM history n CROSS JOIN generate_series(1, 5) AS v ORDER BY i, v) AS n"
+    ))
+    .execute(&mut *conn)
+    .await
+    .expect("store a history");
+    sqlx::query(
+        "INSERT INTO events (id, aggregate_id, version, kind, user_id, operation_id, document) \
+         SELECT e, agg, 1, kind, u, op, json_build_object( \
+             'specversion', '1.0', 'id', e, 'source', '/notify-server/api', \
+             'subject', agg, 'time', now(), 'datacontenttype', 'application/json', \
+             'operationid', op, 'userid', u, 'sequence', 1, \
+             'type', 'notify.' || kind || '.v1', 'data', data) \
+         FROM (SELECT gen_random_uuid() AS e, gen_random_uuid() AS agg, gen_random_uuid() AS op, \
+                      'u' || i AS u, kind, \
+                      CASE kind WHEN 'inbox.read_all' THEN json_build_object('up_to', now()) \
+                      ELSE json_build_object('channels', '[\"email\"]'::json, \
+                          'email', 'u' || i || '@example.com', 'webhook_url', NULL, \
+                          'webhook_secret_set', false) END AS data \
+               FROM generate_series(0, $1 - 1) AS i \
+               CROSS JOIN unnest(ARRAY['preferences.updated', 'inbox.read_all']) AS kind \
+               ORDER BY i, kind DESC) AS n",
+    )
+    .bind(count(users))
+    .execute(&mut *conn)
+    .await
+    .expect("store a history");
+    sqlx::query("ANALYZE events")
+        .execute(&mut *conn)
+        .await
+        .expect("analyze events");
+    5 * notifications + 2 * users
+}

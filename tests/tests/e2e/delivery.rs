@@ -535,8 +535,11 @@ async fn two_dispatchers_at_once_produce_one_outcome_per_channel() {
     );
 }
 
+/// The bulk rebuild against the live projection over a history with every kind of event:
+/// preferences, sends delivered, failed on one channel and escalated, a scheduled send
+/// cancelled (and one left waiting), reads, an unread and read-alls.
 #[tokio::test]
-async fn a_rebuilt_read_model_of_deliveries_equals_the_live_projection() {
+async fn a_bulk_rebuild_of_a_history_with_every_kind_of_event_equals_the_live_projection() {
     let env = TestEnv::new().await;
     let smtp = SmtpServer::start().await;
     let receiver = Receiver::start(404).await;
@@ -550,11 +553,13 @@ async fn a_rebuilt_read_model_of_deliveries_equals_the_live_projection() {
             .await;
     }
     let mut operations = Vec::new();
+    let mut sent = Vec::new();
     for i in 0..3 {
-        let (operation, _) = bob
+        let (operation, ids) = bob
             .send_operation(&["alice", "bob"], &format!("message {i}"), json!({}))
             .await;
         operations.push(operation);
+        sent.extend(ids);
     }
     for operation in &operations {
         bob.wait_operation(operation, "partially_delivered").await;
@@ -572,7 +577,47 @@ async fn a_rebuilt_read_model_of_deliveries_equals_the_live_projection() {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     assert_eq!(env.count_events("notification.failed", None).await, 3);
-    assert_rebuild_equals_live(&env, 9).await;
+
+    // Two sends for tomorrow: one cancelled, one left waiting.
+    let tomorrow = (chrono::Utc::now() + chrono::Duration::days(1)).to_rfc3339();
+    let mut scheduled = Vec::new();
+    for body in ["cancelled later", "still waiting"] {
+        let (operation, ids) = bob
+            .send_operation(&["alice"], body, json!({"deliver_at": tomorrow}))
+            .await;
+        bob.wait_operation(&operation, "scheduled").await;
+        scheduled.push(ids[0]);
+    }
+    let (status, cancel) = bob
+        .post(&format!("/v1/notifications/{}/cancel", scheduled[0]), None)
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{cancel}");
+    // Reads, an unread, and read-alls: each command's operation is applied at once.
+    let mut applied = Vec::new();
+    for (api, path) in [
+        (&bob, format!("/v1/notifications/{}/read", sent[1])),
+        (&bob, format!("/v1/notifications/{}/read", sent[3])),
+        (&bob, format!("/v1/notifications/{}/unread", sent[1])),
+        (&alice, format!("/v1/notifications/{}/read", sent[0])),
+        (&alice, "/v1/inbox/read-all".to_owned()),
+        (&ops, "/v1/inbox/read-all".to_owned()),
+    ] {
+        let (status, answer) = api.post(&path, None).await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{path}: {answer}");
+        let operation = answer["operation_id"].as_str().expect("operation id");
+        applied.push((api, operation.to_owned()));
+    }
+    applied.push((
+        &bob,
+        cancel["operation_id"]
+            .as_str()
+            .expect("operation id")
+            .to_owned(),
+    ));
+    for (api, operation) in &applied {
+        api.wait_operation(operation, "applied").await;
+    }
+    assert_rebuild_equals_live(&env, 11).await;
 }
 
 #[tokio::test]

@@ -1,6 +1,8 @@
 //! The projector: exactly-once effects, ordering, poison messages, read-DB outages, rebuilds,
 //! and `operation.resolved`.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use chrono::Timelike;
@@ -355,4 +357,143 @@ async fn a_send_is_resolved_at_its_last_final_event_whatever_the_order_they_arri
         resolved_at, late,
         "the latest final event, not the last applied: {done}"
     );
+}
+
+/// Runs `rebuild-read-model` with `failpoints` armed; whether it succeeded, and what it said.
+async fn rebuild(env: &TestEnv, failpoints: &str) -> (bool, String) {
+    let output = env
+        .server_command()
+        .env("NOTIFY_FAILPOINTS", failpoints)
+        .arg("rebuild-read-model")
+        .output()
+        .await
+        .expect("run rebuild-read-model");
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// The read DB's schemas that a rebuild makes for itself.
+async fn rebuild_schemas(read: &sqlx::PgPool) -> Vec<String> {
+    sqlx::query_scalar(
+        "SELECT nspname::text FROM pg_namespace WHERE nspname IN ('notify_rebuild', 'notify_replaced')",
+    )
+    .fetch_all(read)
+    .await
+    .expect("schemas")
+}
+
+/// The read model is rebuilt while the api serves it and sends go on: a rebuild stopped before
+/// its switch changes nothing; a complete one is read from its switch on, with what the live
+/// projector applied during the rebuild and nothing twice.
+#[tokio::test]
+async fn the_read_model_is_rebuilt_while_it_serves_and_sends_go_on() {
+    let env = TestEnv::new().await;
+    let server = env.start_server("api,relay,projector").await;
+    let alice = Api::new(server.url(), &env.add_user("alice", "inbox").await);
+    let bob = Api::new(server.url(), &env.add_user("bob", "send").await);
+    let mut first = Vec::new();
+    for i in 0..20 {
+        first = bob
+            .send(&["alice"], &format!("before {i}"), json!({}))
+            .await;
+    }
+    alice
+        .wait_for("/v1/inbox/count", "20 unread", |c| c["unread"] == 20)
+        .await;
+    // Enough history that the rebuild takes a moment (other users', straight into the store).
+    let stored = notify_tests::rebuild::store_history(&env.write, 4_000, 100).await;
+    // A change that only the live model has (to the last one before): a rebuild undoes it, so
+    // it shows which model the api reads.
+    let read = sqlx::PgPool::connect(&env.read_url).await.expect("read DB");
+    sqlx::query("UPDATE notifications SET title = 'only in the old model' WHERE id = $1")
+        .bind(first[0])
+        .execute(&read)
+        .await
+        .expect("alter the live model");
+    let path = format!("/v1/notifications/{}", first[0]);
+    let title_of_the_last = async |api: &Api| {
+        let (status, notification) = api.get(&path).await;
+        assert_eq!(status, StatusCode::OK, "{notification}");
+        notification["title"].clone()
+    };
+
+    let (succeeded, said) = rebuild(&env, "rebuild.before_switch").await;
+    assert!(!succeeded, "the failpoint stops it: {said}");
+    assert_eq!(title_of_the_last(&alice).await, "only in the old model");
+    assert_eq!(
+        rebuild_schemas(&read).await,
+        ["notify_rebuild"],
+        "left behind"
+    );
+
+    // Sends go on during the rebuild, and alice's inbox is read all along.
+    let stop = Arc::new(AtomicBool::new(false));
+    let sender = tokio::spawn({
+        let (bob, stop) = (bob.clone(), Arc::clone(&stop));
+        async move {
+            let mut sent = 0;
+            while !stop.load(Ordering::Relaxed) {
+                bob.send(&["alice"], &format!("during {sent}"), json!({}))
+                    .await;
+                sent += 1;
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            sent
+        }
+    });
+    let reader = tokio::spawn({
+        let (alice, stop) = (alice.clone(), Arc::clone(&stop));
+        async move {
+            let mut answers = Vec::new();
+            while !stop.load(Ordering::Relaxed) {
+                let (status, count) = alice.get("/v1/inbox/count").await;
+                answers.push((status, count["unread"].as_i64().unwrap_or(-1)));
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            answers
+        }
+    });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let (succeeded, said) = rebuild(&env, "").await;
+    stop.store(true, Ordering::Relaxed);
+    let during = sender.await.expect("sender");
+    let answers = reader.await.expect("reader");
+    assert!(succeeded, "{said}");
+    let caught_up: u64 = said
+        .split("caught up ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no catch-up count in: {said}"));
+    assert!(
+        caught_up > 0,
+        "the projector applied sends during the rebuild, and they were caught up: {said}"
+    );
+    assert!(answers.len() > 10, "the inbox was read during the rebuild");
+    for (status, unread) in &answers {
+        assert_eq!(*status, StatusCode::OK, "the inbox was served throughout");
+        assert!(*unread >= 20, "never emptied: {unread} unread");
+    }
+    let total = 20 + during;
+    alice
+        .wait_for("/v1/inbox/count", "every send", |c| c["unread"] == total)
+        .await;
+    assert_eq!(
+        title_of_the_last(&alice).await,
+        serde_json::Value::Null,
+        "the api reads the rebuilt model"
+    );
+    assert!(
+        rebuild_schemas(&read).await.is_empty(),
+        "nothing left behind"
+    );
+    read.close().await;
+    // Nothing lost or doubled: the model equals a rebuild from scratch, table by table.
+    assert_rebuild_equals_live(
+        &env,
+        usize::try_from(total).expect("count") + (stored - 200) / 5,
+    )
+    .await;
 }
