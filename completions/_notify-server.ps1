@@ -27,7 +27,7 @@ Register-ArgumentCompleter -Native -CommandName 'notify-server' -ScriptBlock {
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('migrate', 'migrate', [CompletionResultType]::ParameterValue, 'Apply the migrations of the write DB and the read DB (serve does it too)')
-            [CompletionResult]::new('rebuild-read-model', 'rebuild-read-model', [CompletionResultType]::ParameterValue, 'Replay the event store into the read DB, which is emptied first')
+            [CompletionResult]::new('rebuild-read-model', 'rebuild-read-model', [CompletionResultType]::ParameterValue, 'Build the read model again from the event store, then switch to it')
             [CompletionResult]::new('users', 'users', [CompletionResultType]::ParameterValue, 'Manage users and their API tokens')
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run server roles until SIGTERM or Ctrl-C')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -41,6 +41,7 @@ Register-ArgumentCompleter -Native -CommandName 'notify-server' -ScriptBlock {
         }
         'notify-server;rebuild-read-model' {
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file (default: ./notify-server.toml when it exists)')
+            [CompletionResult]::new('--progress', '--progress', [CompletionResultType]::ParameterName, 'Show a progress bar (events per second, time left) instead of a line per phase')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
@@ -103,7 +104,7 @@ Register-ArgumentCompleter -Native -CommandName 'notify-server' -ScriptBlock {
         }
         'notify-server;help' {
             [CompletionResult]::new('migrate', 'migrate', [CompletionResultType]::ParameterValue, 'Apply the migrations of the write DB and the read DB (serve does it too)')
-            [CompletionResult]::new('rebuild-read-model', 'rebuild-read-model', [CompletionResultType]::ParameterValue, 'Replay the event store into the read DB, which is emptied first')
+            [CompletionResult]::new('rebuild-read-model', 'rebuild-read-model', [CompletionResultType]::ParameterValue, 'Build the read model again from the event store, then switch to it')
             [CompletionResult]::new('users', 'users', [CompletionResultType]::ParameterValue, 'Manage users and their API tokens')
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run server roles until SIGTERM or Ctrl-C')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')

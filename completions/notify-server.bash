@@ -248,7 +248,7 @@ _notify__server() {
             return 0
             ;;
         notify__subcmd__server__subcmd__rebuild__subcmd__read__subcmd__model)
-            opts="-h --config --help"
+            opts="-h --progress --config --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -24,7 +24,7 @@ set edit:completion:arg-completer[notify-server] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
             cand migrate 'Apply the migrations of the write DB and the read DB (serve does it too)'
-            cand rebuild-read-model 'Replay the event store into the read DB, which is emptied first'
+            cand rebuild-read-model 'Build the read model again from the event store, then switch to it'
             cand users 'Manage users and their API tokens'
             cand serve 'Run server roles until SIGTERM or Ctrl-C'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -36,6 +36,7 @@ set edit:completion:arg-completer[notify-server] = {|@words|
         }
         &'notify-server;rebuild-read-model'= {
             cand --config 'Configuration file (default: ./notify-server.toml when it exists)'
+            cand --progress 'Show a progress bar (events per second, time left) instead of a line per phase'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
@@ -87,7 +88,7 @@ set edit:completion:arg-completer[notify-server] = {|@words|
         }
         &'notify-server;help'= {
             cand migrate 'Apply the migrations of the write DB and the read DB (serve does it too)'
-            cand rebuild-read-model 'Replay the event store into the read DB, which is emptied first'
+            cand rebuild-read-model 'Build the read model again from the event store, then switch to it'
             cand users 'Manage users and their API tokens'
             cand serve 'Run server roles until SIGTERM or Ctrl-C'
             cand help 'Print this message or the help of the given subcommand(s)'

@@ -28,13 +28,14 @@ complete -c notify-server -n "__fish_notify_server_needs_command" -l config -d '
 complete -c notify-server -n "__fish_notify_server_needs_command" -s h -l help -d 'Print help'
 complete -c notify-server -n "__fish_notify_server_needs_command" -s V -l version -d 'Print version'
 complete -c notify-server -n "__fish_notify_server_needs_command" -f -a "migrate" -d 'Apply the migrations of the write DB and the read DB (serve does it too)'
-complete -c notify-server -n "__fish_notify_server_needs_command" -f -a "rebuild-read-model" -d 'Replay the event store into the read DB, which is emptied first'
+complete -c notify-server -n "__fish_notify_server_needs_command" -f -a "rebuild-read-model" -d 'Build the read model again from the event store, then switch to it'
 complete -c notify-server -n "__fish_notify_server_needs_command" -f -a "users" -d 'Manage users and their API tokens'
 complete -c notify-server -n "__fish_notify_server_needs_command" -f -a "serve" -d 'Run server roles until SIGTERM or Ctrl-C'
 complete -c notify-server -n "__fish_notify_server_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c notify-server -n "__fish_notify_server_using_subcommand migrate" -l config -d 'Configuration file (default: ./notify-server.toml when it exists)' -r -F
 complete -c notify-server -n "__fish_notify_server_using_subcommand migrate" -s h -l help -d 'Print help'
 complete -c notify-server -n "__fish_notify_server_using_subcommand rebuild-read-model" -l config -d 'Configuration file (default: ./notify-server.toml when it exists)' -r -F
+complete -c notify-server -n "__fish_notify_server_using_subcommand rebuild-read-model" -l progress -d 'Show a progress bar (events per second, time left) instead of a line per phase'
 complete -c notify-server -n "__fish_notify_server_using_subcommand rebuild-read-model" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c notify-server -n "__fish_notify_server_using_subcommand users; and not __fish_seen_subcommand_from add delete token help" -l config -d 'Configuration file (default: ./notify-server.toml when it exists)' -r -F
 complete -c notify-server -n "__fish_notify_server_using_subcommand users; and not __fish_seen_subcommand_from add delete token help" -s h -l help -d 'Print help'
@@ -64,7 +65,7 @@ webhook\t'Webhook worker: delivers the webhook channel over HTTP'"
 complete -c notify-server -n "__fish_notify_server_using_subcommand serve" -l config -d 'Configuration file (default: ./notify-server.toml when it exists)' -r -F
 complete -c notify-server -n "__fish_notify_server_using_subcommand serve" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c notify-server -n "__fish_notify_server_using_subcommand help; and not __fish_seen_subcommand_from migrate rebuild-read-model users serve help" -f -a "migrate" -d 'Apply the migrations of the write DB and the read DB (serve does it too)'
-complete -c notify-server -n "__fish_notify_server_using_subcommand help; and not __fish_seen_subcommand_from migrate rebuild-read-model users serve help" -f -a "rebuild-read-model" -d 'Replay the event store into the read DB, which is emptied first'
+complete -c notify-server -n "__fish_notify_server_using_subcommand help; and not __fish_seen_subcommand_from migrate rebuild-read-model users serve help" -f -a "rebuild-read-model" -d 'Build the read model again from the event store, then switch to it'
 complete -c notify-server -n "__fish_notify_server_using_subcommand help; and not __fish_seen_subcommand_from migrate rebuild-read-model users serve help" -f -a "users" -d 'Manage users and their API tokens'
 complete -c notify-server -n "__fish_notify_server_using_subcommand help; and not __fish_seen_subcommand_from migrate rebuild-read-model users serve help" -f -a "serve" -d 'Run server roles until SIGTERM or Ctrl-C'
 complete -c notify-server -n "__fish_notify_server_using_subcommand help; and not __fish_seen_subcommand_from migrate rebuild-read-model users serve help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

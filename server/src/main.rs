@@ -57,7 +57,8 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             let write = connect(&config).await?;
             let read = connect_read(&config).await?;
             let started = std::time::Instant::now();
-            let report = projector::rebuild::rebuild(&write, &read, progress).await?;
+            let report =
+                projector::rebuild::rebuild(&write, &read, &config.amqp_url, progress).await?;
             let seconds = started.elapsed().as_secs_f64();
             let memory = report
                 .peak_memory

@@ -10,7 +10,7 @@
 
 pub mod apply;
 pub mod rebuild;
-mod resolved;
+pub(crate) mod resolved;
 mod settle;
 mod statistics;
 mod wave;
@@ -320,7 +320,7 @@ async fn apply_batch(read: &PgPool, events: &[Envelope]) -> Result<Vec<Resolved>
 
 /// Tells each requester that their operation resolved. Best effort: a requester that misses
 /// it still finds the state with `GET /v1/operations/{id}`.
-async fn publish_resolved(channel: &Channel, resolved: &[Resolved]) {
+pub(crate) async fn publish_resolved(channel: &Channel, resolved: &[Resolved]) {
     for done in resolved {
         // Not stored, so not a version of anything: the operation id as subject, sequence 1.
         let resolved = Event::OperationResolved(OperationResolved {

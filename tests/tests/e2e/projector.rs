@@ -497,3 +497,38 @@ async fn the_read_model_is_rebuilt_while_it_serves_and_sends_go_on() {
     )
     .await;
 }
+
+/// An operation that the rebuilt model resolves and the live one had not (its event was not
+/// projected yet) is told to its requester once by the rebuild: the projector that gets the
+/// event later finds it applied and says nothing.
+#[tokio::test]
+async fn a_rebuild_tells_the_requester_of_an_operation_only_it_resolved() {
+    let env = TestEnv::new().await;
+    let server = env.start_server("api,relay,projector").await;
+    let bob = Api::new(server.url(), &env.add_user("bob", "send").await);
+    let alice_token = env.add_user("alice", "inbox").await;
+    let sent = bob.send(&["alice"], "read me", json!({})).await;
+    Api::new(server.url(), &alice_token)
+        .wait_for("/v1/inbox/count", "one unread", |c| c["unread"] == 1)
+        .await;
+    drop(server);
+    // No projector: the read is stored and relayed, not projected.
+    let server = env.start_server("api,relay").await;
+    let alice = Api::new(server.url(), &alice_token);
+    let mut tap = env.tap().await;
+    let (status, accepted) = alice
+        .post(&format!("/v1/notifications/{}/read", sent[0]), None)
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{accepted}");
+    let operation = accepted["operation_id"].as_str().expect("id").to_owned();
+    tap.exactly(1).await; // notification.read
+
+    let (succeeded, said) = rebuild(&env, "").await;
+    assert!(succeeded, "{said}");
+    let _projector = env.start_server("projector").await;
+    let told = tap.exactly(1).await;
+    assert_eq!(told[0].routing_key, "user.alice.operation.resolved");
+    assert_eq!(told[0].envelope.operationid.to_string(), operation);
+    assert_eq!(told[0].json["data"]["status"], "applied");
+    alice.wait_operation(&operation, "applied").await;
+}

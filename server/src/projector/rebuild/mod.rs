@@ -22,6 +22,7 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use notify_shared::event::Envelope;
+use secrecy::SecretString;
 use sqlx::PgPool;
 use sqlx::types::Json;
 use tokio::sync::mpsc;
@@ -31,6 +32,10 @@ pub use switch::hold;
 
 use fold::{Rows, Stored};
 use target::Target;
+
+use super::publish_resolved;
+use super::resolved::Resolved;
+use crate::broker;
 
 /// Events read (about) per range of sends.
 const RANGE: i64 = 20_000;
@@ -54,7 +59,12 @@ pub struct Report {
 
 /// Rebuilds the read model from the event store and switches the api and the projectors to
 /// it. With `bar`, shows an indicatif bar (events/s, time left); without, a line per phase.
-pub async fn rebuild(write: &PgPool, read: &PgPool, bar: bool) -> anyhow::Result<Report> {
+pub async fn rebuild(
+    write: &PgPool,
+    read: &PgPool,
+    amqp_url: &SecretString,
+    bar: bool,
+) -> anyhow::Result<Report> {
     let progress = Progress::new(bar);
     progress.phase("preparing a new schema for the read model");
     let target = Target::prepare(read)
@@ -129,13 +139,36 @@ pub async fn rebuild(write: &PgPool, read: &PgPool, bar: bool) -> anyhow::Result
     progress.phase("building keys and indexes");
     target.finish().await?;
     progress.phase("catching up with the live projector and switching");
-    let caught_up = switch::catch_up_and_switch(write, read, &target, cut).await?;
+    let switched = switch::catch_up_and_switch(write, read, &target, cut).await?;
+    tell_requesters(amqp_url, &switched.resolved).await;
     progress.done();
     Ok(Report {
         events,
-        caught_up,
+        caught_up: switched.caught_up,
         peak_memory: peak_memory(),
     })
+}
+
+/// Publishes `operation.resolved` for operations that resolved in the new model only. Best
+/// effort, as the projector's: a requester that misses it finds the state by asking.
+async fn tell_requesters(amqp_url: &SecretString, resolved: &[Resolved]) {
+    if resolved.is_empty() {
+        return;
+    }
+    let connected = async {
+        let connection = broker::connect(amqp_url, "rebuild").await?;
+        let channel = connection.create_channel().await?;
+        Ok::<_, lapin::Error>((connection, channel))
+    };
+    match connected.await {
+        Ok((connection, channel)) => {
+            publish_resolved(&channel, resolved).await;
+            broker::close(&connection).await;
+        }
+        Err(error) => {
+            tracing::warn!(%error, operations = resolved.len(), "cannot tell requesters of the operations that resolved during the switch");
+        }
+    }
 }
 
 /// One range of sends: each send's events, in the store's order, by operation id.

@@ -14,6 +14,7 @@
 
 use std::collections::HashSet;
 
+use notify_shared::UserId;
 use notify_shared::event::Envelope;
 use sqlx::types::Json;
 use sqlx::{Connection, PgConnection, PgPool};
@@ -23,6 +24,7 @@ use super::target::{SCHEMA, Target};
 use crate::db;
 use crate::failpoint;
 use crate::projector::apply;
+use crate::projector::resolved::Resolved;
 
 /// The advisory lock between a projector's batch (shared) and the switch (exclusive).
 const MODEL_LOCK: i64 = 0x6e6f_7469_6679_726d;
@@ -46,14 +48,25 @@ pub async fn hold(conn: &mut PgConnection) -> Result<(), sqlx::Error> {
     Ok(())
 }
 
+/// What the switch did.
+#[derive(Debug)]
+pub struct Switched {
+    /// Events caught up from the live model.
+    pub caught_up: u64,
+    /// Operations final in the new model and not in the old one: a projector that gets their
+    /// last events now finds them applied and tells nobody, so the rebuild tells their
+    /// requesters.
+    pub resolved: Vec<Resolved>,
+}
+
 /// Applies to `target` what the live model applied of the events appended after `cut`, then
-/// makes it the live model; returns how many events it caught up.
+/// makes it the live model.
 pub async fn catch_up_and_switch(
     write: &PgPool,
     read: &PgPool,
     target: &Target,
     cut: i64,
-) -> anyhow::Result<u64> {
+) -> anyhow::Result<Switched> {
     let mut catch_up = CatchUp {
         seen: cut,
         waiting: Vec::new(),
@@ -77,7 +90,7 @@ pub async fn catch_up_and_switch(
     let mut attempt = 0;
     loop {
         match switch(write, read, catch_up.clone()).await {
-            Ok(applied) => return Ok(applied),
+            Ok(switched) => return Ok(switched),
             // Chosen as a deadlock's victim against a reader: nothing changed; try again.
             Err(error) if db::is_transient(&error) && attempt < 3 => {
                 attempt += 1;
@@ -88,8 +101,12 @@ pub async fn catch_up_and_switch(
     }
 }
 
-/// The last catch-up and the swap, in one transaction; returns the events caught up in all.
-async fn switch(write: &PgPool, read: &PgPool, mut catch_up: CatchUp) -> Result<u64, sqlx::Error> {
+/// The last catch-up and the swap, in one transaction.
+async fn switch(
+    write: &PgPool,
+    read: &PgPool,
+    mut catch_up: CatchUp,
+) -> Result<Switched, sqlx::Error> {
     let mut conn = read.acquire().await?;
     let mut tx = conn.begin().await?;
     sqlx::query("SELECT pg_advisory_xact_lock($1)")
@@ -107,6 +124,7 @@ async fn switch(write: &PgPool, read: &PgPool, mut catch_up: CatchUp) -> Result<
         sqlx::query_scalar("SELECT EXISTS (SELECT FROM pg_namespace WHERE nspname = 'public')")
             .fetch_one(&mut *tx)
             .await?;
+    let resolved = newly_resolved(&mut tx).await?;
     if live {
         sqlx::query(&format!("ALTER SCHEMA public RENAME TO {REPLACED}"))
             .execute(&mut *tx)
@@ -123,7 +141,37 @@ async fn switch(write: &PgPool, read: &PgPool, mut catch_up: CatchUp) -> Result<
     tx.commit().await?;
     // It ran the projector's statements under another search path: not for the pool.
     conn.detach();
-    Ok(catch_up.applied)
+    Ok(Switched {
+        caught_up: catch_up.applied,
+        resolved,
+    })
+}
+
+/// The operations final in the rebuilt model that the live one has not seen resolve.
+async fn newly_resolved(conn: &mut PgConnection) -> Result<Vec<Resolved>, sqlx::Error> {
+    let live: bool = sqlx::query_scalar("SELECT to_regclass('public.operations') IS NOT NULL")
+        .fetch_one(&mut *conn)
+        .await?;
+    if !live {
+        return Ok(Vec::new()); // a new read DB: nobody waits on it
+    }
+    let rows: Vec<(Uuid, String, String)> = sqlx::query_as(&format!(
+        "SELECT n.id, n.requester, n.status FROM {SCHEMA}.operations n
+         LEFT JOIN public.operations o ON o.id = n.id
+         WHERE n.resolved_at IS NOT NULL AND o.resolved_at IS NULL"
+    ))
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(operation_id, requester, status)| {
+            Some(Resolved {
+                operation_id,
+                requester: UserId::parse(requester).ok()?,
+                status: status.parse().ok()?,
+            })
+        })
+        .collect())
 }
 
 /// The events after the cut, as far as the catch-up has looked at them.
