@@ -83,8 +83,8 @@ pub async fn load(pool: &PgPool, tables: Vec<Table>) -> Result<(), sqlx::Error> 
     let mut conn = pool.acquire().await?;
     let mut tx = conn.begin().await?;
     for table in tables {
-        let mut copy = tx.copy_in_raw(table.statement).await?;
-        copy.send(table.data.into_bytes()).await?;
+        let mut copy = tx.copy_in_raw(&table.statement).await?;
+        copy.send(table.data).await?;
         copy.finish().await?;
     }
     tx.commit().await
