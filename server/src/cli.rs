@@ -46,8 +46,9 @@ pub enum Command {
     ///
     /// The new model is built beside the live one, which the api and the projectors go on
     /// using; when it is complete it catches up with what they applied meanwhile and replaces
-    /// the live one in one transaction. Interrupted before that, it changes nothing (the next
-    /// run removes what it left). Projectors may keep running.
+    /// the live one in one transaction. Interrupted before that, it changes nothing: on Ctrl-C
+    /// or SIGTERM it removes what it built (killed, the next run does). Projectors may keep
+    /// running.
     RebuildReadModel {
         /// Show a progress bar (events per second, time left) instead of a line per phase.
         #[arg(long)]

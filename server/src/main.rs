@@ -57,8 +57,18 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             let write = connect(&config).await?;
             let read = connect_read(&config).await?;
             let started = std::time::Instant::now();
-            let report =
-                projector::rebuild::rebuild(&write, &read, &config.amqp_url, progress).await?;
+            let rebuild = projector::rebuild::rebuild(&write, &read, &config.amqp_url, progress);
+            let report = tokio::select! {
+                report = rebuild => report?,
+                () = serve::terminated() => {
+                    projector::rebuild::abandon(&read)
+                        .await
+                        .context("interrupted, and cannot remove the partial rebuild (the next run will)")?;
+                    anyhow::bail!(
+                        "interrupted: the read model is unchanged, and the partial rebuild was removed"
+                    );
+                }
+            };
             let seconds = started.elapsed().as_secs_f64();
             let memory = report
                 .peak_memory

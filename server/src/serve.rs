@@ -275,7 +275,7 @@ fn spawn_delivery_roles(
 }
 
 /// Resolves on SIGTERM or SIGINT.
-async fn terminated() {
+pub async fn terminated() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};

@@ -532,3 +532,65 @@ async fn a_rebuild_tells_the_requester_of_an_operation_only_it_resolved() {
     assert_eq!(told[0].json["data"]["status"], "applied");
     alice.wait_operation(&operation, "applied").await;
 }
+
+/// Interrupted (SIGINT, as Ctrl-C), a rebuild removes what it built and changes nothing.
+#[tokio::test]
+async fn an_interrupted_rebuild_removes_what_it_built() {
+    use tokio::io::{AsyncBufReadExt, BufReader};
+
+    let env = TestEnv::new().await;
+    let server = env.start_server("api,relay,projector").await;
+    let alice = Api::new(server.url(), &env.add_user("alice", "inbox").await);
+    let bob = Api::new(server.url(), &env.add_user("bob", "send").await);
+    bob.send(&["alice"], "kept", json!({})).await;
+    alice
+        .wait_for("/v1/inbox/count", "one unread", |c| c["unread"] == 1)
+        .await;
+    // Long enough to be interrupted while it folds.
+    notify_tests::rebuild::store_history(&env.write, 10_000, 100).await;
+
+    let mut child = env
+        .server_command()
+        .arg("rebuild-read-model")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start rebuild-read-model");
+    let mut lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
+    let mut said = Vec::new();
+    while let Some(line) = lines.next_line().await.expect("read stderr") {
+        let folding = line.contains("folding");
+        said.push(line);
+        if folding {
+            break;
+        }
+    }
+    let pid = child.id().expect("running").to_string();
+    let killed = tokio::process::Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .await
+        .expect("kill");
+    assert!(killed.success());
+    while let Some(line) = lines.next_line().await.expect("read stderr") {
+        said.push(line);
+    }
+    let status = child.wait().await.expect("rebuild exits");
+    let said = said.join("\n");
+    assert!(!status.success(), "{said}");
+    assert!(
+        said.contains(
+            "interrupted: the read model is unchanged, and the partial rebuild was removed"
+        ),
+        "{said}"
+    );
+    let read = sqlx::PgPool::connect(&env.read_url).await.expect("read DB");
+    assert!(
+        rebuild_schemas(&read).await.is_empty(),
+        "nothing left behind"
+    );
+    let (status, count) = alice.get("/v1/inbox/count").await;
+    assert_eq!(
+        (status, count["unread"].clone()),
+        (StatusCode::OK, json!(1))
+    );
+}

@@ -10,6 +10,9 @@
 //! read-alls). Then [`switch`] catches up with what the live projector
 //! applied meanwhile and swaps the schemas in one transaction. Interrupted before that
 //! transaction commits, a rebuild has changed nothing that anyone reads.
+//!
+//! This module only orders the stages: it must not write the live model (only [`switch`]
+//! replaces it) nor decide what a row holds (only [`fold`] and the projector's code do).
 
 mod copy;
 mod fold;
@@ -29,6 +32,7 @@ use tokio::sync::mpsc;
 use uuid::Uuid;
 
 pub use switch::hold;
+pub use target::abandon;
 
 use fold::{Rows, Stored};
 use target::Target;

@@ -29,9 +29,7 @@ impl Target {
     /// Drops what an interrupted rebuild left, creates [`SCHEMA`] with the read migrations and
     /// takes its keys and indexes off until [`Target::finish`].
     pub async fn prepare(read: &PgPool) -> Result<Self, sqlx::Error> {
-        sqlx::query(&format!("DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-            .execute(read)
-            .await?;
+        abandon(read).await?;
         sqlx::query(&format!("CREATE SCHEMA {SCHEMA}"))
             .execute(read)
             .await?;
@@ -76,6 +74,14 @@ impl Target {
             .await?;
         Ok(())
     }
+}
+
+/// Removes what a rebuild that will not finish has built (nothing, once it switched).
+pub async fn abandon(read: &PgPool) -> Result<(), sqlx::Error> {
+    sqlx::query(&format!("DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
+        .execute(read)
+        .await?;
+    Ok(())
 }
 
 /// Loads `tables` into the schema of `pool` (a [`Target`]'s) in one transaction.
