@@ -299,8 +299,8 @@ pub(super) async fn cancel(
             let row: Option<(String, String, Option<DateTime<Utc>>)> = sqlx::query_as(
                 "SELECT s.state, s.recipient, s.changed_at
                  FROM scheduled_notifications s
-                 JOIN events e ON e.aggregate_id = s.notification_id AND e.version = 1
-                 WHERE s.notification_id = $1 AND e.document->'data'->>'sender' = $2
+                 JOIN notification_requests r USING (notification_id)
+                 WHERE s.notification_id = $1 AND r.document->'data'->>'sender' = $2
                  FOR UPDATE OF s",
             )
             .bind(id)

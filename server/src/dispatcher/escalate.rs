@@ -20,7 +20,7 @@ pub(super) async fn requested(
     notification: Uuid,
 ) -> Result<NotificationRequested, HandleError> {
     let document: Option<Document> =
-        sqlx::query_scalar("SELECT document FROM events WHERE aggregate_id = $1 AND version = 1")
+        sqlx::query_scalar("SELECT document FROM notification_requests WHERE notification_id = $1")
             .bind(notification)
             .fetch_optional(&mut *tx)
             .await?;

@@ -105,7 +105,7 @@ impl Saga {
              )
              SELECT (SELECT coalesce(max(version), 0) FROM events WHERE aggregate_id = s.id) AS version,
                     EXISTS (SELECT FROM started t WHERE t.notification_id = s.id) AS fresh,
-                    (SELECT document FROM events WHERE aggregate_id = s.id AND version = 1) AS request,
+                    (SELECT document FROM notification_requests WHERE notification_id = s.id) AS request,
                     p.channels, p.email, p.webhook_url
              FROM UNNEST($1::uuid[], $3::text[]) WITH ORDINALITY AS s (id, user_id, n)
              LEFT JOIN user_preferences p ON p.user_id = s.user_id

@@ -364,7 +364,7 @@ async fn attempt_starts(
          SELECT s.succeeded_before, s.attempt_settled,
                 EXISTS (SELECT FROM noted x WHERE x.delivery_id = i.delivery_id AND x.attempt = i.attempt)
                     AS noted,
-                (SELECT document FROM events WHERE aggregate_id = i.notification_id AND version = 1)
+                (SELECT document FROM notification_requests WHERE notification_id = i.notification_id)
                     AS request,
                 (SELECT address FROM deliveries WHERE id = i.delivery_id) AS address,
                 CASE WHEN $5 THEN (SELECT webhook_secret FROM user_preferences WHERE user_id = i.user_id) END
