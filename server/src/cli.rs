@@ -1,4 +1,7 @@
 //! Command-line interface of `notify-server`.
+//!
+//! It only declares the arguments and their help: it must not do anything a command does (`main.rs`
+//! calls the library for that).
 
 use std::path::PathBuf;
 

@@ -1,6 +1,8 @@
 //! Server configuration: built-in defaults, then `notify-server.toml`, then `NOTIFY_SERVER_*`
 //! environment variables (for example `NOTIFY_SERVER_WRITE_DB`; a double underscore reaches
 //! into a section: `NOTIFY_SERVER_SMTP__PORT`).
+//!
+//! It must not connect to anything: it reads and checks values, and the roles use them.
 
 use std::net::SocketAddr;
 use std::num::NonZeroU32;

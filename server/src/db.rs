@@ -1,4 +1,7 @@
 //! Connections to the write DB and the read DB, and their migrations.
+//!
+//! It must not hold a query of either model: only connecting, migrating, and telling transient
+//! errors from the others.
 
 use std::time::Duration;
 

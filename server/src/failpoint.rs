@@ -1,5 +1,7 @@
 //! Failpoints for the fault tests: `NOTIFY_FAILPOINTS=relay.after_confirm,...` makes the
 //! process abort at the named points, as a SIGKILL would. Unset in production.
+//!
+//! It must not do anything at all while `NOTIFY_FAILPOINTS` is unset.
 
 use std::sync::OnceLock;
 

@@ -1,5 +1,7 @@
 //! `notify-server`: parses arguments, runs the command, turns errors into exit codes
 //! (1 failure, 2 usage or configuration).
+//!
+//! It must not hold logic of its own: each command is a call into the library.
 
 use std::process::ExitCode;
 

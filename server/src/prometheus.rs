@@ -4,6 +4,8 @@
 //!
 //! The names are the contract with dashboards and alerts (README, "Metrics"): each one is
 //! declared here once, with its help text.
+//!
+//! No metric may be named outside this file: a name written inline would be a second contract.
 
 use std::time::Duration;
 

@@ -1,5 +1,7 @@
 //! `notify-server serve`: starts the chosen roles in this process and stops them on SIGTERM or
 //! Ctrl-C, letting each finish what it is doing.
+//!
+//! It must not do any role's work: it starts the roles, watches them and stops them.
 
 use std::sync::Arc;
 

@@ -1,4 +1,6 @@
 //! Logging: `tracing` to stderr (journald picks it up), filtered by `NOTIFY_LOG`.
+//!
+//! It must not write logs anywhere but stderr.
 
 use std::io::IsTerminal;
 

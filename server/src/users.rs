@@ -1,4 +1,6 @@
 //! Users and their tokens in the write DB (`notify-server users ...`).
+//!
+//! It must not keep a token: a token is printed once when made, and only its hash is stored.
 
 use notify_shared::UserId;
 use notify_shared::api::Scope;

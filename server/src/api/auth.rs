@@ -1,4 +1,7 @@
 //! Bearer-token authentication, and the per-user rate limit: the `Principal` extractor.
+//!
+//! It must not write to either database: a request is authenticated by reads of the write DB's
+//! tokens and this process's memory of them, never by anything the request says about itself.
 
 use std::time::Instant;
 

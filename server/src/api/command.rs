@@ -4,6 +4,9 @@
 //! command that needs no reads (an immediate send) first tries [`Key::at_once`]: claim, events
 //! and answer in a single statement shared with the other sends waiting, no transaction around
 //! it.
+//!
+//! It must not know what any command means: the command decides its events and its answer; this
+//! frame only claims the key, records them and commits.
 
 use std::sync::LazyLock;
 

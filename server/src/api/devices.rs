@@ -2,6 +2,9 @@
 //! the machine's broker account (or gives it a new password: passwords are kept nowhere, so
 //! each registration issues one) and declares its queue; it is idempotent per device name
 //! apart from the password.
+//!
+//! It must not keep a device's password anywhere, nor append events: devices are broker accounts
+//! and queues, not part of the history.
 
 use axum::Json;
 use axum::extract::State;

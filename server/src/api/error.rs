@@ -1,4 +1,7 @@
 //! Every error the api answers, as an RFC 9457 problem document.
+//!
+//! It must not put internals into an answer: a 500 says only that the server failed, and the cause
+//! goes to the log.
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};

@@ -1,5 +1,8 @@
 //! `/healthz` (the process answers), `/readyz` (it can take commands: the write DB answers)
 //! and `/metrics` (what this process did, for Prometheus; admin tokens only).
+//!
+//! `/healthz` must not depend on any database or the broker, so that a supervisor restarts only a
+//! process that is truly stuck.
 
 use axum::extract::State;
 use axum::http::StatusCode;

@@ -6,6 +6,9 @@
 //! gets the first response again, a different body 422. The command's frame
 //! ([`Command::finish`](super::command::Command::finish)) stores the response with the
 //! command's events, in one statement, so either both exist or neither does.
+//!
+//! It must not store an answer on its own: the command's frame stores it with the command's events,
+//! or not at all.
 
 use axum::http::{HeaderMap, StatusCode};
 use notify_shared::UserId;

@@ -1,6 +1,9 @@
 //! `ApiJson<T>`: axum's JSON extractor with its rejections turned into problem documents
 //! (400 malformed, 413 too large, 415 wrong media type, 422 wrong shape); and [`json_only`],
 //! the same media-type rule for the commands that take no body.
+//!
+//! It must not let one of axum's plain-text rejections through: every refusal of a body is a
+//! problem document.
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Request};

@@ -3,6 +3,8 @@
 //! the head's size. A head over [`MAX_HEAD_BYTES`] or [`MAX_HEADERS`] is answered `431` with a
 //! problem document; hyper's own bounds behind them (four times as much) close the rest with a
 //! bare `431`.
+//!
+//! It must not wait on a client without a bound: every read of a request's head is timed.
 
 use std::time::Duration;
 

@@ -1,4 +1,6 @@
 //! `GET /v1/me`: who the token belongs to and what it may do.
+//!
+//! It must not read either database: the authenticated principal holds the whole answer.
 
 use axum::Json;
 use notify_shared::api::Me;

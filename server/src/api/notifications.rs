@@ -1,4 +1,8 @@
 //! `POST /v1/notifications`: the send command.
+//!
+//! It must not write to the write DB except through the command frame (`command.rs`) or the group
+//! commit (`group_commit.rs`), and must not tell a caller anything about a notification that is not
+//! theirs (404, as for one that does not exist).
 
 use axum::extract::State;
 use axum::http::HeaderMap;

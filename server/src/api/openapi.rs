@@ -1,4 +1,7 @@
 //! The OpenAPI document, served at `/v1/openapi.json`.
+//!
+//! It must not describe anything the handlers do not do: the contract test (schemathesis) holds the
+//! document to the running api.
 
 use axum::Json;
 use axum::http::Method;

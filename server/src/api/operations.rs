@@ -3,6 +3,9 @@
 //! The read DB answers; an operation the projector has not reached yet is looked up among the
 //! write DB's idempotency records (one primary-key read) and reported `accepted`, so that a
 //! client polling right after its command sees it rather than a 404.
+//!
+//! It must not answer for another principal's operation: that is a 404, as for one that does not
+//! exist.
 
 use axum::Json;
 use axum::extract::State;

@@ -1,6 +1,9 @@
 //! `ApiPath<T>` and `ApiQuery<T>`: axum's path and query extractors with their rejections
 //! turned into problem documents (a bad id in a path, a bad value in a query: 400), as
 //! [`super::json::ApiJson`] does for bodies.
+//!
+//! It must not let one of axum's plain-text rejections through: every refusal of a path or a query
+//! is a problem document.
 
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{FromRequestParts, Path, Query};

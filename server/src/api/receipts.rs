@@ -1,5 +1,8 @@
 //! `POST /v1/deliveries/{id}/receipt`: a recipient's daemon reports that it showed a desktop
 //! popup, which completes the desktop channel (`delivery.succeeded`).
+//!
+//! It must not record a receipt for anything but the caller's own desktop deliveries (any other id
+//! is a 404), nor record one delivery's success twice.
 
 use axum::extract::State;
 use axum::http::HeaderMap;

@@ -1,4 +1,7 @@
 //! Read-DB rows turned into contract views, and keyset cursors.
+//!
+//! It must not show a delivery's address to a viewer who may not see it
+//! (`Principal::sees_addresses_of`: the recipient themselves, or an admin).
 
 use std::fmt::Display;
 use std::str::FromStr;

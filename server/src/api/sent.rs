@@ -1,6 +1,10 @@
 //! `GET /v1/sent`: what the caller sent and where each notification stands (read DB only).
 //! With an `admin` token it is the audit across users: every user's sends, or one user's
 //! (`from`), addresses included.
+//!
+//! It must not let a sender learn a recipient's address: without `admin`, an address filter applies
+//! only where the caller is the recipient, and addresses are shown as `rows::attach_deliveries`
+//! allows.
 
 use axum::Json;
 use axum::extract::State;

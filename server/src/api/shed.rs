@@ -3,6 +3,8 @@
 //! letting it queue for the write DB until the pool gives up. An accepted command's latency
 //! stays bounded under overload, and the refused one has changed nothing. Queries (`GET`,
 //! `HEAD`) read the read DB and are not counted.
+//!
+//! It must not queue a command it refuses, nor count queries.
 
 use std::sync::Arc;
 

@@ -1,6 +1,8 @@
 //! Whether the SMTP relay the e-mail role is configured with answers. Asked when a user turns
 //! e-mail on, so that a server without a relay says so at once, instead of every e-mail to
 //! that user failing later (after the SMTP timeout, each time).
+//!
+//! It must not send mail or speak SMTP: it only opens a TCP connection and closes it.
 
 use std::time::Duration;
 

@@ -1,5 +1,8 @@
 //! Escalation: when a notification fails, a new notification tells the configured operations
 //! recipient what failed and why. An escalation that fails is not escalated again.
+//!
+//! It must not deliver anything itself: an escalation is a notification like any other, appended
+//! with its outbox rows in the failing saga's transaction.
 
 use notify_shared::api::Priority;
 use notify_shared::event::{

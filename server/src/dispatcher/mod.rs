@@ -6,6 +6,9 @@
 //! their deadline; when every channel has an outcome it appends `notification.delivered` or
 //! `notification.failed` and escalates failures. All state is in the write DB, changed under a
 //! per-notification lock, so any number of dispatchers can run at once.
+//!
+//! It must not keep a saga's state in memory: every decision reads it under the lock, so a
+//! dispatcher may die at any point.
 
 mod escalate;
 mod pending;

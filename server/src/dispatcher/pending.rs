@@ -1,5 +1,7 @@
 //! The events a saga step appends to one notification, numbered on from its stored version,
 //! and what they are recorded as.
+//!
+//! It must not write: the saga's statements append what it holds.
 
 use notify_shared::UserId;
 use notify_shared::event::{Envelope, Event};

@@ -3,6 +3,9 @@
 //! outcomes come in batches, one write-DB transaction each ([`Saga::handle_batch`]; a single
 //! event is a batch of one); the sweep's retries and time-outs are one transaction each.
 //! Events it appends go out through the outbox like every other.
+//!
+//! It must not change a saga without its notification's lock, nor deliver anything: the workers and
+//! notifyd do.
 
 use std::sync::LazyLock;
 

@@ -1,5 +1,7 @@
 //! What applying events tells the projector to publish: the operations that reached a final
 //! state.
+//!
+//! It must not publish: the projector does, after the commit.
 
 use notify_shared::UserId;
 use notify_shared::api::OperationStatus;

@@ -1,4 +1,6 @@
 //! A send's final state, once every notification of it has one.
+//!
+//! It must not use the projector's clock: a send is resolved at its last final event's time.
 
 use chrono::{DateTime, Utc};
 use notify_shared::UserId;

@@ -5,6 +5,9 @@
 //! a table they write. Its events are applied kind by kind in the pipeline's order, one
 //! statement per table per kind, whatever their number: the same result as applying them one
 //! by one, for far fewer round trips.
+//!
+//! It must not be given two events of one aggregate, nor an event that is not the pipeline's:
+//! `apply.rs` makes the waves.
 
 use chrono::{DateTime, SubsecRound, Utc};
 use notify_shared::api::OperationStatus;
