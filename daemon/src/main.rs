@@ -1,5 +1,7 @@
 //! `notifyd`: parses the command line, starts logging and the runtime, and turns errors into
 //! an exit code (2 for configuration errors retrying cannot fix; see `daemon::Exit`).
+//!
+//! It must not hold daemon logic: that is `daemon.rs` and the components it starts.
 
 use clap::Parser;
 use notifyd::cli::Args;

@@ -1,4 +1,6 @@
 //! Helpers for the unit tests of this crate: sample envelopes.
+//!
+//! It must not be used outside the unit tests (it is compiled only for them).
 
 use notify_shared::UserId;
 use notify_shared::api::{Channel, OperationStatus, Priority};

@@ -197,9 +197,9 @@ impl Accounts {
             )
             .await?;
         }
-        // A binding without arguments is named by its routing key; unbinding what is not
-        // bound is fine.
-        let former = format!("{bindings}/{}", encode(&format!("user.{user}.#")));
+        // A binding without arguments is named by its routing key (here the pattern of every
+        // kind, `user.<user>.#`); unbinding what is not bound is fine.
+        let former = format!("{bindings}/{}", encode(&routing_key_for_kind(user, "#")));
         self.call(Method::DELETE, &former, None).await
     }
 

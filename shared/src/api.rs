@@ -1,4 +1,6 @@
 //! HTTP request and response bodies of the v1 API.
+//!
+//! It must not do I/O or hold a rule of the server's: types and their JSON shapes only.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

@@ -1,5 +1,8 @@
 //! Write-side HTTP bodies besides a send's (`api.rs`): what the inbox, preferences, receipt
 //! and device commands take and answer.
+//!
+//! It must not do I/O: types and their JSON shapes only (`valid_device_name` is the one rule both
+//! sides check).
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;

@@ -2,6 +2,8 @@
 //! `$XDG_CONFIG_HOME/notify/config.toml`, then `NOTIFY_*` environment variables.
 //!
 //! The file holds a token, so like ssh we refuse to read it when group or others may.
+//!
+//! It must not write the file but whole: 0600 from its first byte, then renamed into place.
 
 use std::fmt;
 use std::path::{Path, PathBuf};

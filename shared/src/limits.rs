@@ -1,5 +1,7 @@
 //! Limits on what a send may carry, checked where input enters: the CLI before it sends and
 //! the api before it stores. One function, so both say the same thing.
+//!
+//! Neither side may rely on the other's check: both call `check_send`.
 
 use std::collections::HashSet;
 

@@ -2,6 +2,8 @@
 //! `{"type": ...}` object per line, opened by a [`Hello`] exchange carrying [`PROTOCOL`].
 //!
 //! Also where the socket lives, and the checks both sides make on its directory.
+//!
+//! Neither side may act on a request before the hello agreed on [`PROTOCOL`].
 
 use std::path::{Path, PathBuf};
 

@@ -1,4 +1,7 @@
 //! Problem documents (RFC 9457, `application/problem+json`): every error the api answers.
+//!
+//! A problem's detail is written for the person who sent the request: it must not carry the
+//! server's internals.
 
 use serde::{Deserialize, Serialize};
 

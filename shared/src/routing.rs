@@ -1,4 +1,6 @@
 //! Routing keys on the `notify.events` topic exchange: `user.<userid>.<event kind>`.
+//!
+//! No exchange name or event routing key may be spelled anywhere else.
 
 use crate::{UserId, event::Event};
 

@@ -11,6 +11,8 @@
 //!
 //! Lengths are display widths (`unicode-width`): a CJK character or an emoji takes two columns
 //! of a terminal, so a cut to 80 columns fits 80 columns.
+//!
+//! No surface may show other people's text without passing it through here.
 
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 

@@ -1,4 +1,6 @@
 //! `UserId`: a user name that is safe inside routing keys, queue names and URLs.
+//!
+//! A `UserId` must not be made but by parsing: it is valid by construction.
 
 use std::fmt;
 

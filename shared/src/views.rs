@@ -1,5 +1,7 @@
 //! Read-side HTTP bodies: what the api answers from the read DB, and the query parameters of
 //! its list routes.
+//!
+//! It must not do I/O: types and their JSON shapes only.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

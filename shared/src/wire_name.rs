@@ -3,6 +3,8 @@
 //! `strum` (`IntoStaticStr`, `EnumString` for parsing them back with `str::parse`). A test
 //! checks that the two agree for every variant. (`Scope` has its own `as_str` and `FromStr`,
 //! whose error names the scopes there are.)
+//!
+//! No crate may turn a contract enum into text through serde: it goes through here.
 
 use crate::api::{Channel, OperationStatus, Priority};
 use crate::views::{DeliveryStatus, NotificationStatus, OperationKind};

@@ -8,6 +8,9 @@
 //! most that long for it.
 //!
 //! Pure decisions and text; the pipeline in `desktop` applies them.
+//!
+//! It must not show anything itself: it decides between one popup and a summary, and `deliver.rs`
+//! shows.
 
 use std::collections::VecDeque;
 use std::time::Duration;

@@ -5,6 +5,9 @@
 //! One connection, opened before a popup is due, means a popup's `Notify` leaves the daemon
 //! within microseconds of its event being recorded as shown (see `desktop`), and no
 //! connection per open popup. This module speaks D-Bus only; it keeps no popup state.
+//!
+//! It must not decide when a popup is shown, replaced or closed: `desktop` decides, this only
+//! speaks D-Bus.
 
 use std::collections::HashMap;
 
