@@ -1,6 +1,8 @@
 //! Where the CPU time went during a run: every process on the machine grouped by what it is
 //! (a `notify-server` role, a PostgreSQL cluster, RabbitMQ, the benchmark itself), from the
 //! user + system ticks in `/proc/<pid>/stat`.
+//!
+//! It must not change what it measures: it only reads `/proc`.
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};

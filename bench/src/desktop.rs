@@ -1,5 +1,8 @@
 //! What a person at the machine sees: send → popup at a fixed rate, notifyd's memory, and how
 //! fast the CLI starts (alone, and asking notifyd for the count).
+//!
+//! It must not drive notifyd or the desktop server by hand: sends go through the api as a user's
+//! would.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};

@@ -1,5 +1,8 @@
 //! The two ways of loading the api: as fast as a fixed number of clients can (throughput), and
 //! at a fixed rate whatever the answers take (latency, open loop).
+//!
+//! It must not wait for an answer before the next send at a fixed rate (the open loop): a slow
+//! answer must show as latency, not as a lower rate.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

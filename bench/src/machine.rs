@@ -1,4 +1,6 @@
 //! What the machine is, for the table's heading.
+//!
+//! It must not measure anything: it only describes.
 
 /// `2 cores, 23.5 GiB, <cpu model>`.
 pub fn describe() -> String {

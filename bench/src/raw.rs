@@ -1,6 +1,9 @@
 //! The physical limits the system is compared with, measured in the same run: RabbitMQ
 //! persistent publishes with confirms into a quorum queue, consumed with acks; and PostgreSQL
 //! single-row commits.
+//!
+//! Its measurements must not go through notify's code: plain lapin and sqlx against the same
+//! services.
 
 use std::time::{Duration, Instant};
 

@@ -1,4 +1,6 @@
 //! The table the benchmark prints: one row per figure, with its target and whether it met it.
+//!
+//! It must not measure anything: it formats what the parts measured.
 
 use std::time::Duration;
 

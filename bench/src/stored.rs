@@ -1,5 +1,8 @@
 //! Figures over a large stored history, generated with SQL: the inbox query over a million
 //! notifications, and `rebuild-read-model` over a million events.
+//!
+//! It must not reach into the rebuild: it runs `rebuild-read-model` as an operator would and reads
+//! what it says.
 
 use std::time::{Duration, Instant};
 

@@ -1,6 +1,8 @@
 //! The whole system under load: every server role (one process each, or two of each), users
 //! whose notifications go to a local webhook receiver, and an HTTP client that sends as they
 //! would.
+//!
+//! It must not take shortcuts a user could not: every send goes through the HTTP api.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

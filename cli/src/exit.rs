@@ -1,4 +1,6 @@
 //! The exit codes of `notify`: what every error maps to, below everything that fails.
+//!
+//! It must not depend on anything else in the crate: every module may use it.
 
 /// The exit codes of `notify` (see DESIGN.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

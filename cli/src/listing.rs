@@ -3,6 +3,8 @@
 //!
 //! Each command says what its rows hold and how to repeat its filters; the paging, the empty
 //! case and `--json` are the same for both and live here.
+//!
+//! It must not know what a row holds: each command says.
 
 use std::io::Write;
 

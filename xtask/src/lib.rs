@@ -4,6 +4,9 @@
 //!
 //! Everything is rendered in memory, so `cargo xtask generate` writes exactly what the
 //! staleness test compares with the committed files.
+//!
+//! It must not write anything by hand: every file comes from the clap definitions, and a test fails
+//! when one is stale.
 
 use std::path::{Path, PathBuf};
 

@@ -1,4 +1,6 @@
 //! `cargo xtask generate`: regenerates `man/` and `completions/` from the clap definitions.
+//!
+//! It must not hold logic: that is `lib.rs`.
 
 use clap::{Parser, Subcommand};
 

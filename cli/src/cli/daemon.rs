@@ -1,4 +1,6 @@
 //! Arguments and help of the subcommands that need or manage notifyd: `watch` and `daemon`.
+//!
+//! Declarations only: nothing here reads, loads or sends (see `cli/mod.rs`).
 
 use std::ffi::OsString;
 

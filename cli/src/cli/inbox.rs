@@ -1,4 +1,6 @@
 //! Arguments and help of the inbox subcommands: `list`, `show`, `read`, `unread`, `count`.
+//!
+//! Declarations only: nothing here reads, loads or sends (see `cli/mod.rs`).
 
 use clap::{ArgGroup, Args};
 use uuid::Uuid;

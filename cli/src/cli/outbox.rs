@@ -1,4 +1,6 @@
 //! Arguments and help of the sender's subcommands: `status`, `sent` and `cancel`.
+//!
+//! Declarations only: nothing here reads, loads or sends (see `cli/mod.rs`).
 
 use clap::Args;
 use notify_shared::UserId;

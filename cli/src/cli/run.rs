@@ -1,4 +1,6 @@
 //! Arguments and help of `notify run`.
+//!
+//! Declarations only: nothing here reads, loads or sends (see `cli/mod.rs`).
 
 use std::time::Duration;
 

@@ -1,4 +1,6 @@
 //! Arguments and help of the setup subcommands: `notify login` and `notify completions`.
+//!
+//! Declarations only: nothing here reads, loads or sends (see `cli/mod.rs`).
 
 use clap::Args;
 use clap_complete::Shell;

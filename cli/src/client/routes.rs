@@ -3,6 +3,8 @@
 //! A 404 on a route that names an id becomes [`Error::NoNotification`] or
 //! [`Error::NoOperation`]: the server answers 404 both for an unknown id and for someone
 //! else's, and says no more than that on purpose.
+//!
+//! It must not tell an unknown id from someone else's: the server does not, on purpose.
 
 use notify_shared::commands::{CommandAccepted, PreferencesAccepted, PreferencesUpdate};
 use notify_shared::views::{

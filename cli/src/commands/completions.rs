@@ -1,5 +1,7 @@
 //! `notify completions SHELL`: the completion script, generated from the clap definitions
 //! (the same bytes as `completions/` in the source tree, which `cargo xtask generate` writes).
+//!
+//! It must not differ from `completions/`: both come from the same clap definitions.
 
 use std::io::Write;
 

@@ -2,6 +2,8 @@
 //!
 //! A row is: `●` when unread (a space when read), the id, how long ago it arrived, the sender,
 //! and the headline. Paging, the empty case and `--json` are in [`crate::listing`].
+//!
+//! It must not print the sender's text as it came: the headline goes through `notify_shared::text`.
 
 use std::io::Write;
 

@@ -3,6 +3,9 @@
 //! A row is: the id, how long ago it went out (or `in 3h` while scheduled), the recipient, its
 //! status, its channels (`email✓ webhook✗`), and the headline. Paging, the empty case and
 //! `--json` are in [`crate::listing`].
+//!
+//! It must not print text that came from elsewhere as it came (headlines, a mail server's or a
+//! webhook's details): it goes through `notify_shared::text`.
 
 use std::io::Write;
 

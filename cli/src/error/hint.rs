@@ -1,4 +1,6 @@
 //! The one line under an error that says what to do about it.
+//!
+//! A hint must not repeat its error: it says what to do next.
 
 use notify_shared::config::{ConfigError, ENV_CONFIG, ENV_SERVER, ENV_TOKEN};
 use notify_shared::problem::Problem;

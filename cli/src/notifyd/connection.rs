@@ -1,4 +1,6 @@
 //! One connection to notifyd: the socket directory check, the hello, and NDJSON lines both ways.
+//!
+//! It must not talk to a daemon whose socket directory is unsafe or whose hello disagrees.
 
 use std::io::ErrorKind;
 use std::path::{Path, PathBuf};

@@ -7,6 +7,8 @@
 //! operation resolves. Without a daemon nothing is registered and the server is polled
 //! afterwards, which is said once. If the daemon goes away in the middle, the server is polled
 //! for what is left of the time.
+//!
+//! No wait may last longer than its `--timeout` (30 s unless given).
 
 pub mod follow;
 pub mod poll;

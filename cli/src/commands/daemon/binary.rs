@@ -1,5 +1,7 @@
 //! Finding the `notifyd` binary: next to this `notify` first (they are installed together),
 //! then in `PATH`.
+//!
+//! It must not run what it finds: `daemon run` does that.
 
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};

@@ -1,5 +1,7 @@
 //! The systemd user unit of notifyd: the template shipped with the daemon, pointed at the
 //! notifyd binary found on this machine, and written where `systemctl --user` looks.
+//!
+//! It must not start or enable the unit: it writes the file and says what to run.
 
 use std::path::{Path, PathBuf};
 
