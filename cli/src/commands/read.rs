@@ -43,24 +43,14 @@ pub async fn read(args: ReadArgs, globals: &Globals, out: &mut dyn Write) -> Res
 
 /// Runs `notify unread`.
 pub async fn unread(args: UnreadArgs, globals: &Globals, out: &mut dyn Write) -> Result<(), Error> {
-    run(
-        Target::Each(args.ids, Mark::Unread),
-        args.wait,
-        globals,
-        out,
-    )
-    .await
+    let target = Target::Each(args.ids, Mark::Unread);
+    run(target, args.wait, globals, out).await
 }
 
 /// Runs `notify cancel`.
 pub async fn cancel(args: CancelArgs, globals: &Globals, out: &mut dyn Write) -> Result<(), Error> {
-    run(
-        Target::Each(args.ids, Mark::Cancel),
-        args.wait,
-        globals,
-        out,
-    )
-    .await
+    let target = Target::Each(args.ids, Mark::Cancel);
+    run(target, args.wait, globals, out).await
 }
 
 async fn run(

@@ -3,6 +3,7 @@
 //! Messages are lowercase without a trailing period and never contain a token or a Rust
 //! `Debug` dump; the hint says what to do. Only `main.rs` and `config show` print these.
 
+mod daemon;
 mod hint;
 
 use std::io::{self, Write};
@@ -17,7 +18,7 @@ use uuid::Uuid;
 
 use crate::duration::format_duration;
 use crate::exit::Exit;
-use crate::notifyd::error::DaemonError;
+pub use daemon::{DaemonError, START_HINT};
 
 /// Why a command failed.
 #[derive(Debug, thiserror::Error)]

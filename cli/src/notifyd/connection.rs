@@ -12,8 +12,8 @@ use tokio::io::BufReader;
 use tokio::net::UnixStream;
 
 use super::HANDSHAKE_TIMEOUT;
-use super::error::DaemonError;
 use crate::client::phrase;
+use crate::error::DaemonError;
 
 /// A connection past the hello.
 #[derive(Debug)]

@@ -8,7 +8,6 @@
 //! This module never prints except `-v` notes on stderr.
 
 mod connection;
-pub mod error;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -19,8 +18,8 @@ use notify_shared::local::{DaemonStatus, Reply, Request, socket_path};
 use tokio::time::Instant;
 use uuid::Uuid;
 
+pub use crate::error::DaemonError;
 pub use connection::Connection;
-pub use error::DaemonError;
 
 use crate::error::Error;
 use crate::output::{note, tell};

@@ -121,7 +121,7 @@ async fn no_daemon_means_asking_the_server() {
     }
     let error = Error::from(daemon(&refused).status().await.expect_err("no daemon"));
     assert_eq!(error.exit_code(), Exit::Unreachable);
-    assert_eq!(error.hint().as_deref(), Some(error::START_HINT));
+    assert_eq!(error.hint().as_deref(), Some(crate::error::START_HINT));
     cleanup(&no_socket);
     cleanup(&refused);
 }
