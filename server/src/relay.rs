@@ -12,7 +12,12 @@
 //! CloudEvents document per event, for devices and other services), and each server queue's
 //! share of the batch as one message through `notify.pipeline` (see
 //! [`notify_shared::routing::server_queues`]), so the server's own roles take a batch per
-//! delivery instead of an event per delivery.
+//! delivery instead of an event per delivery. No server queue is bound to `notify.events`;
+//! a server queue that is missing makes the publish fail (`mandatory`), so it never drops
+//! events. The delete of published rows does not wait for its WAL flush: losing it republishes
+//! them, as a crash does (consumers dedupe by event id).
+//!
+//! It must not publish a row that has not committed, nor delete one before its confirm.
 
 use std::time::Duration;
 

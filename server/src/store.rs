@@ -6,6 +6,24 @@
 //! statement (the idempotency answer of a command, a saga's deliveries). This module never
 //! publishes anything; the relay does, woken after the commit by the writer's
 //! [`RelayWaker`](crate::wake::RelayWaker).
+//!
+//! # Versions and the aggregate lock
+//!
+//! `(aggregate_id, version)` is unique, and every appender to an existing aggregate (api,
+//! dispatcher, workers) first takes the aggregate's transaction-scoped lock and reads its
+//! version in one call, [`lock_aggregate`] (the SQL function of migrations/write/0006), so
+//! concurrent appenders queue instead of colliding. The SQL function must stay `VOLATILE`:
+//! only then does it read the version on a snapshot taken after the lock was granted
+//! (`tests/tests/e2e/store.rs` fails otherwise); `claim_idempotency_key` is `VOLATILE` for
+//! the same reason. A statement that takes the lock together with a write (a worker's
+//! outcomes) takes the write's rows from the lock's result (`WITH locked AS (SELECT
+//! lock_aggregate(…)) … FROM locked`, or `WHERE (SELECT count(*) FROM locked) > 0`), so the
+//! write runs after the lock. A batch of several notifications (the dispatcher's, a worker's)
+//! takes all its locks in one statement of their own, in [`lock_key`] order, so the statements
+//! after it read on a snapshot that includes what the locks waited for, and two batches never
+//! deadlock. The group commit of immediate sends try-locks each idempotency key in its
+//! statement and leaves out a key that is locked or stored. There is no lock-free path to keep
+//! in step: a single event is a batch of one.
 
 use std::sync::LazyLock;
 

@@ -5,6 +5,10 @@
 //! and answer in a single statement shared with the other sends waiting, no transaction around
 //! it.
 //!
+//! A command's transaction ends before its answer leaves, a refusal's too ([`Command::run`]
+//! rolls back; `begin_with` for a replay): a retry sent at once never finds the key still
+//! locked by the request it repeats. No limit is checked after anything was appended.
+//!
 //! It must not know what any command means: the command decides its events and its answer; this
 //! frame only claims the key, records them and commits.
 

@@ -5,6 +5,11 @@
 //! effect: its id is recorded in `applied_events` in the same transaction, a version at or
 //! below the aggregate's current one is ignored, and a version that arrives ahead of a missing
 //! predecessor waits in `pending_events` until the gap fills.
+//!
+//! Within a batch each aggregate's events are applied in version order: the pipeline's events
+//! in waves of at most one event per aggregate ([`wave`](super::wave)), any other event (cancel,
+//! read, unread, read-all, preferences, user deleted) alone, after everything before it in the
+//! batch.
 
 use notify_shared::UserId;
 use notify_shared::api::OperationStatus;

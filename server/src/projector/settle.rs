@@ -1,5 +1,10 @@
 //! A send's final state, once every notification of it has one.
 //!
+//! A send is resolved at the latest final event among its notifications, read from their
+//! history rows (written before the batch's events are applied), so the time does not depend
+//! on the order in which a batch applies them. The send's `operations` row is locked before
+//! deciding that it is settled (in id order, so concurrent projectors queue).
+//!
 //! It must not use the projector's clock: a send is resolved at its last final event's time.
 
 use chrono::{DateTime, Utc};

@@ -4,7 +4,9 @@
 //! A wave holds at most one event per aggregate, so no two of its events touch the same row of
 //! a table they write. Its events are applied kind by kind in the pipeline's order, one
 //! statement per table per kind, whatever their number: the same result as applying them one
-//! by one, for far fewer round trips.
+//! by one, for far fewer round trips. A statement that decides from sibling rows (a send
+//! dispatched, a send settled) must account for the rows the same statement changes: it runs
+//! on the snapshot from before them.
 //!
 //! It must not be given two events of one aggregate, nor an event that is not the pipeline's:
 //! `apply.rs` makes the waves.
