@@ -250,6 +250,23 @@ pub struct NotificationRequested {
     pub thread: Option<String>,
     /// When to deliver; `None` means now.
     pub deliver_at: Option<DateTime<Utc>>,
+    /// The other service's event that a rule turned into this notification; `None` for a send.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cause: Option<Cause>,
+}
+
+/// A domain event of another service, as the notification it caused records it: CloudEvents'
+/// `source` and `id` (together unique, the idempotency of ingestion) and `type`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Cause {
+    /// The service's `source`, for example `/tasks`.
+    pub source: String,
+    /// The event's `id`, unique within its source.
+    pub id: String,
+    /// The event's `type`, for example `com.example.task.assigned`.
+    #[serde(rename = "type")]
+    pub kind: String,
 }
 
 /// Data of `notification.dispatched` (none).

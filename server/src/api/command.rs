@@ -47,12 +47,50 @@ pub(super) enum Begun {
     /// A new command: do it, then [`Command::finish`].
     Fresh(Command),
     /// A repeat of an answered command: send this answer again.
-    Replay(Response),
+    Replay(Accepted),
+}
+
+/// A command's answer, the same for the first request and its repeats: its operation id and
+/// its recorded body. HTTP answers it as `202` with a `Location` to poll; other transports
+/// read the body back ([`Accepted::body`]).
+#[derive(Debug)]
+pub(crate) struct Accepted {
+    operation_id: Uuid,
+    stored: Stored,
+}
+
+impl Accepted {
+    /// The operation id.
+    pub(crate) fn operation_id(&self) -> Uuid {
+        self.operation_id
+    }
+
+    /// The recorded answer, as the command's answer type.
+    pub(crate) fn body<B: serde::de::DeserializeOwned>(&self) -> Result<B, ApiError> {
+        serde_json::from_str(&self.stored.body).map_err(|e| ApiError::Internal(e.into()))
+    }
+}
+
+impl IntoResponse for Accepted {
+    fn into_response(self) -> Response {
+        let mut response = (self.stored.status, self.stored.body).into_response();
+        let headers = response.headers_mut();
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        if let Ok(location) =
+            HeaderValue::from_str(&format!("/v1/operations/{}", self.operation_id))
+        {
+            headers.insert(header::LOCATION, location);
+        }
+        response
+    }
 }
 
 /// A command's idempotency key (the operation id) and its request's fingerprint.
 #[derive(Debug)]
-pub(super) struct Key {
+pub(crate) struct Key {
     operation_id: Uuid,
     fingerprint: Vec<u8>,
 }
@@ -61,8 +99,13 @@ impl Key {
     /// The `Idempotency-Key` (a new operation id without one) of the `request`, whose
     /// serialized form is its fingerprint.
     pub(super) fn new<T: Serialize>(headers: &HeaderMap, request: &T) -> Result<Self, ApiError> {
+        Self::with(idempotency::operation_id(headers)?, request)
+    }
+
+    /// The key `operation_id` of the `request`, whose serialized form is its fingerprint.
+    pub(crate) fn with<T: Serialize>(operation_id: Uuid, request: &T) -> Result<Self, ApiError> {
         Ok(Self {
-            operation_id: idempotency::operation_id(headers)?,
+            operation_id,
             fingerprint: idempotency::fingerprint(request)?,
         })
     }
@@ -84,7 +127,7 @@ impl Key {
         recipients: &[&str],
         events: Vec<Envelope>,
         body: &B,
-    ) -> Result<Option<Response>, ApiError> {
+    ) -> Result<Option<Accepted>, ApiError> {
         let stored = Stored::accepted(body)?;
         let entry = group_commit::Entry {
             key: self.operation_id,
@@ -97,7 +140,10 @@ impl Key {
             events,
         };
         if state.group_commit.write(entry).await {
-            return Ok(Some(accepted(self.operation_id, stored)));
+            return Ok(Some(Accepted {
+                operation_id: self.operation_id,
+                stored,
+            }));
         }
         Ok(None)
     }
@@ -146,7 +192,10 @@ impl Command {
         // answered: dropped, its rollback would wait for the pool to flush it after the answer
         // left, and a retry sent at once would find the key locked (409) instead of answered.
         tx.rollback().await?;
-        Ok(Begun::Replay(accepted(key.operation_id, replay?)))
+        Ok(Begun::Replay(Accepted {
+            operation_id: key.operation_id,
+            stored: replay?,
+        }))
     }
 
     /// The operation id.
@@ -173,7 +222,7 @@ impl Command {
     pub(super) async fn run<B: Serialize>(
         mut self,
         work: impl AsyncFnOnce(&mut Self) -> Result<B, ApiError>,
-    ) -> Result<Response, ApiError> {
+    ) -> Result<Accepted, ApiError> {
         match work(&mut self).await {
             Ok(body) => self.finish(&body).await,
             Err(refused) => {
@@ -187,7 +236,7 @@ impl Command {
 
     /// Appends the command's events and records `body` as the answer, in one statement;
     /// commits, and answers `202 Accepted` with it.
-    async fn finish<B: Serialize>(mut self, body: &B) -> Result<Response, ApiError> {
+    async fn finish<B: Serialize>(mut self, body: &B) -> Result<Accepted, ApiError> {
         static SQL: LazyLock<String> = LazyLock::new(|| {
             format!(
                 "WITH {APPEND}, answered AS (
@@ -206,7 +255,10 @@ impl Command {
         if !self.events.is_empty() {
             self.relay.wake();
         }
-        Ok(accepted(self.key.operation_id, stored))
+        Ok(Accepted {
+            operation_id: self.key.operation_id,
+            stored,
+        })
     }
 }
 
@@ -226,18 +278,4 @@ fn answered<'q>(
         .bind(&key.fingerprint)
         .bind(stored.status.as_u16() as i16)
         .bind(&stored.body)
-}
-
-/// The 202 answer, the same for the first request and its repeats, with a `Location` to poll.
-fn accepted(operation_id: Uuid, stored: Stored) -> Response {
-    let mut response = (stored.status, stored.body).into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    if let Ok(location) = HeaderValue::from_str(&format!("/v1/operations/{operation_id}")) {
-        headers.insert(header::LOCATION, location);
-    }
-    response
 }

@@ -4,7 +4,6 @@
 
 use axum::extract::State;
 use axum::http::HeaderMap;
-use axum::response::Response;
 use chrono::Utc;
 use notify_shared::UserId;
 use notify_shared::api::{OperationStatus, Scope};
@@ -15,7 +14,7 @@ use uuid::Uuid;
 
 use super::AppState;
 use super::auth::Principal;
-use super::command::{Begun, Command};
+use super::command::{Accepted, Begun, Command};
 use super::error::ApiError;
 use super::notifications::SOURCE;
 use super::params::ApiPath;
@@ -43,7 +42,7 @@ pub(super) async fn read(
     principal: Principal,
     headers: HeaderMap,
     ApiPath(id): ApiPath<Uuid>,
-) -> Result<Response, ApiError> {
+) -> Result<Accepted, ApiError> {
     mark(state, principal, headers, id, true).await
 }
 
@@ -69,7 +68,7 @@ pub(super) async fn unread(
     principal: Principal,
     headers: HeaderMap,
     ApiPath(id): ApiPath<Uuid>,
-) -> Result<Response, ApiError> {
+) -> Result<Accepted, ApiError> {
     mark(state, principal, headers, id, false).await
 }
 
@@ -79,7 +78,7 @@ async fn mark(
     headers: HeaderMap,
     id: Uuid,
     read: bool,
-) -> Result<Response, ApiError> {
+) -> Result<Accepted, ApiError> {
     principal.require(Scope::Inbox)?;
     let verb = if read { "read" } else { "unread" };
     let command = match Command::begin(&state, &principal.user, &headers, &(verb, id)).await? {
@@ -130,7 +129,7 @@ pub(super) async fn read_all(
     State(state): State<AppState>,
     principal: Principal,
     headers: HeaderMap,
-) -> Result<Response, ApiError> {
+) -> Result<Accepted, ApiError> {
     principal.require(Scope::Inbox)?;
     let command = match Command::begin(&state, &principal.user, &headers, &"read_all").await? {
         Begun::Fresh(command) => command,

@@ -6,13 +6,12 @@
 
 use axum::extract::State;
 use axum::http::HeaderMap;
-use axum::response::Response;
 use chrono::{DateTime, Utc};
 use notify_shared::UserId;
 use notify_shared::api::{OperationStatus, Scope, SendRequest, SendResponse, SentNotification};
 use notify_shared::commands::CommandAccepted;
 use notify_shared::event::{
-    Envelope, Event, NotificationCancelled, NotificationDispatched, NotificationRequested,
+    Cause, Envelope, Event, NotificationCancelled, NotificationDispatched, NotificationRequested,
 };
 use notify_shared::limits;
 use notify_shared::problem::{Problem, Violation};
@@ -20,7 +19,7 @@ use uuid::Uuid;
 
 use super::AppState;
 use super::auth::Principal;
-use super::command::{Begun, Command, Key};
+use super::command::{Accepted, Begun, Command, Key};
 use super::error::ApiError;
 use super::json::ApiJson;
 use super::params::ApiPath;
@@ -63,8 +62,21 @@ pub async fn send(
     principal: Principal,
     headers: HeaderMap,
     ApiJson(request): ApiJson<SendRequest>,
-) -> Result<Response, ApiError> {
+) -> Result<Accepted, ApiError> {
     principal.require(Scope::Send)?;
+    let key = Key::new(&headers, &request)?;
+    send_as(&state, &principal.user, key, &request, None).await
+}
+
+/// The send command, whatever the transport: `request` from `sender` under `key`, caused by
+/// another service's event when `cause` is given. Its answer's body is a [`SendResponse`].
+pub(crate) async fn send_as(
+    state: &AppState,
+    sender: &UserId,
+    key: Key,
+    request: &SendRequest,
+    cause: Option<&Cause>,
+) -> Result<Accepted, ApiError> {
     let mut violations = limits::check_send(&request);
     let deliver_at = match check_deliver_at(request.deliver_at, Utc::now(), state.schedule_max_days)
     {
@@ -77,17 +89,19 @@ pub async fn send(
     if !violations.is_empty() {
         return Err(ApiError::Validation(violations));
     }
-    let key = Key::new(&headers, &request)?;
     let operation_id = key.operation_id();
     let recipients = if request.to.is_empty() {
-        vec![principal.user.clone()]
+        vec![sender.clone()]
     } else {
         request.to.clone()
     };
     let (events, notifications) = notifications(
-        operation_id,
-        &principal.user,
-        &request,
+        Sent {
+            operation_id,
+            sender,
+            request,
+            cause,
+        },
         &recipients,
         deliver_at,
     );
@@ -100,19 +114,19 @@ pub async fn send(
         },
         notifications,
     };
-    let accepted = || tracing::info!(operation = %operation_id, sender = %principal.user, recipients = recipients.len(), ?deliver_at, "send accepted");
+    let accepted = || tracing::info!(operation = %operation_id, %sender, recipients = recipients.len(), ?deliver_at, "send accepted");
     if deliver_at.is_none() {
         // Usually a new key to known recipients: one statement, no transaction.
         let names: Vec<&str> = recipients.iter().map(UserId::as_str).collect();
         let answer = key
-            .at_once(&state, &principal.user, &names, events.clone(), &response)
+            .at_once(state, sender, &names, events.clone(), &response)
             .await?;
         if let Some(answer) = answer {
             accepted();
             return Ok(answer);
         }
     }
-    let command = match Command::begin_with(&state, &principal.user, key).await? {
+    let command = match Command::begin_with(state, sender, key).await? {
         Begun::Fresh(command) => command,
         Begun::Replay(response) => return Ok(response),
     };
@@ -135,21 +149,32 @@ pub async fn send(
         .await
 }
 
+/// What a send's events say about it, whoever the recipient.
+struct Sent<'a> {
+    operation_id: Uuid,
+    sender: &'a UserId,
+    request: &'a SendRequest,
+    cause: Option<&'a Cause>,
+}
+
 /// The events of a send (`notification.requested` for each recipient, and
 /// `notification.dispatched` unless it is scheduled) and its notifications.
 fn notifications(
-    operation_id: Uuid,
-    sender: &UserId,
-    request: &SendRequest,
+    sent: Sent<'_>,
     recipients: &[UserId],
     deliver_at: Option<DateTime<Utc>>,
 ) -> (Vec<Envelope>, Vec<SentNotification>) {
+    let Sent {
+        operation_id,
+        request,
+        ..
+    } = sent;
     let mut events = Vec::with_capacity(recipients.len() * 2);
     let mut notifications = Vec::with_capacity(recipients.len());
     for recipient in recipients {
         let notification_id = Uuid::now_v7();
         let requested = Event::NotificationRequested(NotificationRequested {
-            sender: sender.clone(),
+            sender: sent.sender.clone(),
             recipient: recipient.clone(),
             title: request.title.clone(),
             body: request.body.clone(),
@@ -158,6 +183,7 @@ fn notifications(
             channels: request.channels.clone(),
             thread: request.thread.clone(),
             deliver_at,
+            cause: sent.cause.cloned(),
         });
         let envelope = |sequence, event| {
             Envelope::new(
@@ -290,7 +316,7 @@ pub(super) async fn cancel(
     principal: Principal,
     headers: HeaderMap,
     ApiPath(id): ApiPath<Uuid>,
-) -> Result<Response, ApiError> {
+) -> Result<Accepted, ApiError> {
     principal.require(Scope::Send)?;
     let command = match Command::begin(&state, &principal.user, &headers, &("cancel", id)).await? {
         Begun::Fresh(command) => command,

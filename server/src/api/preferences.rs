@@ -9,7 +9,6 @@ use std::str::FromStr;
 use axum::Json;
 use axum::extract::State;
 use axum::http::HeaderMap;
-use axum::response::Response;
 use notify_shared::UserId;
 use notify_shared::api::{Channel, OperationStatus, Scope};
 use notify_shared::commands::{PreferencesAccepted, PreferencesUpdate};
@@ -21,7 +20,7 @@ use uuid::Uuid;
 
 use super::AppState;
 use super::auth::Principal;
-use super::command::{Begun, Command};
+use super::command::{Accepted, Begun, Command};
 use super::error::ApiError;
 use super::json::ApiJson;
 use super::notifications::SOURCE;
@@ -108,7 +107,7 @@ pub(super) async fn put(
     principal: Principal,
     headers: HeaderMap,
     ApiJson(update): ApiJson<PreferencesUpdate>,
-) -> Result<Response, ApiError> {
+) -> Result<Accepted, ApiError> {
     principal.require(Scope::Inbox)?;
     let violations = check(&update, state.webhook_allow_private);
     if !violations.is_empty() {

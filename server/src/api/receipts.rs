@@ -6,7 +6,6 @@
 
 use axum::extract::State;
 use axum::http::HeaderMap;
-use axum::response::Response;
 use notify_shared::api::{Channel, OperationStatus, Scope};
 use notify_shared::commands::{CommandAccepted, Receipt};
 use notify_shared::event::{DeliveryOutcome, Envelope, Event};
@@ -15,7 +14,7 @@ use uuid::Uuid;
 
 use super::AppState;
 use super::auth::Principal;
-use super::command::{Begun, Command};
+use super::command::{Accepted, Begun, Command};
 use super::error::ApiError;
 use super::json::ApiJson;
 use super::notifications::SOURCE;
@@ -48,7 +47,7 @@ pub(super) async fn receipt(
     headers: HeaderMap,
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(receipt): ApiJson<Receipt>,
-) -> Result<Response, ApiError> {
+) -> Result<Accepted, ApiError> {
     principal.require(Scope::Inbox)?;
     let device = receipt.device.clone().unwrap_or_else(|| "a desktop".into());
     if device.chars().count() > MAX_DEVICE || device.chars().any(char::is_control) {

@@ -90,6 +90,7 @@ pub(super) async fn escalate(
         channels: Vec::new(),
         thread: Some(format!("escalation-{failed_notification}")),
         deliver_at: None,
+        cause: None,
     };
     let events = [
         Envelope::new(
@@ -189,6 +190,7 @@ mod tests {
             channels: vec![],
             thread: None,
             deliver_at: None,
+            cause: None,
         }
     }
 

@@ -391,6 +391,7 @@ mod tests {
             channels: vec![],
             thread: None,
             deliver_at: None,
+            cause: None,
         }
     }
 

@@ -420,6 +420,7 @@ mod tests {
             channels: vec![],
             thread: Some("deploys".into()),
             deliver_at: None,
+            cause: None,
         }
     }
 

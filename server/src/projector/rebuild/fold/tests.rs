@@ -72,6 +72,7 @@ fn requested(recipient: &str, scheduled: bool) -> Event {
         channels: vec![Channel::Email],
         thread: None,
         deliver_at: scheduled.then(|| Utc::now() + TimeDelta::days(1)),
+        cause: None,
     })
 }
 
