@@ -8,7 +8,9 @@
 //! declares and binds device queues; daemons never declare anything.
 
 use notify_shared::UserId;
-use notify_shared::routing::{DEVICE_KINDS, EVENTS_EXCHANGE, routing_key_for_kind};
+use notify_shared::routing::{
+    DEVICE_KINDS, EVENTS_EXCHANGE, INGEST_EXCHANGE, ingest_routing_pattern, routing_key_for_kind,
+};
 use rand::distr::{Alphanumeric, SampleString};
 use reqwest::{Method, StatusCode, Url};
 use secrecy::{ExposeSecret, SecretString};
@@ -143,17 +145,7 @@ impl Accounts {
             Some(json!({"configure": "^$", "write": "^$", "read": read})),
         )
         .await?;
-        for (limit, value) in [
-            ("max-connections", self.max_connections),
-            ("max-channels", self.max_channels),
-        ] {
-            self.call(
-                Method::PUT,
-                &format!("/user-limits/{name}/{limit}"),
-                Some(json!({"value": value})),
-            )
-            .await?;
-        }
+        self.limit(&name).await?;
         self.delete_former_account(user).await
     }
 
@@ -215,6 +207,72 @@ impl Accounts {
         let name = encode(&self.username(user, device));
         self.call(Method::DELETE, &format!("/users/{name}"), None)
             .await
+    }
+
+    /// The broker account name of the service `service` (`:` is in no user or device name).
+    pub fn service_username(&self, service: &UserId) -> String {
+        format!("{}service:{service}", self.account_prefix)
+    }
+
+    /// Creates the broker account of the service `service`, or gives it a new `password`: it
+    /// may publish to the ingest exchange under its own routing keys
+    /// ([`ingest_routing_pattern`]) and do nothing else, within the same connection and channel
+    /// limits as a device.
+    pub async fn ensure_service_account(
+        &self,
+        service: &UserId,
+        password: &str,
+    ) -> Result<(), AccountError> {
+        let name = encode(&self.service_username(service));
+        let vhost = encode(&self.vhost);
+        self.call(
+            Method::PUT,
+            &format!("/users/{name}"),
+            Some(json!({"password": password, "tags": ""})),
+        )
+        .await?;
+        let write = format!("^{}$", regex_escape(INGEST_EXCHANGE));
+        self.call(
+            Method::PUT,
+            &format!("/permissions/{vhost}/{name}"),
+            Some(json!({"configure": "^$", "write": write, "read": "^$"})),
+        )
+        .await?;
+        self.call(
+            Method::PUT,
+            &format!("/topic-permissions/{vhost}/{name}"),
+            Some(json!({
+                "exchange": INGEST_EXCHANGE,
+                "write": ingest_routing_pattern(service),
+                "read": "^$",
+            })),
+        )
+        .await?;
+        self.limit(&name).await
+    }
+
+    /// Deletes the broker account of the service `service` (gone already is fine); RabbitMQ
+    /// closes its connections at once.
+    pub async fn delete_service_account(&self, service: &UserId) -> Result<(), AccountError> {
+        let name = encode(&self.service_username(service));
+        self.call(Method::DELETE, &format!("/users/{name}"), None)
+            .await
+    }
+
+    /// Puts the connection and channel limits on the account `name` (percent-encoded).
+    async fn limit(&self, name: &str) -> Result<(), AccountError> {
+        for (limit, value) in [
+            ("max-connections", self.max_connections),
+            ("max-channels", self.max_channels),
+        ] {
+            self.call(
+                Method::PUT,
+                &format!("/user-limits/{name}/{limit}"),
+                Some(json!({"value": value})),
+            )
+            .await?;
+        }
+        Ok(())
     }
 
     async fn call(

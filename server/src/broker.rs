@@ -12,7 +12,7 @@ use lapin::types::{AMQPValue, FieldTable, ShortString};
 use lapin::{Channel, Connection, ConnectionProperties, ExchangeKind};
 use notify_shared::routing::{
     DEAD_LETTER_EXCHANGE, DEAD_LETTER_QUEUE, DISPATCHER_QUEUE, EMAIL_QUEUE, EVENTS_EXCHANGE,
-    PIPELINE_EXCHANGE, PROJECTOR_QUEUE, SERVER_QUEUES, WEBHOOK_QUEUE,
+    INGEST_EXCHANGE, INGEST_QUEUE, PIPELINE_EXCHANGE, PROJECTOR_QUEUE, SERVER_QUEUES, WEBHOOK_QUEUE,
 };
 use secrecy::{ExposeSecret, SecretString};
 use tokio_util::sync::CancellationToken;
@@ -48,6 +48,7 @@ pub async fn declare_topology(connection: &Connection) -> lapin::Result<()> {
         (EVENTS_EXCHANGE, ExchangeKind::Topic),
         (DEAD_LETTER_EXCHANGE, ExchangeKind::Fanout),
         (PIPELINE_EXCHANGE, ExchangeKind::Direct),
+        (INGEST_EXCHANGE, ExchangeKind::Topic),
     ] {
         channel
             .exchange_declare(exchange.into(), kind, durable, FieldTable::default())
@@ -73,8 +74,9 @@ pub async fn declare_topology(connection: &Connection) -> lapin::Result<()> {
         )
         .await?;
     for queue in SERVER_QUEUES {
-        declare_server_queue(&channel, queue).await?;
+        declare_quorum_queue(&channel, queue, PIPELINE_EXCHANGE, queue).await?;
     }
+    declare_quorum_queue(&channel, INGEST_QUEUE, INGEST_EXCHANGE, "#").await?;
     remove_former_bindings(&channel).await?;
     channel.close(200, "topology declared".into()).await
 }
@@ -129,8 +131,14 @@ async fn remove_former_bindings(channel: &Channel) -> lapin::Result<()> {
 }
 
 /// Declares a quorum queue with an explicit delivery limit, dead-lettered to `notify.dead`,
-/// and binds it to [`PIPELINE_EXCHANGE`] under its own name.
-async fn declare_server_queue(channel: &Channel, name: &str) -> lapin::Result<()> {
+/// and binds it to `exchange` with `binding` (a server queue: [`PIPELINE_EXCHANGE`] under its
+/// own name; the ingest queue: [`INGEST_EXCHANGE`], every routing key).
+async fn declare_quorum_queue(
+    channel: &Channel,
+    name: &str,
+    exchange: &str,
+    binding: &str,
+) -> lapin::Result<()> {
     let mut arguments = FieldTable::default();
     arguments.insert(
         ShortString::from("x-queue-type"),
@@ -157,8 +165,8 @@ async fn declare_server_queue(channel: &Channel, name: &str) -> lapin::Result<()
     channel
         .queue_bind(
             name.into(),
-            PIPELINE_EXCHANGE.into(),
-            name.into(),
+            exchange.into(),
+            binding.into(),
             QueueBindOptions::default(),
             FieldTable::default(),
         )

@@ -19,12 +19,14 @@ Examples:
   notify-server serve
   notify-server serve --roles relay
   notify-server rebuild-read-model
+  notify-server services add billing
+  notify-server rules check rules.toml --event assigned.json
 
 Configuration: notify-server.toml in the working directory (or --config), then NOTIFY_SERVER_*
 environment variables: NOTIFY_SERVER_LISTEN, NOTIFY_SERVER_WRITE_DB, NOTIFY_SERVER_READ_DB,
 NOTIFY_SERVER_AMQP_URL, NOTIFY_SERVER_RELAY_BATCH, NOTIFY_SERVER_RELAY_POLL_MS,
 NOTIFY_SERVER_PROJECTOR_BATCH, NOTIFY_SERVER_WRITE_DB_CONNECTIONS, NOTIFY_SERVER_READ_DB_CONNECTIONS,
-NOTIFY_SERVER_SCHEDULE_MAX_DAYS, NOTIFY_SERVER_SCHEDULER_POLL_MS.
+NOTIFY_SERVER_SCHEDULE_MAX_DAYS, NOTIFY_SERVER_SCHEDULER_POLL_MS, NOTIFY_SERVER_INGEST_RULES.
 Logs go to stderr, filtered by NOTIFY_LOG (default: info).")]
 pub struct Args {
     /// Configuration file (default: ./notify-server.toml when it exists).
@@ -60,6 +62,12 @@ pub enum Command {
     /// Manage users and their API tokens.
     #[command(subcommand)]
     Users(UsersCommand),
+    /// Manage the other services that send their domain events (CloudEvents) to notify.
+    #[command(subcommand)]
+    Services(ServicesCommand),
+    /// Check the rules that turn other services' domain events into notifications.
+    #[command(subcommand)]
+    Rules(RulesCommand),
     /// Run server roles until SIGTERM or Ctrl-C.
     ///
     /// With the api role it prints `listening on http://ADDR` on stdout once it accepts
@@ -69,7 +77,7 @@ pub enum Command {
         #[arg(
             long,
             value_delimiter = ',',
-            default_value = "api,relay,projector,dispatcher,scheduler,email,webhook"
+            default_value = "api,relay,projector,dispatcher,scheduler,email,webhook,ingest"
         )]
         roles: Vec<Role>,
     },
@@ -105,6 +113,46 @@ pub enum UsersCommand {
     },
 }
 
+/// `services` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ServicesCommand {
+    /// Let a service send its domain events: make its broker account (it may publish to the
+    /// `notify.ingest` exchange under routing keys that start with its name, and do nothing
+    /// else) and an API token with the `events` scope for `POST /v1/events`, and print both
+    /// (shown only this once). Its notifications come from NAME.
+    ///
+    /// Running it again for an existing service makes a new broker password and a new token
+    /// (the old token stays valid until `services delete`).
+    Add {
+        /// The service's name: 1 to 63 of a-z, 0-9, '_' and '-'; the sender of its
+        /// notifications.
+        name: UserId,
+    },
+    /// Revoke a service: delete its broker account (its connections close at once) and its
+    /// tokens. The notifications it caused stay.
+    Delete {
+        /// The service's name.
+        name: UserId,
+    },
+}
+
+/// `rules` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum RulesCommand {
+    /// Check a rules file (the server's `ingest_rules`): TOML, known keys, templates that
+    /// compile, recipients given; with `--event`, render the send the rules make of that event.
+    ///
+    /// Exits 0 when the rules are usable (and the event makes a send), 1 otherwise, saying
+    /// what is wrong and where.
+    Check {
+        /// The rules file.
+        file: PathBuf,
+        /// A CloudEvents 1.0 event in JSON (structured mode) to render the rules against.
+        #[arg(long)]
+        event: Option<PathBuf>,
+    },
+}
+
 impl UsersCommand {
     /// The user the command is about.
     pub fn name(&self) -> &UserId {
@@ -131,4 +179,6 @@ pub enum Role {
     Email,
     /// Webhook worker: delivers the webhook channel over HTTP.
     Webhook,
+    /// Ingest: other services' domain events from the `notify.ingest` exchange, as sends.
+    Ingest,
 }

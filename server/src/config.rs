@@ -93,6 +93,10 @@ pub struct Config {
     /// `[rate_limit]`: how many requests each user may make.
     #[serde(default)]
     pub rate_limit: RateLimitConfig,
+    /// The rules file that turns other services' domain events into sends (see
+    /// `notify-server rules check`); without one, every domain event is refused (`no-rule`).
+    #[serde(default)]
+    pub ingest_rules: Option<PathBuf>,
     /// Where this process serves its Prometheus metrics (`GET /metrics`, no token: keep it
     /// on loopback or a private network); unset, only the api serves them, to admin tokens.
     /// Each process needs its own port.

@@ -20,6 +20,7 @@ pub mod redact;
 pub mod relay;
 pub mod scheduler;
 pub mod serve;
+pub mod services;
 pub mod store;
 pub mod telemetry;
 pub mod tokens;

@@ -8,9 +8,11 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::Parser;
 use notify_server::accounts::Accounts;
-use notify_server::cli::{Args, Command, UsersCommand};
+use notify_server::cli::{Args, Command, RulesCommand, ServicesCommand, UsersCommand};
 use notify_server::config::Config;
-use notify_server::{db, projector, serve, telemetry, users};
+use notify_server::ingest::cloudevent::DomainEvent;
+use notify_server::ingest::rules::Rules;
+use notify_server::{db, projector, serve, services, telemetry, users};
 
 fn main() -> ExitCode {
     let args = Args::parse();
@@ -107,6 +109,51 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             // The token alone goes to stdout, so scripts can capture it.
             eprintln!("token for {}; it is shown only this once:", command.name());
             println!("{token}");
+            Ok(())
+        }
+        Command::Services(command) => {
+            let pool = connect(&config).await?;
+            let accounts = Accounts::new(&config.devices, &config.amqp_url)
+                .context("bad [devices] configuration")?;
+            match command {
+                ServicesCommand::Add { name } => {
+                    let credentials = services::add(&pool, &accounts, &name).await?;
+                    eprintln!(
+                        "service {name}: publish CloudEvents to the {} exchange with routing key                          {name}, or POST them to /v1/events with the token; shown only this once:",
+                        credentials.exchange
+                    );
+                    println!("{}", serde_json::to_string_pretty(&credentials)?);
+                }
+                ServicesCommand::Delete { name } => {
+                    let deleted = services::delete(&pool, &accounts, &name).await?;
+                    eprintln!(
+                        "deleted service {name}: broker account and its connections closed, {} \
+                         token(s) revoked",
+                        deleted.tokens
+                    );
+                }
+            }
+            Ok(())
+        }
+        Command::Rules(RulesCommand::Check { file, event }) => {
+            let rules = Rules::load(&file)?;
+            let Some(event) = event else {
+                eprintln!("{}: {} rule(s), all usable", file.display(), rules.len());
+                return Ok(());
+            };
+            let text = std::fs::read(&event)
+                .with_context(|| format!("cannot read {}", event.display()))?;
+            let event = DomainEvent::structured(&text)
+                .with_context(|| format!("{} is not a CloudEvent", event.display()))?;
+            let rendered = rules.render(&event, chrono::Utc::now())?;
+            eprintln!("{}: {} rule(s); the event makes this send:", file.display(), rules.len());
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&serde_json::json!({
+                    "send": rendered.request,
+                    "cause": rendered.cause,
+                }))?
+            );
             Ok(())
         }
     }

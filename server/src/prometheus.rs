@@ -48,6 +48,9 @@ pub const CONSUMER_SECONDS: &str = "notify_consumer_handling_duration_seconds";
 pub const CONSUMER_FAILED: &str = "notify_consumer_failed_events_total";
 /// Messages dead-lettered at once because they are not events, by queue.
 pub const CONSUMER_DEAD_LETTERED: &str = "notify_consumer_dead_lettered_total";
+/// Other services' domain events taken in, by transport (`amqp`, `http`) and outcome
+/// (`accepted`, or the problem type that refused it, such as `no-rule`).
+pub const INGESTED_EVENTS: &str = "notify_ingested_events_total";
 /// From an event's time to its projection into the read model.
 pub const PROJECTOR_LAG_SECONDS: &str = "notify_projector_lag_seconds";
 
@@ -117,6 +120,10 @@ pub fn install() -> anyhow::Result<PrometheusHandle> {
     describe_counter!(
         CONSUMER_DEAD_LETTERED,
         "Messages dead-lettered at once because they are not events, by queue."
+    );
+    describe_counter!(
+        INGESTED_EVENTS,
+        "Other services' domain events taken in, by transport and outcome (accepted, or the problem type)."
     );
     describe_histogram!(
         PROJECTOR_LAG_SECONDS,

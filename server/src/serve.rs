@@ -19,6 +19,7 @@ use crate::cli::Role;
 use crate::config::Config;
 use crate::consumer::Queue;
 use crate::dispatcher::{Dispatcher, Saga};
+use crate::ingest::rules::Rules;
 use crate::projector::Projector;
 use crate::relay::Relay;
 use crate::scheduler::Scheduler;
@@ -36,6 +37,7 @@ pub async fn serve(config: Config, roles: &[Role]) -> anyhow::Result<()> {
     // DB, which may be down at start (the api answers 503 to queries, the projector waits).
     let write = if [
         Role::Api,
+        Role::Ingest,
         Role::Relay,
         Role::Dispatcher,
         Role::Scheduler,
@@ -127,30 +129,34 @@ pub async fn serve(config: Config, roles: &[Role]) -> anyhow::Result<()> {
         };
         tasks.spawn(scheduler.run(shutdown.clone()));
     }
-    if let (true, Some(write), Some(relay)) = (runs(Role::Api), &write, &relay) {
+    let state = match (&write, &relay) {
+        (Some(write), Some(relay)) if runs(Role::Api) || runs(Role::Ingest) => Some(app_state(
+            &config,
+            write,
+            &read,
+            relay,
+            metrics.clone(),
+        )?),
+        _ => None,
+    };
+    if let (true, Some(state)) = (runs(Role::Ingest), &state) {
+        if state.rules.is_empty() {
+            tracing::warn!("no ingest_rules: every domain event will be dead-lettered (no-rule)");
+        }
+        tasks.spawn(api::events_queue::run(
+            state.clone(),
+            config.amqp_url.clone(),
+            shutdown.clone(),
+        ));
+    }
+    if let (true, Some(state)) = (runs(Role::Api), state) {
         let listener = TcpListener::bind(config.listen)
             .await
             .with_context(|| format!("cannot listen on {}", config.listen))?;
         let address = listener.local_addr()?;
         let shutdown_for_limit = shutdown.clone();
-        let accounts = Accounts::new(&config.devices, &config.amqp_url)
-            .context("bad [devices] configuration")?;
-        let state = api::AppState {
-            write: write.clone(),
-            read: read.clone(),
-            accounts,
-            schedule_max_days: config.schedule_max_days,
-            rate_limit: api::rate_limit::RateLimit::new(config.rate_limit),
-            commands: api::shed::Commands::new(config.max_commands_in_flight),
-            known_tokens: api::known_tokens::KnownTokens::default(),
-            group_commit: api::group_commit::GroupCommit::start(write.clone(), relay.clone()),
-            relay: relay.clone(),
-            webhook_allow_private: config.webhook.allow_private,
-            smtp_relay: api::smtp_relay::SmtpRelay::new(&config.smtp.host, config.smtp.port),
-            metrics: metrics.clone(),
-        };
         let known_tokens = state.known_tokens.clone();
-        let (listen_pool, listen_shutdown) = (write.clone(), shutdown.clone());
+        let (listen_pool, listen_shutdown) = (state.write.clone(), shutdown.clone());
         tasks.spawn(async move { known_tokens.listen(listen_pool, listen_shutdown).await });
         if let Some(limit) = state.rate_limit.clone() {
             tasks.spawn(async move {
@@ -184,6 +190,38 @@ pub async fn serve(config: Config, roles: &[Role]) -> anyhow::Result<()> {
     }
     read.close().await;
     Ok(())
+}
+
+/// What the api's handlers and the ingest role's consumer share: pools, the group commit, the
+/// limits and the ingest rules.
+fn app_state(
+    config: &Config,
+    write: &PgPool,
+    read: &PgPool,
+    relay: &RelayWaker,
+    metrics: metrics_exporter_prometheus::PrometheusHandle,
+) -> anyhow::Result<api::AppState> {
+    let accounts =
+        Accounts::new(&config.devices, &config.amqp_url).context("bad [devices] configuration")?;
+    let rules = match &config.ingest_rules {
+        Some(path) => Rules::load(path).context("bad ingest_rules")?,
+        None => Rules::default(),
+    };
+    Ok(api::AppState {
+        write: write.clone(),
+        read: read.clone(),
+        accounts,
+        schedule_max_days: config.schedule_max_days,
+        rate_limit: api::rate_limit::RateLimit::new(config.rate_limit),
+        commands: api::shed::Commands::new(config.max_commands_in_flight),
+        known_tokens: api::known_tokens::KnownTokens::default(),
+        group_commit: api::group_commit::GroupCommit::start(write.clone(), relay.clone()),
+        relay: relay.clone(),
+        webhook_allow_private: config.webhook.allow_private,
+        smtp_relay: api::smtp_relay::SmtpRelay::new(&config.smtp.host, config.smtp.port),
+        metrics,
+        rules: Arc::new(rules),
+    })
 }
 
 /// Refuses to start a dispatcher whose escalations would go nowhere: failures would then

@@ -176,11 +176,13 @@ pub enum Scope {
     Inbox,
     /// Manage users and tokens.
     Admin,
+    /// Post another service's domain events (`POST /v1/events`): a service's token.
+    Events,
 }
 
 impl Scope {
     /// Every scope, in a stable order.
-    pub const ALL: [Scope; 3] = [Scope::Send, Scope::Inbox, Scope::Admin];
+    pub const ALL: [Scope; 4] = [Scope::Send, Scope::Inbox, Scope::Admin, Scope::Events];
 
     /// The scope's name, as in JSON.
     pub fn as_str(self) -> &'static str {
@@ -188,6 +190,7 @@ impl Scope {
             Self::Send => "send",
             Self::Inbox => "inbox",
             Self::Admin => "admin",
+            Self::Events => "events",
         }
     }
 }
@@ -198,7 +201,7 @@ impl std::str::FromStr for Scope {
         Self::ALL
             .into_iter()
             .find(|scope| scope.as_str() == s)
-            .ok_or_else(|| format!("unknown scope {s:?}: use send, inbox or admin"))
+            .ok_or_else(|| format!("unknown scope {s:?}: use send, inbox, admin or events"))
     }
 }
 

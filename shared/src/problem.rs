@@ -40,6 +40,13 @@ impl Problem {
     }
 
     /// Whether this is a problem of kind `slug` (see [`Problem::new`]).
+    /// The problem type's short name (`no-rule` of `urn:notify:problem:no-rule`).
+    pub fn slug(&self) -> &str {
+        self.kind
+            .strip_prefix("urn:notify:problem:")
+            .unwrap_or(&self.kind)
+    }
+
     pub fn is(&self, slug: &str) -> bool {
         self.kind
             .strip_prefix("urn:notify:problem:")

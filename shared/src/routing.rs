@@ -77,6 +77,31 @@ pub const DEVICE_KINDS: [&str; 11] = [
 ];
 /// The queue bound to [`DEAD_LETTER_EXCHANGE`], where dead letters wait for a person.
 pub const DEAD_LETTER_QUEUE: &str = "notify.dead";
+/// The header a dead letter's reason is in (a short word such as `no-rule`), when the
+/// server dead-lettered it itself; [`DEAD_LETTER_DETAIL_HEADER`] says it in a sentence.
+pub const DEAD_LETTER_REASON_HEADER: &str = "notify-reason";
+/// The header with a dead letter's reason in a sentence.
+pub const DEAD_LETTER_DETAIL_HEADER: &str = "notify-detail";
+
+/// The topic exchange other services publish their domain events (CloudEvents) to, each with
+/// its own broker account, under routing keys that start with the service's name
+/// ([`ingest_routing_pattern`]).
+pub const INGEST_EXCHANGE: &str = "notify.ingest";
+/// The quorum queue of [`INGEST_EXCHANGE`], which the ingest role consumes.
+pub const INGEST_QUEUE: &str = "notify.ingest";
+
+/// The routing keys the service `service` may publish under on [`INGEST_EXCHANGE`], as a
+/// regular expression: its name, alone or followed by `.` and anything (`billing`,
+/// `billing.invoice.paid`).
+pub fn ingest_routing_pattern(service: &UserId) -> String {
+    format!("^{service}(\\..*)?$")
+}
+
+/// The service that published under `routing_key` on [`INGEST_EXCHANGE`] (the broker lets a
+/// service publish only under its own name).
+pub fn ingest_service(routing_key: &str) -> Option<UserId> {
+    UserId::parse(routing_key.split('.').next()?).ok()
+}
 
 /// The routing key of an event addressed to `user`, for example
 /// `user.alice.notification.requested`.

@@ -152,6 +152,15 @@ pub fn detail(data: &Value) -> Option<String> {
     if let Some(up_to) = text("up_to") {
         parts.push(format!("up to {up_to}"));
     }
+    if let Some(cause) = data.get("cause") {
+        let text = |key| cause.get(key).and_then(Value::as_str).unwrap_or("?");
+        parts.push(format!(
+            "caused by {} {} from {}",
+            text("type"),
+            text("id"),
+            text("source")
+        ));
+    }
     (!parts.is_empty()).then(|| clean_line(&parts.join(" ")))
 }
 
@@ -276,6 +285,18 @@ see the log
             operation_id: Uuid::nil(),
             data,
         }
+    }
+
+    #[test]
+    fn a_notification_made_from_another_services_event_names_it() {
+        let data = json!({
+            "body": "x",
+            "cause": {"source": "/tasks", "id": "e-1", "type": "com.example.task.assigned"},
+        });
+        assert_eq!(
+            detail(&data).as_deref(),
+            Some("caused by com.example.task.assigned e-1 from /tasks")
+        );
     }
 
     #[test]

@@ -9,6 +9,9 @@ use notify_shared::UserId;
 use notify_shared::api::Scope;
 use notify_shared::problem::{self, Problem, Violation};
 
+use crate::ingest::cloudevent::NotCloudEvent;
+use crate::ingest::rules::Unmatched;
+
 /// An api error; each maps to one status and problem type.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -69,6 +72,12 @@ pub enum ApiError {
     /// The read DB cannot be reached (or the projector has not created it yet).
     #[error("the read database is unavailable")]
     ReadUnavailable,
+    /// A domain event that is not a CloudEvent this server reads.
+    #[error(transparent)]
+    NotCloudEvent(#[from] NotCloudEvent),
+    /// A domain event that no rule makes a send of.
+    #[error(transparent)]
+    Unmatched(#[from] Unmatched),
     /// A bug or an unexpected failure; logged, not shown.
     #[error(transparent)]
     Internal(anyhow::Error),
@@ -107,7 +116,25 @@ fn is_code(error: &sqlx::Error, code: &str) -> bool {
 }
 
 impl ApiError {
-    fn problem(&self) -> Problem {
+    /// Whether the same request may succeed later (the database, the broker or this process
+    /// was busy or away, or the same key was in flight): a queue consumer returns such a
+    /// message instead of dead-lettering it.
+    pub(crate) fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            Self::Unavailable
+                | Self::ReadUnavailable
+                | Self::BrokerUnavailable
+                | Self::Overloaded
+                | Self::InFlight
+                | Self::Conflict
+                | Self::RateLimited(_)
+                | Self::Internal(_)
+        )
+    }
+
+    /// The problem document this error is answered with.
+    pub(crate) fn problem(&self) -> Problem {
         match self {
             Self::Unauthorized => Problem::new(401, "unauthorized", "Unauthorized")
                 .with_detail("send `Authorization: Bearer <token>` with a valid token"),
@@ -159,6 +186,12 @@ impl ApiError {
                 .with_detail("the server is running as many commands as it takes at once; nothing was stored; retry shortly with the same Idempotency-Key"),
             Self::ReadUnavailable => Problem::new(503, "read-unavailable", "Service Unavailable")
                 .with_detail("the read database is unavailable; commands are still accepted; retry the query shortly"),
+            Self::NotCloudEvent(why) => Problem::new(400, "not-a-cloudevent", "Not a CloudEvent")
+                .with_detail(format!("{why}; nothing was sent")),
+            Self::Unmatched(why @ Unmatched::NoRule { .. }) => Problem::new(422, "no-rule", "No Rule")
+                .with_detail(format!("{why}; nothing was sent (see `notify-server rules check`)")),
+            Self::Unmatched(why @ Unmatched::Render(_)) => Problem::new(422, "rule-failed", "Rule Failed")
+                .with_detail(format!("the rule for this event cannot be applied: {why}; nothing was sent")),
             Self::Internal(_) => Problem::new(500, "internal", "Internal Server Error")
                 .with_detail("the server failed; see its log"),
         }

@@ -1,10 +1,14 @@
 //! The api role: HTTP commands (validate, then append events in one write-DB transaction) and
-//! queries against the read DB. Handlers never publish to the broker.
+//! queries against the read DB; and the ingest role's consumer ([`events_queue`]), which runs
+//! the same send command for other services' domain events. Handlers never publish to the
+//! broker.
 
 mod auth;
 mod command;
 mod devices;
 mod error;
+mod events;
+pub mod events_queue;
 pub mod group_commit;
 mod health;
 mod idempotency;
@@ -66,6 +70,8 @@ pub struct AppState {
     pub smtp_relay: smtp_relay::SmtpRelay,
     /// This process's metrics, served at `/metrics` to admin tokens.
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
+    /// The rules that turn other services' domain events into sends.
+    pub rules: std::sync::Arc<crate::ingest::rules::Rules>,
 }
 
 /// The api's routes.
@@ -95,6 +101,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/deliveries/{id}/receipt", post(receipts::receipt))
         .route("/v1/devices", post(devices::register))
         .route("/v1/devices/{name}", axum::routing::delete(devices::remove))
+        .route("/v1/events", post(events::post))
         .route("/v1/me", get(me::me))
         .route("/v1/openapi.json", get(openapi::document))
         .route("/metrics", get(health::metrics))

@@ -35,6 +35,7 @@ const PROBLEM_JSON: &str = "application/problem+json";
         super::receipts::receipt,
         super::devices::register,
         super::devices::remove,
+        super::events::post,
         super::me::me,
         super::health::healthz,
         super::health::readyz,
