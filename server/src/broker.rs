@@ -12,7 +12,8 @@ use lapin::types::{AMQPValue, FieldTable, ShortString};
 use lapin::{Channel, Connection, ConnectionProperties, ExchangeKind};
 use notify_shared::routing::{
     DEAD_LETTER_EXCHANGE, DEAD_LETTER_QUEUE, DISPATCHER_QUEUE, EMAIL_QUEUE, EVENTS_EXCHANGE,
-    INGEST_EXCHANGE, INGEST_QUEUE, PIPELINE_EXCHANGE, PROJECTOR_QUEUE, SERVER_QUEUES, WEBHOOK_QUEUE,
+    INGEST_EXCHANGE, INGEST_QUEUE, PIPELINE_EXCHANGE, PROJECTOR_QUEUE, SERVER_QUEUES,
+    WEBHOOK_QUEUE,
 };
 use secrecy::{ExposeSecret, SecretString};
 use tokio_util::sync::CancellationToken;

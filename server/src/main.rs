@@ -146,7 +146,11 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             let event = DomainEvent::structured(&text)
                 .with_context(|| format!("{} is not a CloudEvent", event.display()))?;
             let rendered = rules.render(&event, chrono::Utc::now())?;
-            eprintln!("{}: {} rule(s); the event makes this send:", file.display(), rules.len());
+            eprintln!(
+                "{}: {} rule(s); the event makes this send:",
+                file.display(),
+                rules.len()
+            );
             println!(
                 "{}",
                 serde_json::to_string_pretty(&serde_json::json!({

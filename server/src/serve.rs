@@ -130,13 +130,9 @@ pub async fn serve(config: Config, roles: &[Role]) -> anyhow::Result<()> {
         tasks.spawn(scheduler.run(shutdown.clone()));
     }
     let state = match (&write, &relay) {
-        (Some(write), Some(relay)) if runs(Role::Api) || runs(Role::Ingest) => Some(app_state(
-            &config,
-            write,
-            &read,
-            relay,
-            metrics.clone(),
-        )?),
+        (Some(write), Some(relay)) if runs(Role::Api) || runs(Role::Ingest) => {
+            Some(app_state(&config, write, &read, relay, metrics.clone())?)
+        }
         _ => None,
     };
     if let (true, Some(state)) = (runs(Role::Ingest), &state) {

@@ -397,6 +397,7 @@ mod tests {
             channels: vec![],
             thread: None,
             deliver_at: None,
+            cause: None,
         }));
         let json = serde_json::to_value(&envelope).expect("serializes");
         assert_eq!(json["specversion"], "1.0");

@@ -79,15 +79,28 @@ impl TestEnv {
         self.users(&["token", name, "--scope", scopes]).await
     }
 
+    /// Makes the service `name` with `notify-server services add`, and returns the
+    /// credentials it printed (`token`, `amqp_url`, `exchange`, `routing_key`).
+    pub async fn add_service(&self, name: &str) -> serde_json::Value {
+        let printed = self.admin(&["services", "add", name]).await;
+        serde_json::from_str(&printed).expect("services add prints JSON")
+    }
+
     /// Runs `notify-server users ARGS` and returns what it printed (a token).
     async fn users(&self, args: &[&str]) -> String {
+        let mut all = vec!["users"];
+        all.extend_from_slice(args);
+        self.admin(&all).await
+    }
+
+    /// Runs `notify-server ARGS`, asserts it succeeded, and returns its stdout, trimmed.
+    async fn admin(&self, args: &[&str]) -> String {
         let output = self
             .server_command()
-            .arg("users")
             .args(args)
             .output()
             .await
-            .expect("run notify-server users");
+            .expect("run notify-server");
         assert!(
             output.status.success(),
             "users {args:?} failed: {}",

@@ -162,6 +162,7 @@ mod tests {
                 channels: vec![],
                 thread: None,
                 deliver_at: None,
+                cause: None,
             }),
             Event::DeliveryRequested(DeliveryRequested {
                 delivery_id: Uuid::nil(),

@@ -146,9 +146,9 @@ fn read(delivery: &Delivery) -> Result<(UserId, DomainEvent), ApiError> {
     } else {
         let attribute = |name: &str| {
             let headers = properties.headers().as_ref()?;
-            PROPERTY_PREFIXES.iter().find_map(|prefix| {
-                text(headers.inner().get(format!("{prefix}{name}").as_str())?)
-            })
+            PROPERTY_PREFIXES
+                .iter()
+                .find_map(|prefix| text(headers.inner().get(format!("{prefix}{name}").as_str())?))
         };
         DomainEvent::binary(attribute, content_type, &delivery.data)?
     };
@@ -172,11 +172,7 @@ async fn dead_letter(
     reason: &str,
     detail: &str,
 ) -> anyhow::Result<()> {
-    let mut headers = delivery
-        .properties
-        .headers()
-        .clone()
-        .unwrap_or_default();
+    let mut headers = delivery.properties.headers().clone().unwrap_or_default();
     headers.insert(
         DEAD_LETTER_REASON_HEADER.into(),
         AMQPValue::LongString(reason.into()),

@@ -77,7 +77,7 @@ pub(crate) async fn send_as(
     request: &SendRequest,
     cause: Option<&Cause>,
 ) -> Result<Accepted, ApiError> {
-    let mut violations = limits::check_send(&request);
+    let mut violations = limits::check_send(request);
     let deliver_at = match check_deliver_at(request.deliver_at, Utc::now(), state.schedule_max_days)
     {
         Ok(deliver_at) => deliver_at,

@@ -14,6 +14,7 @@ mod delivery;
 mod devices;
 mod idempotency;
 mod inbox;
+mod ingest;
 mod install;
 mod metrics;
 mod privacy;

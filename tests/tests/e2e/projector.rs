@@ -31,6 +31,7 @@ fn requested(recipient: &str, body: &str) -> Event {
         channels: vec![],
         thread: None,
         deliver_at: None,
+        cause: None,
     })
 }
 
