@@ -26,6 +26,8 @@ set edit:completion:arg-completer[notify-server] = {|@words|
             cand migrate 'Apply the migrations of the write DB and the read DB (serve does it too)'
             cand rebuild-read-model 'Build the read model again from the event store, then switch to it'
             cand users 'Manage users and their API tokens'
+            cand services 'Manage the other services that send their domain events (CloudEvents) to notify'
+            cand rules 'Check the rules that turn other services'' domain events into notifications'
             cand serve 'Run server roles until SIGTERM or Ctrl-C'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -80,6 +82,56 @@ set edit:completion:arg-completer[notify-server] = {|@words|
         }
         &'notify-server;users;help;help'= {
         }
+        &'notify-server;services'= {
+            cand --config 'Configuration file (default: ./notify-server.toml when it exists)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand add 'Let a service send its domain events: make its broker account (it may publish to the `notify.ingest` exchange under routing keys that start with its name, and do nothing else) and an API token with the `events` scope for `POST /v1/events`, and print both (shown only this once). Its notifications come from NAME'
+            cand delete 'Revoke a service: delete its broker account (its connections close at once) and its tokens. The notifications it caused stay'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'notify-server;services;add'= {
+            cand --config 'Configuration file (default: ./notify-server.toml when it exists)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'notify-server;services;delete'= {
+            cand --config 'Configuration file (default: ./notify-server.toml when it exists)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'notify-server;services;help'= {
+            cand add 'Let a service send its domain events: make its broker account (it may publish to the `notify.ingest` exchange under routing keys that start with its name, and do nothing else) and an API token with the `events` scope for `POST /v1/events`, and print both (shown only this once). Its notifications come from NAME'
+            cand delete 'Revoke a service: delete its broker account (its connections close at once) and its tokens. The notifications it caused stay'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'notify-server;services;help;add'= {
+        }
+        &'notify-server;services;help;delete'= {
+        }
+        &'notify-server;services;help;help'= {
+        }
+        &'notify-server;rules'= {
+            cand --config 'Configuration file (default: ./notify-server.toml when it exists)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand check 'Check a rules file (the server''s `ingest_rules`): TOML, known keys, templates that compile, recipients given; with `--event`, render the send the rules make of that event'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'notify-server;rules;check'= {
+            cand --event 'A CloudEvents 1.0 event in JSON (structured mode) to render the rules against'
+            cand --config 'Configuration file (default: ./notify-server.toml when it exists)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'notify-server;rules;help'= {
+            cand check 'Check a rules file (the server''s `ingest_rules`): TOML, known keys, templates that compile, recipients given; with `--event`, render the send the rules make of that event'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'notify-server;rules;help;check'= {
+        }
+        &'notify-server;rules;help;help'= {
+        }
         &'notify-server;serve'= {
             cand --roles 'Roles to run in this process, comma-separated'
             cand --config 'Configuration file (default: ./notify-server.toml when it exists)'
@@ -90,6 +142,8 @@ set edit:completion:arg-completer[notify-server] = {|@words|
             cand migrate 'Apply the migrations of the write DB and the read DB (serve does it too)'
             cand rebuild-read-model 'Build the read model again from the event store, then switch to it'
             cand users 'Manage users and their API tokens'
+            cand services 'Manage the other services that send their domain events (CloudEvents) to notify'
+            cand rules 'Check the rules that turn other services'' domain events into notifications'
             cand serve 'Run server roles until SIGTERM or Ctrl-C'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -107,6 +161,19 @@ set edit:completion:arg-completer[notify-server] = {|@words|
         &'notify-server;help;users;delete'= {
         }
         &'notify-server;help;users;token'= {
+        }
+        &'notify-server;help;services'= {
+            cand add 'Let a service send its domain events: make its broker account (it may publish to the `notify.ingest` exchange under routing keys that start with its name, and do nothing else) and an API token with the `events` scope for `POST /v1/events`, and print both (shown only this once). Its notifications come from NAME'
+            cand delete 'Revoke a service: delete its broker account (its connections close at once) and its tokens. The notifications it caused stay'
+        }
+        &'notify-server;help;services;add'= {
+        }
+        &'notify-server;help;services;delete'= {
+        }
+        &'notify-server;help;rules'= {
+            cand check 'Check a rules file (the server''s `ingest_rules`): TOML, known keys, templates that compile, recipients given; with `--event`, render the send the rules make of that event'
+        }
+        &'notify-server;help;rules;check'= {
         }
         &'notify-server;help;serve'= {
         }
