@@ -80,13 +80,24 @@ impl FromRequestParts<AppState> for Principal {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let header = parts
+        let authorization = parts
             .headers
             .get(AUTHORIZATION)
-            .ok_or(ApiError::Unauthorized)?;
-        let presented = header
-            .to_str()
-            .ok()
+            .map(|value| value.to_str().unwrap_or_default());
+        let rate_limited = counts_against_rate_limit(&parts.method, parts.uri.path());
+        Self::authenticate(state, authorization, rate_limited).await
+    }
+}
+
+impl Principal {
+    /// The caller of a request whose `authorization` (the HTTP header, or gRPC's metadata) is
+    /// `Bearer <token>`; counted against the user's rate limit when `rate_limited`.
+    pub(crate) async fn authenticate(
+        state: &AppState,
+        authorization: Option<&str>,
+        rate_limited: bool,
+    ) -> Result<Self, ApiError> {
+        let presented = authorization
             .and_then(|value| value.strip_prefix("Bearer "))
             .ok_or(ApiError::Unauthorized)?;
         let (id, secret) = tokens::parse(presented.trim()).ok_or(ApiError::Unauthorized)?;
@@ -96,11 +107,7 @@ impl FromRequestParts<AppState> for Principal {
         }
         let StoredToken { user, scopes, .. } = stored;
         let user = UserId::parse(user).map_err(|e| ApiError::Internal(e.into()))?;
-        if let Some(limit) = state
-            .rate_limit
-            .as_ref()
-            .filter(|_| counts_against_rate_limit(&parts.method, parts.uri.path()))
-        {
+        if let Some(limit) = state.rate_limit.as_ref().filter(|_| rate_limited) {
             limit.check(&user)?;
         }
         let scopes = scopes.iter().filter_map(|s| s.parse().ok()).collect();

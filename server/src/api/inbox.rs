@@ -40,6 +40,15 @@ pub(super) async fn list(
     principal: Principal,
     ApiQuery(query): ApiQuery<InboxQuery>,
 ) -> Result<Json<NotificationPage>, ApiError> {
+    inbox(&state, &principal, &query).await.map(Json)
+}
+
+/// A page of the caller's inbox, whatever the transport.
+pub(crate) async fn inbox(
+    state: &AppState,
+    principal: &Principal,
+    query: &InboxQuery,
+) -> Result<NotificationPage, ApiError> {
     principal.require(Scope::Inbox)?;
     let limit = page_size(query.limit)?;
     if query
@@ -73,9 +82,7 @@ pub(super) async fn list(
             .push_bind(q)
             .push(r#")::text, '''((?:[^'']|'''')*)''', '''\1'':*', 'g')::tsquery"#);
     }
-    page(sql, "dispatched_at", query.before.as_deref(), limit, &state)
-        .await
-        .map(Json)
+    page(sql, "dispatched_at", query.before.as_deref(), limit, state).await
 }
 
 /// Appends the keyset condition and order on `(time_column, id)`, runs the query and makes the
@@ -147,7 +154,7 @@ pub(super) async fn get(
 /// The notification `id` when the caller is its sender, or its recipient once it is dispatched
 /// (a scheduled send is not the recipient's before its time, a cancelled one never); 404
 /// otherwise.
-async fn find(
+pub(crate) async fn find(
     state: &AppState,
     principal: &Principal,
     id: Uuid,
@@ -186,7 +193,16 @@ pub(super) async fn events(
     principal: Principal,
     ApiPath(id): ApiPath<Uuid>,
 ) -> Result<Json<Timeline>, ApiError> {
-    let view = find(&state, &principal, id).await?;
+    history(&state, &principal, id).await.map(Json)
+}
+
+/// The history of one notification of the caller's, whatever the transport.
+pub(crate) async fn history(
+    state: &AppState,
+    principal: &Principal,
+    id: Uuid,
+) -> Result<Timeline, ApiError> {
+    let view = find(state, principal, id).await?;
     let rows: Vec<TimelineRow> = sqlx::query_as(
         "SELECT event_id, kind, sequence, time, source, operation_id, data
          FROM timeline WHERE notification_id = $1 ORDER BY sequence",
@@ -207,10 +223,10 @@ pub(super) async fn events(
             entry
         })
         .collect();
-    Ok(Json(Timeline {
+    Ok(Timeline {
         notification_id: id,
         events,
-    }))
+    })
 }
 
 /// How many notifications in the caller's inbox are unread.

@@ -3,8 +3,8 @@
 //! the same send command for other services' domain events. Handlers never publish to the
 //! broker.
 
-mod auth;
-mod command;
+pub(crate) mod auth;
+pub(crate) mod command;
 mod devices;
 mod error;
 mod events;
@@ -12,21 +12,21 @@ pub mod events_queue;
 pub mod group_commit;
 mod health;
 mod idempotency;
-mod inbox;
+pub(crate) mod inbox;
 mod inbox_commands;
 mod json;
 pub mod known_tokens;
 pub mod listen;
 mod me;
-mod notifications;
+pub(crate) mod notifications;
 mod openapi;
-mod operations;
+pub(crate) mod operations;
 mod params;
 mod preferences;
 pub mod rate_limit;
 mod receipts;
 mod rows;
-mod sent;
+pub(crate) mod sent;
 pub mod shed;
 pub mod smtp_relay;
 mod timing;

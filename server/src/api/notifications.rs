@@ -317,8 +317,25 @@ pub(super) async fn cancel(
     headers: HeaderMap,
     ApiPath(id): ApiPath<Uuid>,
 ) -> Result<Accepted, ApiError> {
+    let key = Key::new(&headers, &cancelling(id))?;
+    cancel_as(&state, &principal, key, id).await
+}
+
+/// What a cancel's idempotency key fingerprints: the notification it cancels.
+pub(crate) fn cancelling(id: Uuid) -> (&'static str, Uuid) {
+    ("cancel", id)
+}
+
+/// The cancel command, whatever the transport: `id` by `principal` under `key`. Its answer's
+/// body is a [`CommandAccepted`].
+pub(crate) async fn cancel_as(
+    state: &AppState,
+    principal: &Principal,
+    key: Key,
+    id: Uuid,
+) -> Result<Accepted, ApiError> {
     principal.require(Scope::Send)?;
-    let command = match Command::begin(&state, &principal.user, &headers, &("cancel", id)).await? {
+    let command = match Command::begin_with(state, &principal.user, key).await? {
         Begun::Fresh(command) => command,
         Begun::Replay(response) => return Ok(response),
     };

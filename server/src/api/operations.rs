@@ -49,6 +49,15 @@ pub(super) async fn get(
     principal: Principal,
     ApiPath(id): ApiPath<Uuid>,
 ) -> Result<Json<OperationView>, ApiError> {
+    operation(&state, &principal, id).await.map(Json)
+}
+
+/// Where one of the caller's operations stands, whatever the transport.
+pub(crate) async fn operation(
+    state: &AppState,
+    principal: &Principal,
+    id: Uuid,
+) -> Result<OperationView, ApiError> {
     let row: Option<OperationRow> = sqlx::query_as(
         "SELECT o.kind, o.status, o.resolved_at,
                 array(SELECT notification_id FROM operation_notifications l
@@ -61,13 +70,13 @@ pub(super) async fn get(
     .await
     .map_err(ApiError::read)?;
     if let Some(row) = row {
-        return Ok(Json(OperationView {
+        return Ok(OperationView {
             id,
             kind: Some(variant(&row.kind)?),
             status: variant(&row.status)?,
             notifications: row.notifications,
             resolved_at: row.resolved_at,
-        }));
+        });
     }
     let accepted: bool = sqlx::query_scalar(
         "SELECT EXISTS (SELECT FROM idempotency_keys WHERE key = $1 AND principal = $2)",
@@ -79,11 +88,11 @@ pub(super) async fn get(
     if !accepted {
         return Err(ApiError::NotFound);
     }
-    Ok(Json(OperationView {
+    Ok(OperationView {
         id,
         kind: None,
         status: OperationStatus::Accepted,
         notifications: Vec::new(),
         resolved_at: None,
-    }))
+    })
 }

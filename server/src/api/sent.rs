@@ -42,6 +42,15 @@ pub(super) async fn sent(
     principal: Principal,
     ApiQuery(query): ApiQuery<SentQuery>,
 ) -> Result<Json<NotificationPage>, ApiError> {
+    sent_page(&state, &principal, &query).await.map(Json)
+}
+
+/// A page of what the caller sent (any user's, for an admin), whatever the transport.
+pub(crate) async fn sent_page(
+    state: &AppState,
+    principal: &Principal,
+    query: &SentQuery,
+) -> Result<NotificationPage, ApiError> {
     let admin = principal.require(Scope::Admin).is_ok();
     if !admin {
         principal.require(Scope::Send)?;
@@ -105,7 +114,7 @@ pub(super) async fn sent(
         }
         sql.push(")");
     }
-    let mut page = page(sql, "requested_at", query.before.as_deref(), limit, &state).await?;
-    attach_deliveries(&state.read, &principal, &mut page.items).await?;
-    Ok(Json(page))
+    let mut page = page(sql, "requested_at", query.before.as_deref(), limit, state).await?;
+    attach_deliveries(&state.read, principal, &mut page.items).await?;
+    Ok(page)
 }
