@@ -93,6 +93,10 @@ pub struct Config {
     /// `[rate_limit]`: how many requests each user may make.
     #[serde(default)]
     pub rate_limit: RateLimitConfig,
+    /// Where the api role serves the gRPC gateway (`proto/notify/v1/notify.proto`); unset,
+    /// it is off. Port 0 picks a free port (printed on stdout after the HTTP address).
+    #[serde(default)]
+    pub grpc_listen: Option<SocketAddr>,
     /// The rules file that turns other services' domain events into sends (see
     /// `notify-server rules check`); without one, every domain event is refused (`no-rule`).
     #[serde(default)]

@@ -12,6 +12,7 @@ pub mod consumer;
 pub mod db;
 pub mod dispatcher;
 pub mod failpoint;
+pub mod grpc;
 pub mod ingest;
 pub mod pipeline;
 pub mod projector;

@@ -3,6 +3,7 @@
 //!
 //! It must not do any role's work: it starts the roles, watches them and stops them.
 
+use std::io::Write;
 use std::sync::Arc;
 
 use anyhow::Context;
@@ -164,14 +165,39 @@ pub async fn serve(config: Config, roles: &[Role]) -> anyhow::Result<()> {
         }
         let api_shutdown = shutdown.clone();
         let head_timeout = config.header_timeout();
+        let grpc = match config.grpc_listen {
+            Some(grpc_address) => {
+                let listener = TcpListener::bind(grpc_address)
+                    .await
+                    .with_context(|| format!("cannot listen for gRPC on {grpc_address}"))?;
+                let grpc_address = listener.local_addr()?;
+                let (state, grpc_shutdown) = (state.clone(), shutdown.clone());
+                tasks.spawn(async move {
+                    if let Err(error) = crate::grpc::serve(listener, state, grpc_shutdown).await {
+                        tracing::error!(%error, "gRPC gateway stopped");
+                    }
+                });
+                tracing::info!(address = %grpc_address, "gRPC gateway listening");
+                Some(grpc_address)
+            }
+            None => None,
+        };
         tasks.spawn(async move {
             if let Err(error) = api::serve(listener, state, head_timeout, api_shutdown).await {
                 tracing::error!(%error, "api stopped");
             }
         });
         tracing::info!(%address, "api listening");
-        // The one line on stdout: scripts and tests read the address from it.
-        println!("listening on http://{address}");
+        // The lines on stdout, written at once: scripts and tests read the addresses from
+        // them (a reader gone after the first line is no error).
+        let mut lines = format!("listening on http://{address}\n");
+        if let Some(grpc_address) = grpc {
+            lines.push_str(&format!("gRPC on http://{grpc_address}\n"));
+        }
+        let mut stdout = std::io::stdout().lock();
+        let _ = stdout
+            .write_all(lines.as_bytes())
+            .and_then(|()| stdout.flush());
     }
     tracing::info!(?roles, "serving");
 

@@ -15,6 +15,8 @@ pub struct Server {
     pub child: Child,
     /// `http://127.0.0.1:<port>` when the api role runs.
     pub url: Option<String>,
+    /// `http://127.0.0.1:<port>` of the gRPC gateway, when `NOTIFY_SERVER_GRPC_LISTEN` is set.
+    pub grpc: Option<String>,
 }
 
 impl TestEnv {
@@ -51,22 +53,31 @@ impl TestEnv {
             .stdout(Stdio::piped());
         let mut child = command.spawn().expect("start notify-server");
         let stdout = child.stdout.take().expect("piped stdout");
-        let url = if roles.split(',').any(|r| r == "api") {
+        let (mut url, mut grpc) = (None, None);
+        if roles.split(',').any(|r| r == "api") {
             let mut lines = BufReader::new(stdout).lines();
-            let line = tokio::time::timeout(Duration::from_secs(30), lines.next_line())
-                .await
-                .expect("notify-server did not start listening within 30 s")
-                .expect("read notify-server stdout")
-                .expect("notify-server exited before listening");
-            Some(
+            let mut next = async || {
+                tokio::time::timeout(Duration::from_secs(30), lines.next_line())
+                    .await
+                    .expect("notify-server did not start listening within 30 s")
+                    .expect("read notify-server stdout")
+                    .expect("notify-server exited before listening")
+            };
+            let line = next().await;
+            url = Some(
                 line.strip_prefix("listening on ")
                     .expect("listening line")
                     .to_owned(),
-            )
-        } else {
-            None
-        };
-        Server { child, url }
+            );
+            if env
+                .iter()
+                .any(|(name, _)| *name == "NOTIFY_SERVER_GRPC_LISTEN")
+            {
+                let line = next().await;
+                grpc = Some(line.strip_prefix("gRPC on ").expect("gRPC line").to_owned());
+            }
+        }
+        Server { child, url, grpc }
     }
 
     /// Creates a user with `notify-server users add` and returns its token.

@@ -60,11 +60,6 @@ pub(crate) struct Accepted {
 }
 
 impl Accepted {
-    /// The operation id.
-    pub(crate) fn operation_id(&self) -> Uuid {
-        self.operation_id
-    }
-
     /// The recorded answer, as the command's answer type.
     pub(crate) fn body<B: serde::de::DeserializeOwned>(&self) -> Result<B, ApiError> {
         serde_json::from_str(&self.stored.body).map_err(|e| ApiError::Internal(e.into()))

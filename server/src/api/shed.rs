@@ -30,14 +30,25 @@ impl Commands {
     }
 }
 
+impl Commands {
+    /// Room for one more command, held until dropped; `overloaded` when there is none (and
+    /// counted).
+    pub fn try_room(&self) -> Result<tokio::sync::SemaphorePermit<'_>, ApiError> {
+        self.0.try_acquire().map_err(|_| {
+            metrics::counter!(crate::prometheus::API_REFUSED, "reason" => "overloaded")
+                .increment(1);
+            ApiError::Overloaded
+        })
+    }
+}
+
 /// Runs a command when there is room for it, else answers `503 overloaded`.
 pub async fn limit(State(commands): State<Commands>, request: Request, next: Next) -> Response {
     if matches!(*request.method(), Method::GET | Method::HEAD) {
         return next.run(request).await;
     }
-    let Ok(_running) = commands.0.try_acquire() else {
-        metrics::counter!(crate::prometheus::API_REFUSED, "reason" => "overloaded").increment(1);
-        return ApiError::Overloaded.into_response();
-    };
-    next.run(request).await
+    match commands.try_room() {
+        Ok(_running) => next.run(request).await,
+        Err(overloaded) => overloaded.into_response(),
+    }
 }

@@ -12,6 +12,7 @@ mod daemon;
 mod daemon_cli;
 mod delivery;
 mod devices;
+mod grpc;
 mod idempotency;
 mod inbox;
 mod ingest;
