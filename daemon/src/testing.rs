@@ -36,6 +36,7 @@ pub fn requested(subject: Uuid, title: Option<&str>, body: &str) -> Envelope {
             channels: vec![],
             thread: None,
             deliver_at: None,
+            cause: None,
         }),
     )
 }

@@ -9,6 +9,8 @@
 //!
 //! It must not implement a command or a query itself: it maps messages and statuses only.
 
+#[cfg(test)]
+mod compat;
 mod convert;
 mod status;
 

@@ -94,7 +94,7 @@ mod tests {
         assert_eq!(of(ApiError::Overloaded), Code::ResourceExhausted);
         assert_eq!(of(ApiError::Unavailable), Code::Unavailable);
         let limits = status(&ApiError::Validation(vec![
-            notify_shared::problem::Violation::new("body", "the message is empty"),
+            notify_shared::problem::Violation::new("body", "the message is empty".into()),
         ]));
         assert_eq!(limits.code(), Code::InvalidArgument);
         let details = limits.get_error_details();
