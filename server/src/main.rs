@@ -17,6 +17,16 @@ use notify_server::{db, projector, serve, services, telemetry, users};
 fn main() -> ExitCode {
     let args = Args::parse();
     telemetry::init();
+    // Checking rules needs no configuration, so it works on any machine.
+    if let Command::Rules(RulesCommand::Check { file, event }) = &args.command {
+        return match check_rules(file, event.as_deref()) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(error) => {
+                eprintln!("notify-server: {error:#}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     let config = match Config::load(args.config.as_deref()) {
         Ok(config) => config,
         Err(error) => {
@@ -135,32 +145,34 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::Rules(RulesCommand::Check { file, event }) => {
-            let rules = Rules::load(&file)?;
-            let Some(event) = event else {
-                eprintln!("{}: {} rule(s), all usable", file.display(), rules.len());
-                return Ok(());
-            };
-            let text = std::fs::read(&event)
-                .with_context(|| format!("cannot read {}", event.display()))?;
-            let event = DomainEvent::structured(&text)
-                .with_context(|| format!("{} is not a CloudEvent", event.display()))?;
-            let rendered = rules.render(&event, chrono::Utc::now())?;
-            eprintln!(
-                "{}: {} rule(s); the event makes this send:",
-                file.display(),
-                rules.len()
-            );
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&serde_json::json!({
-                    "send": rendered.request,
-                    "cause": rendered.cause,
-                }))?
-            );
-            Ok(())
-        }
+        Command::Rules(RulesCommand::Check { file, event }) => check_rules(&file, event.as_deref()),
     }
+}
+
+/// `rules check FILE [--event EVENT]`: the rules' verdict, and the send they make of the event.
+fn check_rules(file: &std::path::Path, event: Option<&std::path::Path>) -> anyhow::Result<()> {
+    let rules = Rules::load(file)?;
+    let Some(event) = event else {
+        eprintln!("{}: {} rule(s), all usable", file.display(), rules.len());
+        return Ok(());
+    };
+    let text = std::fs::read(event).with_context(|| format!("cannot read {}", event.display()))?;
+    let event = DomainEvent::structured(&text)
+        .with_context(|| format!("{} is not a CloudEvent", event.display()))?;
+    let rendered = rules.render(&event, chrono::Utc::now())?;
+    eprintln!(
+        "{}: {} rule(s); the event makes this send:",
+        file.display(),
+        rules.len()
+    );
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&serde_json::json!({
+            "send": rendered.request,
+            "cause": rendered.cause,
+        }))?
+    );
+    Ok(())
 }
 
 async fn connect_read(config: &Config) -> anyhow::Result<sqlx::PgPool> {

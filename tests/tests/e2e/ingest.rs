@@ -436,3 +436,43 @@ async fn dead_letter_reasons(env: &TestEnv, n: usize) -> Vec<String> {
     }
     reasons
 }
+
+#[tokio::test]
+async fn rules_check_renders_the_example_event_and_points_at_a_broken_rule() {
+    let examples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples");
+    let check = |args: Vec<std::ffi::OsString>| async move {
+        tokio::process::Command::new(notify_tests::binary("notify-server"))
+            .args(["rules", "check"])
+            .args(args)
+            .env_remove("NOTIFY_SERVER_CONFIG")
+            .output()
+            .await
+            .expect("run rules check")
+    };
+    let good = check(vec![
+        examples.join("ingest-rules.toml").into(),
+        "--event".into(),
+        examples.join("task-assigned.json").into(),
+    ])
+    .await;
+    assert!(
+        good.status.success(),
+        "{}",
+        String::from_utf8_lossy(&good.stderr)
+    );
+    let made: Value = serde_json::from_slice(&good.stdout).expect("JSON");
+    assert_eq!(made["send"]["to"], json!(["alice"]));
+    assert_eq!(made["send"]["title"], "Task Review the deploy");
+
+    let broken = std::env::temp_dir().join(format!("broken-rules-{}.toml", std::process::id()));
+    std::fs::write(
+        &broken,
+        "[[rule]]\ntype = \"t\"\nrecipients = [\"a\"]\nbody = \"{{ data.x \"\n",
+    )
+    .expect("write");
+    let bad = check(vec![broken.clone().into()]).await;
+    assert_eq!(bad.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&bad.stderr);
+    assert!(said.contains("rule 1 (t): body: syntax error"), "{said}");
+    std::fs::remove_file(broken).ok();
+}
