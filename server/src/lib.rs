@@ -21,7 +21,7 @@ pub mod redact;
 pub mod relay;
 pub mod scheduler;
 pub mod serve;
-pub mod services;
+pub mod service_accounts;
 pub mod store;
 pub mod telemetry;
 pub mod tokens;

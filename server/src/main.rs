@@ -12,7 +12,7 @@ use notify_server::cli::{Args, Command, RulesCommand, ServicesCommand, UsersComm
 use notify_server::config::Config;
 use notify_server::ingest::cloudevent::DomainEvent;
 use notify_server::ingest::rules::Rules;
-use notify_server::{db, projector, serve, services, telemetry, users};
+use notify_server::{db, projector, serve, service_accounts, telemetry, users};
 
 fn main() -> ExitCode {
     let args = Args::parse();
@@ -127,7 +127,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 .context("bad [devices] configuration")?;
             match command {
                 ServicesCommand::Add { name } => {
-                    let credentials = services::add(&pool, &accounts, &name).await?;
+                    let credentials = service_accounts::add(&pool, &accounts, &name).await?;
                     eprintln!(
                         "service {name}: publish CloudEvents to the {} exchange with routing key                          {name}, or POST them to /v1/events with the token; shown only this once:",
                         credentials.exchange
@@ -135,7 +135,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                     println!("{}", serde_json::to_string_pretty(&credentials)?);
                 }
                 ServicesCommand::Delete { name } => {
-                    let deleted = services::delete(&pool, &accounts, &name).await?;
+                    let deleted = service_accounts::delete(&pool, &accounts, &name).await?;
                     eprintln!(
                         "deleted service {name}: broker account and its connections closed, {} \
                          token(s) revoked",
