@@ -74,11 +74,17 @@ async fn server_queues_are_quorum_queues_with_a_delivery_limit_and_dead_letterin
     .expect("management API");
     assert_eq!(gone.status(), 404, "the headers exchange is removed");
 
-    for queue in [
-        "notify.projector",
-        "notify.dispatcher",
-        "notify.worker.email",
-        "notify.worker.webhook",
+    let ingest = management(&format!("/exchanges/{}/notify.ingest", env.name)).await;
+    assert_eq!(
+        (ingest["type"].as_str(), ingest["durable"].as_bool()),
+        (Some("topic"), Some(true))
+    );
+    for (queue, source, key) in [
+        ("notify.projector", "notify.pipeline", "notify.projector"),
+        ("notify.dispatcher", "notify.pipeline", "notify.dispatcher"),
+        ("notify.worker.email", "notify.pipeline", "notify.worker.email"),
+        ("notify.worker.webhook", "notify.pipeline", "notify.worker.webhook"),
+        ("notify.ingest", "notify.ingest", "#"),
     ] {
         let info = management(&format!("/queues/{}/{queue}", env.name)).await;
         let arguments = &info["arguments"];
@@ -102,8 +108,9 @@ async fn server_queues_are_quorum_queues_with_a_delivery_limit_and_dead_letterin
             .collect();
         assert_eq!(
             bound,
-            [("notify.pipeline", queue)],
-            "{queue} is fed by the relay's batches only, never by notify.events"
+            [(source, key)],
+            "{queue} is fed by its own exchange only (the relay's batches, or other services' \
+             events), never by notify.events"
         );
     }
 }
