@@ -82,8 +82,16 @@ async fn server_queues_are_quorum_queues_with_a_delivery_limit_and_dead_letterin
     for (queue, source, key) in [
         ("notify.projector", "notify.pipeline", "notify.projector"),
         ("notify.dispatcher", "notify.pipeline", "notify.dispatcher"),
-        ("notify.worker.email", "notify.pipeline", "notify.worker.email"),
-        ("notify.worker.webhook", "notify.pipeline", "notify.worker.webhook"),
+        (
+            "notify.worker.email",
+            "notify.pipeline",
+            "notify.worker.email",
+        ),
+        (
+            "notify.worker.webhook",
+            "notify.pipeline",
+            "notify.worker.webhook",
+        ),
         ("notify.ingest", "notify.ingest", "#"),
     ] {
         let info = management(&format!("/queues/{}/{queue}", env.name)).await;
