@@ -129,11 +129,15 @@ impl Scene {
     async fn inbox(&self, n: usize) -> Vec<Value> {
         let page = self
             .alice
-            .wait_for("/v1/notifications", &format!("{n} notifications"), |page| {
-                page["items"]
-                    .as_array()
-                    .is_some_and(|items| items.len() >= n)
-            })
+            .wait_for(
+                "/v1/notifications?limit=200",
+                &format!("{n} notifications"),
+                |page| {
+                    page["items"]
+                        .as_array()
+                        .is_some_and(|items| items.len() >= n)
+                },
+            )
             .await;
         page["items"].as_array().expect("items").clone()
     }
@@ -475,4 +479,92 @@ async fn rules_check_renders_the_example_event_and_points_at_a_broken_rule() {
     let said = String::from_utf8_lossy(&bad.stderr);
     assert!(said.contains("rule 1 (t): body: syntax error"), "{said}");
     std::fs::remove_file(broken).ok();
+}
+
+#[tokio::test]
+async fn a_deleted_service_can_neither_publish_nor_post() {
+    let scene = Scene::new().await;
+    let before = assigned("d-1", "alice", "Before").to_string();
+    let (published, why) = scene
+        .publish(&json!([["tasks", "structured", before, {}]]))
+        .await;
+    assert!(published, "pika: {why}");
+    scene.inbox(1).await;
+
+    let deleted = scene
+        .env
+        .server_command()
+        .args(["services", "delete", "tasks"])
+        .output()
+        .await
+        .expect("run services delete");
+    assert!(
+        deleted.status.success(),
+        "{}",
+        String::from_utf8_lossy(&deleted.stderr)
+    );
+    let after = assigned("d-2", "alice", "After").to_string();
+    let (published, _) = scene
+        .publish(&json!([["tasks", "structured", after.clone(), {}]]))
+        .await;
+    assert!(
+        !published,
+        "the broker refuses the deleted service's account"
+    );
+    let (status, _) = scene
+        .curl(&["Content-Type: application/cloudevents+json"], &after)
+        .await;
+    assert_eq!(status, 401, "its token is revoked");
+    assert_eq!(
+        scene.env.count_events("notification.requested", None).await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn an_ingest_role_killed_while_events_arrive_loses_and_doubles_none() {
+    let scene = Scene::new().await;
+    // A second process runs only the ingest role: it is killed with SIGKILL while events
+    // arrive and started again; the first one's ingest role shares the queue meanwhile.
+    let path = std::env::temp_dir().join(format!("{}-rules.toml", scene.env.name));
+    let path = path.to_str().expect("utf-8 path").to_owned();
+    let rules = [("NOTIFY_SERVER_INGEST_RULES", path.as_str())];
+    let mut second = scene.env.start_server_with("ingest", &rules).await;
+    const EVENTS: usize = 200;
+    let messages: Vec<Value> = (0..EVENTS)
+        .map(|n| {
+            let event = assigned(&format!("k-{n}"), "alice", &format!("task {n}")).to_string();
+            json!(["tasks", "structured", event, {}])
+        })
+        .collect();
+    let all = Value::Array(messages);
+    let publishing = scene.publish(&all);
+    let killing = async {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        second
+            .child
+            .start_kill()
+            .expect("SIGKILL the ingest process");
+        second.child.wait().await.expect("it exits");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        scene.env.start_server_with("ingest", &rules).await
+    };
+    let ((published, why), _restarted) = tokio::join!(publishing, killing);
+    assert!(published, "pika: {why}");
+    // And every event once more, as a publisher that was not sure would.
+    let (published, why) = scene.publish(&all).await;
+    assert!(published, "pika: {why}");
+    scene.inbox(EVENTS).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(
+        scene.env.count_events("notification.requested", None).await,
+        EVENTS as i64,
+        "each event made exactly one notification"
+    );
+    let (_, page) = scene.alice.get("/v1/notifications?limit=200").await;
+    assert_eq!(
+        page["items"].as_array().map(Vec::len),
+        Some(EVENTS),
+        "none twice in the inbox"
+    );
 }
