@@ -48,6 +48,10 @@ pub const CONSUMER_SECONDS: &str = "notify_consumer_handling_duration_seconds";
 pub const CONSUMER_FAILED: &str = "notify_consumer_failed_events_total";
 /// Messages dead-lettered at once because they are not events, by queue.
 pub const CONSUMER_DEAD_LETTERED: &str = "notify_consumer_dead_lettered_total";
+/// gRPC calls answered, by method (`Send`, …) and status code (`Ok`, `NotFound`, …).
+pub const GRPC_REQUESTS: &str = "notify_grpc_requests_total";
+/// Time to answer a gRPC call (to its first message, for a stream), by method.
+pub const GRPC_REQUEST_SECONDS: &str = "notify_grpc_request_duration_seconds";
 /// Other services' domain events taken in, by transport (`amqp`, `http`) and outcome
 /// (`accepted`, or the problem type that refused it, such as `no-rule`).
 pub const INGESTED_EVENTS: &str = "notify_ingested_events_total";
@@ -120,6 +124,15 @@ pub fn install() -> anyhow::Result<PrometheusHandle> {
     describe_counter!(
         CONSUMER_DEAD_LETTERED,
         "Messages dead-lettered at once because they are not events, by queue."
+    );
+    describe_counter!(
+        GRPC_REQUESTS,
+        "gRPC calls answered, by method and status code."
+    );
+    describe_histogram!(
+        GRPC_REQUEST_SECONDS,
+        metrics::Unit::Seconds,
+        "Time to answer a gRPC call (to its first message, for a stream), by method."
     );
     describe_counter!(
         INGESTED_EVENTS,

@@ -30,6 +30,7 @@ use tonic::{Request, Response, Status};
 use crate::api::auth::Principal;
 use crate::api::command::{Accepted, Key};
 use crate::api::{ApiError, AppState, inbox, notifications, operations, sent};
+use crate::prometheus;
 
 /// The code generated from `proto/notify/v1/notify.proto`: messages, server and client.
 #[allow(
@@ -113,6 +114,24 @@ impl Gateway {
     }
 }
 
+/// Runs one call of `method`, counting it by its status code and timing it.
+async fn observed<T>(
+    method: &'static str,
+    call: impl Future<Output = Result<Response<T>, Status>>,
+) -> Result<Response<T>, Status> {
+    let started = std::time::Instant::now();
+    let result = call.await;
+    let code = match &result {
+        Ok(_) => tonic::Code::Ok,
+        Err(status) => status.code(),
+    };
+    metrics::counter!(prometheus::GRPC_REQUESTS, "method" => method, "code" => format!("{code:?}"))
+        .increment(1);
+    metrics::histogram!(prometheus::GRPC_REQUEST_SECONDS, "method" => method)
+        .record(started.elapsed().as_secs_f64());
+    result
+}
+
 /// An api answer as a gRPC response.
 fn answer<T, M>(
     result: Result<T, ApiError>,
@@ -137,93 +156,114 @@ impl proto::notify_server::Notify for Gateway {
         &self,
         request: Request<proto::SendRequest>,
     ) -> Result<Response<proto::SendResponse>, Status> {
-        let principal = self.principal(&request).await?;
-        let (key, send) = convert::send_request(request.into_inner())?;
-        let done = self
-            .command(async |state| {
-                principal.require(notify_shared::api::Scope::Send)?;
-                let key = Key::with(key, &send)?;
-                notifications::send_as(state, &principal.user, key, &send, None).await
-            })
-            .await?;
-        accepted::<SendResponse, _>(&done, convert::send_response)
+        observed("Send", async {
+            let principal = self.principal(&request).await?;
+            let (key, send) = convert::send_request(request.into_inner())?;
+            let done = self
+                .command(async |state| {
+                    principal.require(notify_shared::api::Scope::Send)?;
+                    let key = Key::with(key, &send)?;
+                    notifications::send_as(state, &principal.user, key, &send, None).await
+                })
+                .await?;
+            accepted::<SendResponse, _>(&done, convert::send_response)
+        })
+        .await
     }
 
     async fn cancel(
         &self,
         request: Request<proto::CancelRequest>,
     ) -> Result<Response<proto::CommandAccepted>, Status> {
-        let principal = self.principal(&request).await?;
-        let request = request.into_inner();
-        let key = convert::key("idempotency_key", &request.idempotency_key)?;
-        let id = convert::uuid("notification_id", &request.notification_id)?;
-        let done = self
-            .command(async |state| {
-                let key = Key::with(key, &notifications::cancelling(id))?;
-                notifications::cancel_as(state, &principal, key, id).await
-            })
-            .await?;
-        accepted::<CommandAccepted, _>(&done, convert::command_accepted)
+        observed("Cancel", async {
+            let principal = self.principal(&request).await?;
+            let request = request.into_inner();
+            let key = convert::key("idempotency_key", &request.idempotency_key)?;
+            let id = convert::uuid("notification_id", &request.notification_id)?;
+            let done = self
+                .command(async |state| {
+                    let key = Key::with(key, &notifications::cancelling(id))?;
+                    notifications::cancel_as(state, &principal, key, id).await
+                })
+                .await?;
+            accepted::<CommandAccepted, _>(&done, convert::command_accepted)
+        })
+        .await
     }
 
     async fn get_notification(
         &self,
         request: Request<proto::GetNotificationRequest>,
     ) -> Result<Response<proto::Notification>, Status> {
-        let principal = self.principal(&request).await?;
-        let id = convert::uuid("id", &request.get_ref().id)?;
-        answer(
-            inbox::find(&self.state, &principal, id).await,
-            convert::notification,
-        )
+        observed("GetNotification", async {
+            let principal = self.principal(&request).await?;
+            let id = convert::uuid("id", &request.get_ref().id)?;
+            answer(
+                inbox::find(&self.state, &principal, id).await,
+                convert::notification,
+            )
+        })
+        .await
     }
 
     async fn list_notifications(
         &self,
         request: Request<proto::ListNotificationsRequest>,
     ) -> Result<Response<proto::NotificationPage>, Status> {
-        let principal = self.principal(&request).await?;
-        let query = convert::inbox_query(request.into_inner());
-        answer(
-            inbox::inbox(&self.state, &principal, &query).await,
-            convert::page,
-        )
+        observed("ListNotifications", async {
+            let principal = self.principal(&request).await?;
+            let query = convert::inbox_query(request.into_inner());
+            answer(
+                inbox::inbox(&self.state, &principal, &query).await,
+                convert::page,
+            )
+        })
+        .await
     }
 
     async fn list_sent(
         &self,
         request: Request<proto::ListSentRequest>,
     ) -> Result<Response<proto::NotificationPage>, Status> {
-        let principal = self.principal(&request).await?;
-        let query = convert::sent_query(request.into_inner())?;
-        answer(
-            sent::sent_page(&self.state, &principal, &query).await,
-            convert::page,
-        )
+        observed("ListSent", async {
+            let principal = self.principal(&request).await?;
+            let query = convert::sent_query(request.into_inner())?;
+            answer(
+                sent::sent_page(&self.state, &principal, &query).await,
+                convert::page,
+            )
+        })
+        .await
     }
 
     async fn get_history(
         &self,
         request: Request<proto::GetHistoryRequest>,
     ) -> Result<Response<proto::History>, Status> {
-        let principal = self.principal(&request).await?;
-        let id = convert::uuid("id", &request.get_ref().id)?;
-        answer(
-            inbox::history(&self.state, &principal, id).await,
-            convert::history,
-        )
+        observed("GetHistory", async {
+            let principal = self.principal(&request).await?;
+            let id = convert::uuid("id", &request.get_ref().id)?;
+            answer(
+                inbox::history(&self.state, &principal, id).await,
+                convert::history,
+            )
+        })
+        .await
     }
 
     async fn get_operation(
         &self,
         request: Request<proto::GetOperationRequest>,
     ) -> Result<Response<proto::Operation>, Status> {
-        let principal = self.principal(&request).await?;
-        let id = convert::uuid("id", &request.get_ref().id)?;
-        answer(
-            operations::operation(&self.state, &principal, id).await,
-            convert::operation,
-        )
+        observed("GetOperation", async {
+            let principal = self.principal(&request).await?;
+            let id = convert::uuid("id", &request.get_ref().id)?;
+            answer(
+                operations::operation(&self.state, &principal, id).await,
+                convert::operation,
+            )
+        })
+        .await
     }
 
     type WatchOperationStream =
@@ -233,19 +273,23 @@ impl proto::notify_server::Notify for Gateway {
         &self,
         request: Request<proto::WatchOperationRequest>,
     ) -> Result<Response<Self::WatchOperationStream>, Status> {
-        let principal = self.principal(&request).await?;
-        let request = request.into_inner();
-        let id = convert::uuid("id", &request.id)?;
-        let timeout = match request.timeout_seconds {
-            0 => WATCH_DEFAULT,
-            seconds => Duration::from_secs(u64::from(seconds)).min(WATCH_MOST),
-        };
-        // The first answer says whether the operation is the caller's at all.
-        let first = operations::operation(&self.state, &principal, id)
-            .await
-            .map_err(|e| status::status(&e))?;
-        let stream = watch(self.state.clone(), principal, id, first, timeout);
-        Ok(Response::new(Box::pin(stream)))
+        observed("WatchOperation", async {
+            let principal = self.principal(&request).await?;
+            let request = request.into_inner();
+            let id = convert::uuid("id", &request.id)?;
+            let timeout = match request.timeout_seconds {
+                0 => WATCH_DEFAULT,
+                seconds => Duration::from_secs(u64::from(seconds)).min(WATCH_MOST),
+            };
+            // The first answer says whether the operation is the caller's at all.
+            let first = operations::operation(&self.state, &principal, id)
+                .await
+                .map_err(|e| status::status(&e))?;
+            let stream: Self::WatchOperationStream =
+                Box::pin(watch(self.state.clone(), principal, id, first, timeout));
+            Ok(Response::new(stream))
+        })
+        .await
     }
 }
 

@@ -187,6 +187,24 @@ async fn a_send_over_grpc_is_watched_to_delivered_and_its_retry_sends_nothing_mo
         .expect("operation")
         .into_inner();
     assert_eq!(operation.kind, i32::from(proto::OperationKind::Send));
+
+    // Operators see the gateway's calls beside the HTTP api's.
+    let admin = scene.env.add_user("root", "admin").await;
+    let metrics = reqwest::Client::new()
+        .get(format!("{}/metrics", scene.server.url()))
+        .bearer_auth(admin)
+        .send()
+        .await
+        .expect("scrape")
+        .text()
+        .await
+        .expect("metrics text");
+    for line in [
+        r#"notify_grpc_requests_total{method="Send",code="Ok"} 2"#,
+        r#"notify_grpc_requests_total{method="WatchOperation",code="Ok"} 1"#,
+    ] {
+        assert!(metrics.contains(line), "{line} in\n{metrics}");
+    }
 }
 
 #[tokio::test]
