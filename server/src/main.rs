@@ -129,7 +129,8 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 ServicesCommand::Add { name } => {
                     let credentials = service_accounts::add(&pool, &accounts, &name).await?;
                     eprintln!(
-                        "service {name}: publish CloudEvents to the {} exchange with routing key                          {name}, or POST them to /v1/events with the token; shown only this once:",
+                        "service {name}: publish CloudEvents to the {} exchange with routing key {name}, \
+                         or POST them to /v1/events with the token; shown only this once:",
                         credentials.exchange
                     );
                     println!("{}", serde_json::to_string_pretty(&credentials)?);
