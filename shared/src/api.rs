@@ -103,7 +103,8 @@ pub struct SendRequest {
     )]
     pub thread: Option<String>,
     /// When to deliver: in the future, and no further ahead than the server allows (365 days
-    /// unless configured; 422 otherwise); absent means now.
+    /// unless configured; 422 otherwise); absent means now. A time up to a minute past also
+    /// means now (a retry that outlasted it is sent late, not refused); earlier is a 422.
     #[serde(default)]
     pub deliver_at: Option<DateTime<Utc>>,
 }

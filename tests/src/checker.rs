@@ -31,8 +31,8 @@ const GIVE_UP_AFTER: Duration = Duration::from_secs(90);
 pub enum Outcome {
     /// 202: the notification ids.
     Accepted(Vec<Uuid>),
-    /// A final answer other than 202 (a bug for these well-formed sends).
-    Refused(u16),
+    /// A final answer other than 202 (a bug for these well-formed sends): its status and body.
+    Refused(u16, String),
     /// No final answer before the client gave up.
     Unknown,
 }
@@ -282,11 +282,18 @@ impl Checker {
             .filter(|s| matches!(s.outcome, Outcome::Accepted(_)))
             .count();
         report.saw_503 = self.sends.iter().filter(|s| s.unavailable > 0).count();
-        report.refused = self
-            .sends
-            .iter()
-            .filter(|s| matches!(s.outcome, Outcome::Refused(_)))
-            .count();
+        let problem = |report: &mut Report, text: String| {
+            if report.details.len() < 20 {
+                report.details.push(text);
+            }
+        };
+        for send in &self.sends {
+            if let Outcome::Refused(status, body) = &send.outcome {
+                report.refused += 1;
+                let operation = send.operation;
+                problem(&mut report, format!("refused {operation}: {status} {body}"));
+            }
+        }
         let unknown_ops: Vec<Uuid> = self
             .sends
             .iter()
@@ -344,11 +351,6 @@ impl Checker {
             entry.deliveries.insert(effect.delivery);
         }
 
-        let problem = |report: &mut Report, text: String| {
-            if report.details.len() < 20 {
-                report.details.push(text);
-            }
-        };
         for id in &ids {
             let kinds = lifecycle.get(id).cloned().unwrap_or_default();
             let count = |kind: &str| kinds.get(kind).copied().unwrap_or(0);
@@ -454,7 +456,10 @@ async fn send_one(
             }
             Ok(response) if response.status() == 503 => unavailable += 1,
             Ok(response) if matches!(response.status().as_u16(), 409 | 429 | 502 | 504) => {}
-            Ok(response) => break Outcome::Refused(response.status().as_u16()),
+            Ok(response) => {
+                let status = response.status().as_u16();
+                break Outcome::Refused(status, response.text().await.unwrap_or_default());
+            }
             Err(_) => {}
         }
         if started.elapsed() > GIVE_UP_AFTER {

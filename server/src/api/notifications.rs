@@ -30,6 +30,10 @@ pub(super) const SOURCE: &str = "/notify-server/api";
 
 /// A `deliver_at` up to this far ahead of now counts as now (clock skew): an immediate send.
 const SKEW: chrono::TimeDelta = chrono::TimeDelta::seconds(1);
+/// A `deliver_at` up to this far behind now counts as now too: a scheduled send retried (with
+/// its key) through an outage that outlasted its moment is sent late, not refused. It covers
+/// the CLI's retries (four attempts, each at most 10 s plus a 5 s `Retry-After`).
+const LATE: chrono::TimeDelta = chrono::TimeDelta::minutes(1);
 
 /// Sends a notification to one or more users (to the caller when `to` is empty).
 ///
@@ -232,9 +236,9 @@ async fn check_recipients(
     ))
 }
 
-/// The `deliver_at` to record: `None` for an immediate send (none given, or one within [`SKEW`]
-/// of `now`), the time for a scheduled one; a violation naming `deliver_at` when it is in the
-/// past or more than `max_days` ahead.
+/// The `deliver_at` to record: `None` for an immediate send (none given, or one from [`LATE`]
+/// before `now` to [`SKEW`] after it), the time for a scheduled one; a violation naming
+/// `deliver_at` when it is further in the past or more than `max_days` ahead.
 fn check_deliver_at(
     deliver_at: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
@@ -243,7 +247,7 @@ fn check_deliver_at(
     let Some(at) = deliver_at else {
         return Ok(None);
     };
-    if at < now - SKEW {
+    if at < now - LATE {
         return Err(Violation::new(
             "deliver_at",
             format!(
@@ -421,9 +425,11 @@ mod tests {
         assert_eq!(check_deliver_at(Some(now), now, 365), Ok(None));
         assert_eq!(check_deliver_at(Some(now + second), now, 365), Ok(None));
         assert_eq!(check_deliver_at(Some(now - second), now, 365), Ok(None));
+        // A retry whose moment passed while the server was away is sent now.
+        assert_eq!(check_deliver_at(Some(now - LATE), now, 365), Ok(None));
         let later = now + second * 2;
         assert_eq!(check_deliver_at(Some(later), now, 365), Ok(Some(later)));
-        let past = check_deliver_at(Some(now - second * 5), now, 365).unwrap_err();
+        let past = check_deliver_at(Some(now - LATE - second), now, 365).unwrap_err();
         assert_eq!(past.field, "deliver_at");
         let far = check_deliver_at(Some(now + chrono::TimeDelta::days(366)), now, 365);
         assert_eq!(far.unwrap_err().field, "deliver_at");
