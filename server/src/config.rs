@@ -69,6 +69,9 @@ pub struct Config {
     /// Most commands (requests that write) each api process runs at once; one more is
     /// answered `503` with `Retry-After` at once.
     pub max_commands_in_flight: NonZeroU32,
+    /// Most live streams (`GET /v1/stream`: browser tabs, scripts) one user may have open on
+    /// each api process; one more is answered `429`.
+    pub max_streams_per_user: u32,
     /// Most events the projector applies in one read-DB transaction.
     pub projector_batch: u16,
     /// How far ahead a send may be scheduled (`deliver_at`), in days.
@@ -278,6 +281,7 @@ struct Defaults {
     write_db_connections: u32,
     read_db_connections: u32,
     max_commands_in_flight: u32,
+    max_streams_per_user: u32,
     projector_batch: u16,
     schedule_max_days: u32,
     scheduler_poll_ms: u64,
@@ -296,6 +300,7 @@ const DEFAULTS: Defaults = Defaults {
     write_db_connections: 16,
     read_db_connections: 16,
     max_commands_in_flight: 128,
+    max_streams_per_user: 8,
     projector_batch: 200,
     schedule_max_days: 365,
     scheduler_poll_ms: 250,

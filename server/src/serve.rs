@@ -163,6 +163,9 @@ pub async fn serve(config: Config, roles: &[Role]) -> anyhow::Result<()> {
                 }
             });
         }
+        let (streams, streams_read, streams_shutdown) =
+            (state.streams.clone(), read.clone(), shutdown.clone());
+        tasks.spawn(async move { streams.run(streams_read, streams_shutdown).await });
         let api_shutdown = shutdown.clone();
         let head_timeout = config.header_timeout();
         let grpc = match config.grpc_listen {
@@ -243,6 +246,7 @@ fn app_state(
         smtp_relay: api::smtp_relay::SmtpRelay::new(&config.smtp.host, config.smtp.port),
         metrics,
         rules: Arc::new(rules),
+        streams: api::stream::Streams::new(config.max_streams_per_user),
     })
 }
 

@@ -15,6 +15,7 @@ pub mod local;
 pub mod ndjson;
 pub mod problem;
 pub mod routing;
+pub mod stream;
 pub mod text;
 pub mod user_id;
 pub mod views;

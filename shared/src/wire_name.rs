@@ -7,6 +7,7 @@
 //! No crate may turn a contract enum into text through serde: it goes through here.
 
 use crate::api::{Channel, OperationStatus, Priority};
+use crate::stream::StreamKind;
 use crate::views::{DeliveryStatus, NotificationStatus, OperationKind};
 
 /// A unit enum of the contract, by its wire name.
@@ -23,6 +24,7 @@ impl WireName for OperationStatus {}
 impl WireName for NotificationStatus {}
 impl WireName for DeliveryStatus {}
 impl WireName for OperationKind {}
+impl WireName for StreamKind {}
 
 #[cfg(test)]
 mod tests {
@@ -56,6 +58,7 @@ mod tests {
         agrees::<NotificationStatus>();
         agrees::<DeliveryStatus>();
         agrees::<OperationKind>();
+        agrees::<StreamKind>();
         assert_eq!(
             OperationStatus::PartiallyDelivered.as_str(),
             "partially_delivered"

@@ -14,6 +14,7 @@ pub mod rebuild;
 pub mod server;
 pub mod services;
 pub mod smtp;
+pub mod sse;
 pub mod tap;
 pub mod webhook;
 

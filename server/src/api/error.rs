@@ -63,6 +63,9 @@ pub enum ApiError {
     RateLimited(std::time::Duration),
     #[error("the database is unavailable")]
     Unavailable,
+    /// The user has as many live streams open as they may.
+    #[error("too many streams")]
+    TooManyStreams(u32),
     /// The broker's management API failed while setting up a device.
     #[error("the broker is unavailable")]
     BrokerUnavailable,
@@ -178,6 +181,8 @@ impl ApiError {
                     "this user made too many requests; retry in {} s",
                     retry_after_secs(*wait)
                 )),
+            Self::TooManyStreams(most) => Problem::new(429, "too-many-streams", "Too Many Streams")
+                .with_detail(format!("this user has {most} live streams open, as many as one may; close one (another tab?) and retry")),
             Self::Unavailable => Problem::new(503, "unavailable", "Service Unavailable")
                 .with_detail("the database is unavailable; nothing was stored; retry shortly"),
             Self::BrokerUnavailable => Problem::new(503, "broker-unavailable", "Service Unavailable")

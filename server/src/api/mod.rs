@@ -29,6 +29,7 @@ mod rows;
 pub(crate) mod sent;
 pub mod shed;
 pub mod smtp_relay;
+pub mod stream;
 mod timing;
 
 use axum::Router;
@@ -72,6 +73,8 @@ pub struct AppState {
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
     /// The rules that turn other services' domain events into sends.
     pub rules: std::sync::Arc<crate::ingest::rules::Rules>,
+    /// The live streams open on this process (`GET /v1/stream`).
+    pub streams: stream::Streams,
 }
 
 /// The api's routes.
@@ -92,6 +95,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/v1/inbox/read-all", post(inbox_commands::read_all))
         .route("/v1/inbox/count", get(inbox::count))
+        .route("/v1/stream", get(stream::stream))
         .route("/v1/operations/{id}", get(operations::get))
         .route("/v1/sent", get(sent::sent))
         .route(

@@ -25,6 +25,7 @@ const PROBLEM_JSON: &str = "application/problem+json";
         super::inbox::get,
         super::inbox::events,
         super::inbox::count,
+        super::stream::stream,
         super::inbox_commands::read,
         super::inbox_commands::unread,
         super::inbox_commands::read_all,

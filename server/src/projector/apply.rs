@@ -25,7 +25,7 @@ use sqlx::types::Json;
 use uuid::Uuid;
 
 use super::resolved::Resolved;
-use super::{settle, wave};
+use super::{settle, stream, wave};
 
 /// Applies `events` in order inside the caller's transaction; returns the operations that
 /// reached a final state.
@@ -33,7 +33,8 @@ use super::{settle, wave};
 /// The bookkeeping is done for the whole batch at once: one statement records the event ids,
 /// one locks and reads the versions of every aggregate touched (in id order, so concurrent
 /// projectors queue instead of deadlocking), one reads their parked events, and at the end one
-/// writes the new versions and one the history rows. Per event only the model changes remain.
+/// writes the new versions, one the history rows and one what each user's live stream hears
+/// ([`stream`]). Per event only the model changes remain.
 pub async fn apply_all(
     conn: &mut PgConnection,
     events: &[Envelope],
@@ -152,7 +153,18 @@ pub async fn apply_all(
             rest = &rest[1..];
         }
     }
-    batch.finish(conn, &versions).await
+    let mut seen = stream::Rows::default();
+    for e in &ready {
+        seen.push_event(e);
+    }
+    let resolved = batch.finish(conn, &versions).await?;
+    if let Some(newest) = ready.iter().map(|e| e.time).max() {
+        for done in &resolved {
+            seen.push_resolved(done, newest);
+        }
+    }
+    seen.insert(conn).await?;
+    Ok(resolved)
 }
 
 /// Splits a run of events into waves: the first event of each aggregate, then the second of

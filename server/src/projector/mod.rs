@@ -13,6 +13,7 @@ pub mod rebuild;
 pub(crate) mod resolved;
 mod settle;
 mod statistics;
+mod stream;
 mod wave;
 
 use std::time::Duration;

@@ -26,4 +26,5 @@ mod security;
 mod send;
 mod shutdown;
 mod store;
+mod stream;
 mod topology;
