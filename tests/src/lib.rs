@@ -3,6 +3,7 @@
 //! the real `notify-server` and `notify` binaries, and taps the `notify.events` exchange.
 
 pub mod api;
+pub mod browser;
 pub mod checker;
 pub mod cli;
 pub mod daemon;

@@ -31,6 +31,7 @@ pub mod shed;
 pub mod smtp_relay;
 pub mod stream;
 mod timing;
+mod web;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -107,6 +108,9 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/devices/{name}", axum::routing::delete(devices::remove))
         .route("/v1/events", post(events::post))
         .route("/v1/me", get(me::me))
+        .route("/", get(web::index))
+        .route("/web/app.js", get(web::script))
+        .route("/web/style.css", get(web::style))
         .route("/v1/openapi.json", get(openapi::document))
         .route("/metrics", get(health::metrics))
         .route("/healthz", get(health::healthz))

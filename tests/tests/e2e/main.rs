@@ -28,3 +28,4 @@ mod shutdown;
 mod store;
 mod stream;
 mod topology;
+mod web;
