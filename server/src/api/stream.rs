@@ -39,7 +39,7 @@ use super::auth::Principal;
 use super::error::ApiError;
 
 /// How often the process looks for newly readable rows while a stream is open.
-const POLL: Duration = Duration::from_millis(250);
+const POLL: Duration = Duration::from_millis(100);
 /// How often an idle stream sends a comment, so that proxies keep it open.
 pub const HEARTBEAT: Duration = Duration::from_secs(15);
 /// Most rows one read takes.

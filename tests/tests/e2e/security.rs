@@ -38,8 +38,23 @@ async fn call(url: &str, method: &Method, path: &str, token: Option<&str>) -> (S
     if let Some(body) = body {
         request = request.json(&body);
     }
-    let response = request.send().await.expect("request");
+    let mut response = request.send().await.expect("request");
     let status = response.status();
+    let streamed = response
+        .headers()
+        .get("content-type")
+        .is_some_and(|t| t.as_bytes().starts_with(b"text/event-stream"));
+    if streamed {
+        // The live stream never ends: what it says in its first half second.
+        let mut said = String::new();
+        let read = async {
+            while let Ok(Some(chunk)) = response.chunk().await {
+                said.push_str(&String::from_utf8_lossy(&chunk));
+            }
+        };
+        let _ = tokio::time::timeout(std::time::Duration::from_millis(500), read).await;
+        return (status, Value::String(said));
+    }
     (status, response.json().await.unwrap_or(Value::Null))
 }
 
